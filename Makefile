@@ -1,0 +1,58 @@
+# r2gate: `make dev` serves the Worker locally, `make test` runs every test offline.
+SHELL := /bin/bash
+PORT ?= 8787
+VENV := .venv
+PY := $(VENV)/bin/python
+UV_VERSION := 0.13.8
+NODE_BIN := $(CURDIR)/node_modules/.bin
+export PATH := $(NODE_BIN):$(PATH)
+
+.PHONY: dev test install lint format unit runtime-test http-test dry-run bench clean
+
+dev: install
+	@$(PY) scripts/dev_vars.py
+	@PORT=$(PORT) scripts/dev.sh
+
+test: install
+	@scripts/test.sh
+
+install: node_modules/.installed $(VENV)/.installed python_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm install --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(VENV)/.installed: pyproject.toml uv.lock
+	@test -x $(VENV)/bin/uv || (python3 -m venv $(VENV) && $(VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION))
+	$(VENV)/bin/uv sync --frozen --inexact --quiet
+	@touch $@
+
+python_modules/.installed: pyproject.toml $(VENV)/.installed
+	$(PY) scripts/vendor_sdk.py
+	@touch $@
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+unit: install
+	$(VENV)/bin/pytest tests/unit
+
+runtime-test: install
+	$(VENV)/bin/pytest tests/runtime
+
+http-test: install
+	$(VENV)/bin/pytest tests/http
+
+dry-run: install
+	wrangler deploy --dry-run --outdir .wrangler/dry-run
+
+bench: install
+	$(PY) bench/run.py
+
+clean:
+	rm -rf node_modules $(VENV) python_modules .wrangler/dry-run

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Every check, offline: lint, unit tests (CPython), the offline runtime's contract tests,
+# HTTP tests against a real server, and a wrangler dry-run deploy. Fails on the first error.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$PATH"
+export WRANGLER_SEND_METRICS=false
+started=$(date +%s)
+step() { printf '\n== %s\n' "$*"; }
+
+step "ruff"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+
+step "pytest: unit, runtime contract, HTTP"
+.venv/bin/pytest tests
+
+step "wrangler deploy --dry-run"
+wrangler deploy --dry-run --outdir .wrangler/dry-run 2>&1 | tail -n 5
+
+printf '\nmake test: all checks passed in %ss\n' "$(( $(date +%s) - started ))"

@@ -1,0 +1,1 @@
+"""Request handlers: read the request, call R2, build the response (the I/O layer)."""

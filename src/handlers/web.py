@@ -1,0 +1,84 @@
+"""The thin adapter between the workers SDK's JS-backed objects and r2gate's plain values."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from pyodide.ffi import JsException
+from workers import Response
+
+from r2gate.errors import ApiError, error_body
+from r2gate.objects import ObjectInfo
+
+JSON_TYPE = "application/json; charset=utf-8"
+BASE_HEADERS = {"X-Content-Type-Options": "nosniff"}
+
+
+class Incoming:
+    """The parts of a request r2gate decides on, read once: method, path, query, headers."""
+
+    def __init__(self, request: Any) -> None:
+        self.request = request
+        # Not request.method: the SDK maps it through http.HTTPMethod, which raises on
+        # extension methods (PROPFIND, ...) that must get a 405, not a crash.
+        self.method: str = str(request.js_object.method).upper()
+        url = urlsplit(request.url)
+        self.url: str = request.url
+        self.path: str = url.path
+        self.query: str = url.query
+        self.headers: dict[str, str] = {k.lower(): v for k, v in request.headers.items()}
+
+    @property
+    def body(self) -> Any:
+        """The body as a JS ReadableStream (or None): never read into Python."""
+        return self.request.body
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    body = json.dumps(data, separators=(",", ":"))
+    return Response(body, status=status, headers=_headers(JSON_TYPE, headers))
+
+
+def error_response(error: ApiError) -> Response:
+    headers = _headers(JSON_TYPE, error.headers)
+    headers["Cache-Control"] = "no-store"
+    return Response(error_body(error.code, error.message), status=error.status, headers=headers)
+
+
+def _headers(content_type: str, extra: dict[str, str] | None) -> dict[str, str]:
+    headers = {"Content-Type": content_type, **BASE_HEADERS}
+    headers.update(extra or {})
+    return headers
+
+
+def stream_response(body: Any, status: int, headers: dict[str, str]) -> Response:
+    """A response whose body is a JS stream (R2 object body) or None (HEAD, 304)."""
+    return Response(body, status=status, headers={**BASE_HEADERS, **headers})
+
+
+def object_info(obj: Any) -> ObjectInfo:
+    """Plain values from an R2 HeadResult/GetResult (a wrapped JS object)."""
+    uploaded = obj.uploaded
+    if isinstance(uploaded, datetime) and uploaded.tzinfo is None:
+        uploaded = uploaded.replace(tzinfo=UTC)  # the SDK converts JS Dates to naive UTC
+    http = dict(obj.httpMetadata or {})
+    return ObjectInfo(
+        key=str(obj.key),
+        size=int(obj.size),
+        etag=str(obj.etag),
+        http_etag=str(obj.httpEtag),
+        uploaded=uploaded,
+        content_type=http.get("contentType"),
+        cache_control=http.get("cacheControl"),
+        content_disposition=http.get("contentDisposition"),
+        content_encoding=http.get("contentEncoding"),
+        content_language=http.get("contentLanguage"),
+        custom_metadata=dict(obj.customMetadata or {}),
+    )
+
+
+def js_error_message(error: JsException) -> str:
+    return str(getattr(error, "message", "") or error)

@@ -1,0 +1,190 @@
+"""Scoped API keys: configuration, Bearer authentication and scope checks.
+
+Configuration (both may be set; names must be unique, secrets distinct):
+
+* ``API_KEY``: one plain secret, a full-access key named "default" (all ops,
+  prefixes ``[""]``). Surrounding whitespace is stripped.
+* ``API_KEYS``: JSON ``{"keys": [{"name": "tenant42-backend", "key": "<secret>",
+  "ops": ["read", "write", "delete", "sign", "list"], "prefixes": ["tenant-42/"]}]}``.
+  Every member is required, unknown members are refused. A prefix is "" (everything) or
+  ends with "/", so "tenant-42/" never matches "tenant-420/x".
+
+Secrets are at least 16 visible ASCII characters without spaces. Bad configuration
+raises ``ApiError(500, "server_misconfigured")`` naming the entry, never its secret.
+
+Scopes: ops are read, write, delete, sign, list. A key (or listing prefix) is inside
+a scope prefix when it starts with it. Minting a token needs "sign" plus the op the
+token grants (put/mpu -> write, get -> read, delete -> delete), and the token's key or
+prefix must lie inside one of the API key's prefixes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from r2gate.errors import ApiError
+from r2gate.jws import strict_json_object
+
+__all__ = [
+    "API_OPS",
+    "TOKEN_OP_REQUIRES",
+    "ApiKey",
+    "authenticate",
+    "can_mint",
+    "check_mint",
+    "load_api_keys",
+]
+
+API_OPS = frozenset({"read", "write", "delete", "sign", "list"})
+TOKEN_OP_REQUIRES = {"put": "write", "mpu": "write", "get": "read", "delete": "delete"}
+DEFAULT_KEY_NAME = "default"
+_SECRET = re.compile(r"[\x21-\x7e]{16,4096}")
+_ENTRY_MEMBERS = frozenset({"name", "key", "ops", "prefixes"})
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="r2gate"'}
+
+
+def _digest(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).digest()
+
+
+def _valid_prefix(prefix: Any) -> bool:
+    return isinstance(prefix, str) and (prefix == "" or prefix.endswith("/"))
+
+
+def _inside(target: str, prefixes: Iterable[str]) -> bool:
+    return any(target.startswith(prefix) for prefix in prefixes)
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """One configured API key. `secret` never appears in repr."""
+
+    name: str
+    secret: str = field(repr=False)
+    ops: frozenset[str]
+    prefixes: tuple[str, ...]
+    _digest: bytes = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError("API key name must be a non-empty string")
+        if not isinstance(self.secret, str) or _SECRET.fullmatch(self.secret) is None:
+            raise ValueError(f"API key {self.name!r}: secret must be 16+ visible ASCII chars")
+        ops = frozenset(self.ops)
+        if not ops or not ops <= API_OPS:
+            raise ValueError(f"API key {self.name!r}: ops must be a subset of {sorted(API_OPS)}")
+        prefixes = tuple(self.prefixes)
+        if not prefixes or not all(_valid_prefix(p) for p in prefixes):
+            raise ValueError(f"API key {self.name!r}: prefixes must be '' or end with '/'")
+        object.__setattr__(self, "ops", ops)
+        object.__setattr__(self, "prefixes", prefixes)
+        object.__setattr__(self, "_digest", _digest(self.secret))
+
+    @classmethod
+    def full_access(cls, secret: str, name: str = DEFAULT_KEY_NAME) -> ApiKey:
+        """A key with every op over every object."""
+        return cls(name=name, secret=secret, ops=API_OPS, prefixes=("",))
+
+    def covers(self, key: str) -> bool:
+        """True when an object key (or listing prefix) lies inside one of our prefixes."""
+        return isinstance(key, str) and _inside(key, self.prefixes)
+
+    def allows(self, op: str, key: str) -> bool:
+        """True when this key may perform `op` (read/write/delete/sign/list) on `key`."""
+        if op not in API_OPS:
+            raise ValueError(f"unknown API op {op!r}")
+        return op in self.ops and self.covers(key)
+
+    def require(self, op: str, key: str) -> None:
+        """`allows` or raise 403 key_scope."""
+        if not self.allows(op, key):
+            raise ApiError(403, "key_scope", f"API key {self.name!r} may not {op} this key")
+
+
+def _entry(index: int, raw: Any) -> ApiKey:
+    where = f"API_KEYS entry {index}"
+    if not isinstance(raw, dict) or set(raw) != _ENTRY_MEMBERS:
+        raise ValueError(f"{where} must have exactly: name, key, ops, prefixes")
+    ops, prefixes = raw["ops"], raw["prefixes"]
+    if not isinstance(ops, list) or not all(isinstance(op, str) for op in ops):
+        raise ValueError(f"{where}: ops must be a list of strings")
+    if not isinstance(prefixes, list):
+        raise ValueError(f"{where}: prefixes must be a list")
+    return ApiKey(name=raw["name"], secret=raw["key"], ops=frozenset(ops), prefixes=prefixes)
+
+
+def _parse_keys_json(api_keys_json: str) -> list[ApiKey]:
+    try:
+        document = strict_json_object(api_keys_json.encode("utf-8", "surrogatepass"))
+    except ValueError:
+        raise ValueError("API_KEYS is not a JSON object (duplicate keys are refused)") from None
+    if set(document) != {"keys"} or not isinstance(document["keys"], list):
+        raise ValueError('API_KEYS must be {"keys": [...]}')
+    return [_entry(index, raw) for index, raw in enumerate(document["keys"])]
+
+
+def load_api_keys(api_key: str | None, api_keys_json: str | None) -> list[ApiKey]:
+    """Build the key list from the API_KEY and API_KEYS secrets (either may be unset)."""
+    keys: list[ApiKey] = []
+    try:
+        if api_key is not None and api_key.strip():
+            keys.append(ApiKey.full_access(api_key.strip()))
+        if api_keys_json is not None and api_keys_json.strip():
+            keys.extend(_parse_keys_json(api_keys_json))
+        names = [k.name for k in keys]
+        if len(set(names)) != len(names):
+            raise ValueError("API key names must be unique")
+        if len({k._digest for k in keys}) != len(keys):
+            raise ValueError("API key secrets must be distinct")
+    except ValueError as exc:
+        raise ApiError(500, "server_misconfigured", str(exc)) from None
+    return keys
+
+
+def authenticate(authorization: str | None, keys: Sequence[ApiKey]) -> ApiKey:
+    """Resolve an ``Authorization: Bearer <key>`` header to its ApiKey.
+
+    Compares against every configured key in constant time (SHA-256 digests through
+    `hmac.compare_digest`, no early exit), so timing reveals neither which key matched
+    nor its length. Missing -> 401 auth_required; anything else wrong -> 401 auth_invalid.
+    """
+    if authorization is None or not authorization.strip():
+        raise ApiError(
+            401, "auth_required", "Authorization: Bearer <key> is required", dict(_CHALLENGE)
+        )
+    parts = authorization.strip().split(None, 1)
+    presented = parts[1].strip() if len(parts) == 2 else ""
+    matched: ApiKey | None = None
+    digest = _digest(presented)
+    for candidate in keys:
+        if hmac.compare_digest(digest, candidate._digest) and matched is None:
+            matched = candidate
+    if parts[0].lower() != "bearer" or not presented or matched is None:
+        raise ApiError(401, "auth_invalid", "invalid API key", dict(_CHALLENGE))
+    return matched
+
+
+def can_mint(
+    api_key: ApiKey, op: str, *, key: str | None = None, prefix: str | None = None
+) -> bool:
+    """True when `api_key` may sign a token for `op` over exactly one of key/prefix."""
+    required = TOKEN_OP_REQUIRES.get(op)
+    target = key if prefix is None else prefix
+    if required is None or (key is None) == (prefix is None) or not isinstance(target, str):
+        return False
+    return "sign" in api_key.ops and required in api_key.ops and api_key.covers(target)
+
+
+def check_mint(
+    api_key: ApiKey, op: str, *, key: str | None = None, prefix: str | None = None
+) -> None:
+    """`can_mint` or raise 403 key_scope."""
+    if not can_mint(api_key, op, key=key, prefix=prefix):
+        raise ApiError(
+            403, "key_scope", f"API key {api_key.name!r} may not sign {op} tokens for this scope"
+        )

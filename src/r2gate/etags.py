@@ -1,0 +1,112 @@
+"""Entity tags (RFC 9110 8.8.3) and the If-Match / If-None-Match / If-Range fields.
+
+A malformed field yields None ("ignore the field"); callers decide what ignoring
+means. Parsing is strict about the tag itself (quotes required, `W/` case-sensitive)
+and lenient about list syntax (optional whitespace, empty list elements, RFC 9110 5.6.1).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Literal, NamedTuple
+
+_OWS = " \t"
+
+
+class EntityTag(NamedTuple):
+    """One entity-tag: `opaque` is the text between the double quotes."""
+
+    weak: bool
+    opaque: str
+
+    def __str__(self) -> str:
+        return f'{"W/" if self.weak else ""}"{self.opaque}"'
+
+
+class _Star(Enum):
+    ANY = "*"
+
+
+ANY = _Star.ANY
+"""The `*` member of If-Match / If-None-Match: any current representation."""
+
+EtagList = list[EntityTag] | Literal[_Star.ANY]
+
+
+def _is_etagc(ch: str) -> bool:
+    """etagc = %x21 / %x23-7E / obs-text (anything non-ASCII is accepted as obs-text)."""
+    o = ord(ch)
+    return o == 0x21 or 0x23 <= o <= 0x7E or o >= 0x80
+
+
+def _scan_tag(s: str, i: int) -> tuple[EntityTag, int] | None:
+    """Read one entity-tag starting at s[i]; return it and the index after it."""
+    weak = s.startswith("W/", i)
+    if weak:
+        i += 2
+    if i >= len(s) or s[i] != '"':
+        return None
+    end = s.find('"', i + 1)
+    if end < 0:
+        return None
+    opaque = s[i + 1 : end]
+    if not all(_is_etagc(ch) for ch in opaque):
+        return None
+    return EntityTag(weak, opaque), end + 1
+
+
+def parse_entity_tag(value: str | None) -> EntityTag | None:
+    """Parse a single entity-tag (surrounding whitespace allowed), or None if malformed."""
+    if value is None:
+        return None
+    s = value.strip(_OWS)
+    scanned = _scan_tag(s, 0)
+    if scanned is None or scanned[1] != len(s):
+        return None
+    return scanned[0]
+
+
+def parse_etag_list(value: str | None) -> EtagList | None:
+    """Parse `"*" / #entity-tag` (If-Match, If-None-Match).
+
+    Returns ANY for `*`, a non-empty list of tags, or None when the field is
+    absent, malformed, or an empty list (no condition to evaluate).
+    """
+    if value is None:
+        return None
+    s = value.strip(_OWS)
+    if s == "*":
+        return ANY
+    tags: list[EntityTag] = []
+    i, n = 0, len(s)
+    while True:
+        while i < n and s[i] in " \t,":
+            i += 1
+        if i >= n:
+            break
+        scanned = _scan_tag(s, i)
+        if scanned is None:
+            return None
+        tag, i = scanned
+        tags.append(tag)
+        while i < n and s[i] in _OWS:
+            i += 1
+        if i < n and s[i] != ",":
+            return None
+    return tags or None
+
+
+def to_entity_tag(etag: str) -> EntityTag:
+    """The current representation's tag from R2's `httpEtag` (quoted) or `etag` (bare)."""
+    parsed = parse_entity_tag(etag)
+    return parsed if parsed is not None else EntityTag(False, etag)
+
+
+def strong_match(a: EntityTag, b: EntityTag) -> bool:
+    """Strong comparison (RFC 9110 8.8.3.2): both strong and identical."""
+    return not a.weak and not b.weak and a.opaque == b.opaque
+
+
+def weak_match(a: EntityTag, b: EntityTag) -> bool:
+    """Weak comparison (RFC 9110 8.8.3.2): identical opaque-tags, weakness ignored."""
+    return a.opaque == b.opaque

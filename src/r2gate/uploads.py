@@ -1,0 +1,20 @@
+"""Checks on an upload request made before any byte is sent to R2."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .errors import ApiError
+
+_MAX_DIGITS = 16
+
+
+def parse_content_length(headers: Mapping[str, str]) -> int:
+    """The request's Content-Length: 411 when absent, 400 when not a plain decimal number."""
+    raw = headers.get("content-length")
+    if raw is None:
+        raise ApiError(411, "length_required", "A Content-Length header is required.")
+    value = raw.strip()
+    if not value.isascii() or not value.isdigit() or len(value) > _MAX_DIGITS:
+        raise ApiError(400, "invalid_content_length", "Content-Length must be a decimal number.")
+    return int(value)

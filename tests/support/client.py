@@ -1,0 +1,78 @@
+"""A tiny HTTP client over a real socket that sends paths exactly as given."""
+
+from __future__ import annotations
+
+import http.client
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+    header_list: list[tuple[str, str]]
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    @property
+    def error_code(self) -> str | None:
+        try:
+            return self.json()["error"]["code"]
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+class Client:
+    def __init__(self, base_url: str, api_key: str | None = None) -> None:
+        parts = urlsplit(base_url)
+        self.scheme = parts.scheme
+        self.host = parts.hostname or "127.0.0.1"
+        self.port = parts.port or (443 if parts.scheme == "https" else 80)
+        self.api_key = api_key
+
+    def connection(self, timeout: float = 60.0) -> http.client.HTTPConnection:
+        cls = http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
+        return cls(self.host, self.port, timeout=timeout)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        auth: bool = False,
+    ) -> Reply:
+        all_headers = dict(headers or {})
+        if auth:
+            all_headers["Authorization"] = f"Bearer {self.api_key}"
+        conn = self.connection()
+        try:
+            conn.putrequest(method, path, skip_accept_encoding=True)
+            for name, value in all_headers.items():
+                conn.putheader(name, value)
+            if body is not None and not any(h.lower() == "content-length" for h in all_headers):
+                conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders(body)
+            response = conn.getresponse()
+            data = response.read()
+            pairs = [(k.lower(), v) for k, v in response.getheaders()]
+            return Reply(response.status, dict(pairs), data, pairs)
+        finally:
+            conn.close()
+
+    def get(self, path: str, **kw: Any) -> Reply:
+        return self.request("GET", path, **kw)
+
+    def head(self, path: str, **kw: Any) -> Reply:
+        return self.request("HEAD", path, **kw)
+
+    def put(self, path: str, body: bytes, **kw: Any) -> Reply:
+        return self.request("PUT", path, body=body, auth=kw.pop("auth", True), **kw)
+
+    def delete(self, path: str, **kw: Any) -> Reply:
+        return self.request("DELETE", path, auth=kw.pop("auth", True), **kw)

@@ -1,0 +1,523 @@
+"""Upload/download tokens: claims, times, scopes, upload checks, minting and rotation."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from r2gate.apikeys import ApiKey
+from r2gate.errors import ApiError
+from r2gate.tokens import (
+    HARD_MAX_LIFETIME,
+    TokenClaims,
+    TokenConfig,
+    media_type,
+    mint_download_token,
+    mint_token,
+    mint_upload_token,
+    parse_claims,
+    verify_token,
+)
+
+NOW = 1_700_000_000
+OLD = "old-secret-0123456789abcdefghijklmnopq"
+NEW = "new-secret-0123456789abcdefghijklmnopq"
+KEYS_JSON = json.dumps({"old": OLD, "new": NEW})
+CONFIG = TokenConfig.from_json(KEYS_JSON)
+
+
+def fixed_hex(n: int) -> str:
+    return "ab" * n
+
+
+# --- independent reference encoder/decoder (what PyJWT/jsonwebtoken produce) -------------
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def jwt_encode(payload: dict, secret: str = NEW, kid: str = "new") -> str:
+    header = {"alg": "HS256", "kid": kid, "typ": "JWT"}
+    segments = [b64(json.dumps(x, separators=(",", ":")).encode()) for x in (header, payload)]
+    signing_input = ".".join(segments)
+    sig = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{b64(sig)}"
+
+
+def jwt_decode(token: str, secret: str) -> tuple[dict, dict]:
+    head, body, sig = token.split(".")
+    expected = hmac.new(secret.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
+    assert hmac.compare_digest(b64(expected), sig)
+
+    def load(seg: str) -> dict:
+        return json.loads(base64.urlsafe_b64decode(seg + "=" * (-len(seg) % 4)))
+
+    return load(head), load(body)
+
+
+def claims(**extra) -> dict:
+    base = {"aud": "r2gate", "iat": NOW, "exp": NOW + 600, "op": "put", "key": "u/42/a.png"}
+    base.update(extra)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def verify(payload: dict, config: TokenConfig = CONFIG, now: int = NOW, **kw) -> TokenClaims:
+    return verify_token(jwt_encode(payload, **kw), config, now)
+
+
+def error(fn, *args, **kwargs) -> ApiError:
+    with pytest.raises(ApiError) as info:
+        fn(*args, **kwargs)
+    return info.value
+
+
+def verify_code(payload: dict, config: TokenConfig = CONFIG, now: int = NOW, **kw) -> str:
+    err = error(verify, payload, config, now, **kw)
+    assert err.status == 401
+    return err.code
+
+
+# --- config --------------------------------------------------------------------------
+
+
+def test_config_last_key_signs_and_secrets_hidden() -> None:
+    assert CONFIG.signing_kid == "new"
+    assert list(CONFIG.keys) == ["old", "new"]
+    assert OLD not in repr(CONFIG) and NEW not in repr(CONFIG)
+    assert CONFIG.audience == "r2gate" and CONFIG.max_lifetime == 900 and CONFIG.leeway == 60
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "not json",
+        "[]",
+        "{}",
+        '{"a": 1}',
+        '{"a": "short"}',
+        f'{{"a": "{OLD}", "a": "{NEW}"}}',
+        f'{{"": "{OLD}"}}',
+    ],
+)
+def test_config_from_json_refuses(raw: str) -> None:
+    err = error(TokenConfig.from_json, raw)
+    assert (err.status, err.code) == (500, "server_misconfigured")
+    assert OLD not in err.message and NEW not in err.message and "short" not in err.message
+
+
+def test_config_caps() -> None:
+    config = TokenConfig.from_json(KEYS_JSON, max_lifetime=10**9, leeway=3600, issuer="me")
+    assert config.max_lifetime == HARD_MAX_LIFETIME and config.leeway == 60
+    assert error(TokenConfig.from_json, KEYS_JSON, max_lifetime=0).status == 500
+    assert error(TokenConfig.from_json, KEYS_JSON, leeway=-1).status == 500
+
+
+# --- interop: stock JWT in, stock JWT out --------------------------------------------
+
+
+def test_reference_token_verifies() -> None:
+    got = verify(
+        claims(
+            ct=["image/*"],
+            max=1000,
+            sha256="AB" * 32,
+            meta={"a": "b"},
+            cache="max-age=60",
+            ow=True,
+            jti="j1",
+            sub="ignored",
+        )
+    )
+    assert got.op == "put" and got.key == "u/42/a.png" and got.prefix is None
+    assert got.content_types == ("image/*",) and got.max_bytes == 1000
+    assert got.sha256 == "ab" * 32 and got.metadata == {"a": "b"}
+    assert got.cache_control == "max-age=60" and got.overwrite is True and got.jti == "j1"
+    assert (got.kid, got.issued_at, got.expires_at, got.not_before) == ("new", NOW, NOW + 600, None)
+
+
+def test_minted_token_decodes_with_reference() -> None:
+    token = mint_upload_token(
+        CONFIG,
+        prefix="u/42/",
+        content_types="image/*",
+        max_bytes=10,
+        metadata={"x": "y"},
+        now=NOW,
+        expires_in=300,
+        random_hex=fixed_hex,
+    )
+    header, payload = jwt_decode(token, NEW)
+    assert header == {"alg": "HS256", "typ": "JWT", "kid": "new"}
+    assert payload == {
+        "aud": "r2gate",
+        "iat": NOW,
+        "exp": NOW + 300,
+        "op": "put",
+        "prefix": "u/42/",
+        "ct": ["image/*"],
+        "max": 10,
+        "meta": {"x": "y"},
+        "jti": "ab" * 16,
+    }
+    assert verify_token(token, CONFIG, NOW).prefix == "u/42/"
+
+
+def test_mint_is_deterministic_with_injected_inputs() -> None:
+    a = mint_download_token(CONFIG, "k", now=NOW, jti="j")
+    assert a == mint_download_token(CONFIG, "k", now=NOW, jti="j")
+    got = verify_token(a, CONFIG, NOW)
+    assert (got.op, got.key, got.jti, got.expires_at) == ("get", "k", "j", NOW + 900)
+
+
+def test_mint_defaults_read_clock_and_randomness() -> None:
+    token = mint_download_token(CONFIG, "k", download_name="report.pdf")
+    _, payload = jwt_decode(token, NEW)
+    assert len(payload["jti"]) == 32 and payload["dn"] == "report.pdf"
+    assert payload["exp"] - payload["iat"] == 900
+
+
+def test_mint_with_plain_key_map_and_issuer() -> None:
+    token = mint_download_token({"only": NEW}, "k", now=NOW, jti="j")
+    assert jwt_decode(token, NEW)[0]["kid"] == "only"
+    issuing = TokenConfig.from_json(KEYS_JSON, issuer="backend", audience="files")
+    token = mint_download_token(issuing, "k", now=NOW, jti="j")
+    assert jwt_decode(token, NEW)[1]["iss"] == "backend"
+    assert verify_token(token, issuing, NOW).key == "k"
+    assert error(verify_token, token, CONFIG, NOW).code == "token_audience"
+
+
+def test_rotation() -> None:
+    old_token = jwt_encode(claims(), secret=OLD, kid="old")
+    assert verify_token(old_token, CONFIG, NOW).kid == "old"
+    new_token = mint_upload_token(CONFIG, key="a", now=NOW)
+    assert jwt_decode(new_token, NEW)[0]["kid"] == "new"
+    assert mint_upload_token(CONFIG, key="a", now=NOW, kid="old").count(".") == 2
+    after = TokenConfig.from_json(json.dumps({"new": NEW}))
+    assert error(verify_token, old_token, after, NOW).code == "token_unknown_kid"
+    assert verify_token(new_token, after, NOW).kid == "new"
+    with pytest.raises(ValueError):
+        mint_upload_token(CONFIG, key="a", now=NOW, kid="gone")
+
+
+def test_secret_swapped_under_kid_fails() -> None:
+    assert verify_code(claims(), secret=OLD, kid="new") == "token_signature"
+
+
+# --- audience, issuer, times ---------------------------------------------------------
+
+
+def test_audience() -> None:
+    assert verify_code(claims(aud="other")) == "token_audience"
+    assert verify_code(claims(aud=None)) == "token_audience"
+    assert verify_code(claims(aud=["a", "b"])) == "token_audience"
+    assert verify(claims(aud=["a", "r2gate"])).key == "u/42/a.png"
+    assert verify_code(claims(aud=5)) == "token_malformed"
+
+
+def test_issuer_only_when_configured() -> None:
+    assert verify(claims(iss="anyone")).op == "put"
+    config = TokenConfig.from_json(KEYS_JSON, issuer="backend")
+    assert verify_code(claims(), config) == "token_issuer"
+    assert verify_code(claims(iss="other"), config) == "token_issuer"
+    assert verify(claims(iss="backend"), config).op == "put"
+
+
+def test_expiry_with_leeway_edges() -> None:
+    payload = claims(exp=NOW, iat=NOW - 600)
+    assert verify(payload, now=NOW + 59).op == "put"
+    assert verify_code(payload, now=NOW + 60) == "token_expired"
+    strict = TokenConfig.from_json(KEYS_JSON, leeway=0)
+    assert verify_code(payload, strict, now=NOW) == "token_expired"
+    assert verify(payload, strict, now=NOW - 1).op == "put"
+
+
+def test_not_before_with_leeway_edges() -> None:
+    payload = claims(nbf=NOW + 60, iat=None, exp=NOW + 600)
+    assert verify(payload).not_before == NOW + 60
+    assert verify_code(claims(nbf=NOW + 61, iat=None), now=NOW) == "token_not_yet_valid"
+
+
+def test_iat_in_future_refused() -> None:
+    assert verify(claims(iat=NOW + 60, exp=NOW + 900)).issued_at == NOW + 60
+    assert verify_code(claims(iat=NOW + 61, exp=NOW + 900)) == "token_not_yet_valid"
+
+
+def test_lifetime_cap() -> None:
+    assert verify(claims(iat=NOW, exp=NOW + 900)).op == "put"
+    assert verify_code(claims(iat=NOW, exp=NOW + 901)) == "token_lifetime"
+    # without iat: measured from nbf, then from now
+    assert verify_code(claims(iat=None, nbf=NOW - 10, exp=NOW + 891)) == "token_lifetime"
+    assert verify(claims(iat=None, nbf=NOW - 10, exp=NOW + 890)).op == "put"
+    assert verify(claims(iat=None, exp=NOW + 900)).issued_at is None
+    assert verify_code(claims(iat=None, exp=NOW + 901)) == "token_lifetime"
+    # the hard cap wins over configuration
+    wide = TokenConfig.from_json(KEYS_JSON, max_lifetime=10**7)
+    assert verify(claims(exp=NOW + HARD_MAX_LIFETIME), wide).op == "put"
+    assert verify_code(claims(exp=NOW + HARD_MAX_LIFETIME + 1), wide) == "token_lifetime"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        claims(exp=None),
+        claims(exp="1700000600"),
+        claims(exp=True),
+        claims(nbf=[1]),
+        claims(iat="now"),
+    ],
+)
+def test_time_claim_types(payload: dict) -> None:
+    assert verify_code(payload) == "token_malformed"
+
+
+def test_float_times_accepted() -> None:
+    assert verify(claims(iat=NOW + 0.5, exp=NOW + 600.5)).expires_at == NOW + 600.5
+
+
+# --- grant claims --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"op": "copy"},
+        {"op": None},
+        {"prefix": "u/42/"},  # key and prefix
+        {"key": None},  # neither
+        {"key": None, "prefix": "u/42"},  # prefix without '/'
+        {"key": ""},
+        {"key": "x" * 1025},
+        {"key": 42},
+        {"max": 1, "len": 1},
+        {"max": -1},
+        {"len": 1.5},
+        {"max": True},
+        {"ct": []},
+        {"ct": "image/png"},
+        {"ct": ["image"]},
+        {"ct": ["*/png"]},
+        {"sha256": "ab" * 31},
+        {"sha256": "zz" * 32},
+        {"meta": {"a": 1}},
+        {"meta": {"": "x"}},
+        {"meta": ["a"]},
+        {"cache": "no-store\r\nX-Evil: 1"},
+        {"cache": ""},
+        {"ow": "true"},
+        {"jti": 5},
+        {"dn": "a.pdf"},  # get-only claim on a put token
+        {"op": "get", "ct": ["image/*"]},  # upload-only claim on a get token
+        {"op": "delete", "ow": False},
+        {"op": "get", "dn": "a\nb"},
+    ],
+)
+def test_invalid_claims(extra: dict) -> None:
+    assert verify_code(claims(**extra)) == "token_malformed"
+
+
+def test_meta_size_limit_is_inclusive() -> None:
+    # 8192 bytes of meta cannot fit a 4096-byte token; the limit still guards minting
+    filler = 8192 - len('{"k":""}')
+    grant = parse_claims({"op": "put", "key": "k", "meta": {"k": "v" * filler}})
+    assert len(grant.metadata["k"]) == filler
+    with pytest.raises(ValueError):
+        parse_claims({"op": "put", "key": "k", "meta": {"k": "é" * (filler // 2 + 1)}})
+    assert verify_code(claims(meta={"k": "v" * filler})) == "token_too_large"
+
+
+def test_unknown_claims_ignored_and_get_token_with_dn() -> None:
+    got = verify(claims(op="get", dn="Report 2024.pdf", custom={"x": 1}))
+    assert got.download_name == "Report 2024.pdf" and got.op == "get"
+
+
+# --- scope ---------------------------------------------------------------------------
+
+
+def test_prefix_scope_on_segment_boundary() -> None:
+    got = verify(claims(key=None, prefix="u/42/"))
+    assert got.covers("u/42/x") and got.covers("u/42/deep/x.png")
+    assert not got.covers("u/420/x") and not got.covers("u/42") and not got.covers("u/4")
+    got.check_operation("put", "u/42/x")
+    assert error(got.check_operation, "put", "u/420/x").code == "token_scope"
+
+
+def test_key_scope_is_exact() -> None:
+    got = verify(claims())
+    assert got.covers("u/42/a.png")
+    assert not got.covers("u/42/a.png2") and not got.covers("u/42/a.pn")
+    err = error(got.check_operation, "put", "u/42/b.png")
+    assert (err.status, err.code) == (403, "token_scope")
+
+
+def test_op_scope() -> None:
+    get_token = verify(claims(op="get"))
+    err = error(get_token.check_upload, "u/42/a.png", 1, "image/png")
+    assert (err.status, err.code) == (403, "token_scope")
+    put_token = verify(claims())
+    err = error(put_token.check_operation, "delete", "u/42/a.png")
+    assert (err.status, err.code) == (403, "token_scope")
+    assert error(put_token.check_upload, "u/42/a.png", 1, None, op="mpu").code == "token_scope"
+    verify(claims(op="mpu")).check_upload("u/42/a.png", 1, None, op="mpu")
+    verify(claims(op="delete")).check_operation("delete", "u/42/a.png")
+    with pytest.raises(ValueError):
+        put_token.check_operation("copy", "u/42/a.png")
+
+
+# --- upload checks -------------------------------------------------------------------
+
+
+def upload_error(payload: dict, key="u/42/a.png", length=10, ctype="image/png") -> ApiError:
+    return error(verify(payload).check_upload, key, length, ctype)
+
+
+def test_length_checks() -> None:
+    assert upload_error(claims(), length=None).status == 411
+    assert upload_error(claims(), length=None).code == "length_required"
+    assert upload_error(claims(), length=-1).code == "invalid_content_length"
+    verify(claims(max=10)).check_upload("u/42/a.png", 10, None)
+    err = upload_error(claims(max=10), length=11)
+    assert (err.status, err.code) == (413, "too_large")
+    verify(claims(len=10)).check_upload("u/42/a.png", 10, None)
+    for length in (9, 11):
+        err = upload_error(claims(len=10), length=length)
+        assert (err.status, err.code) == (400, "length_mismatch")
+    verify(claims(max=0)).check_upload("u/42/a.png", 0, None)
+
+
+@pytest.mark.parametrize(
+    ("allowed", "ctype", "ok"),
+    [
+        (["image/*"], "image/png", True),
+        (["image/*"], "IMAGE/PNG; charset=binary", True),
+        (["image/*"], "video/mp4", False),
+        (["image/*"], "imagex/png", False),
+        (["model/gltf-binary"], "model/gltf-binary", True),
+        (["model/gltf-binary"], "Model/GLTF-Binary ; foo=bar", True),
+        (["model/gltf-binary"], "model/gltf+json", False),
+        (["Text/Plain; charset=utf-8"], "text/plain", True),
+        (["*/*"], "application/x-anything", True),
+        (["image/png", "video/*"], "video/webm", True),
+        (["image/*"], None, False),
+        (["image/*"], "", False),
+        (["image/*"], "image", False),
+        (["image/*"], "image/", False),
+        (["image/*"], "image/*", False),
+        (["*/*"], "*/*", False),
+    ],
+)
+def test_content_types(allowed: list[str], ctype: str | None, ok: bool) -> None:
+    got = verify(claims(ct=allowed))
+    assert got.allows_content_type(ctype) is ok
+    if ok:
+        got.check_upload("u/42/a.png", 1, ctype)
+    else:
+        err = error(got.check_upload, "u/42/a.png", 1, ctype)
+        assert (err.status, err.code) == (415, "unsupported_media_type")
+
+
+def test_no_ct_allows_anything() -> None:
+    verify(claims()).check_upload("u/42/a.png", 1, None)
+    verify(claims()).check_upload("u/42/a.png", 1, "whatever")
+
+
+def test_check_order() -> None:
+    payload = claims(max=1, ct=["image/*"])
+    assert upload_error(payload, key="u/42/b.png", length=None, ctype="x/y").status == 403
+    assert upload_error(payload, length=5, ctype="x/y").status == 413
+    assert upload_error(payload, length=1, ctype="x/y").status == 415
+
+
+def test_media_type() -> None:
+    assert media_type(" Image/PNG ;q=1") == "image/png"
+    assert media_type("nonsense") is None and media_type(None) is None
+
+
+# --- minting -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"key": "a", "prefix": "b/"},
+        {},
+        {"key": "a", "op": "get"},
+        {"key": "a", "max_bytes": 1, "exact_length": 1},
+        {"key": "a", "expires_in": 901},
+        {"key": "a", "expires_in": 0},
+        {"key": "a", "content_types": []},
+        {"prefix": "no-slash"},
+        {"key": "a", "sha256": "nothex"},
+    ],
+)
+def test_mint_upload_refuses(kwargs: dict) -> None:
+    err = error(mint_upload_token, CONFIG, now=NOW, **kwargs)
+    assert (err.status, err.code) == (400, "invalid_request")
+
+
+def test_mint_token_generic_delete() -> None:
+    token = mint_token(CONFIG, {"op": "delete", "prefix": "t/"}, now=NOW, expires_in=60)
+    got = verify_token(token, CONFIG, NOW)
+    got.check_operation("delete", "t/x")
+    assert got.expires_at == NOW + 60
+
+
+def test_mint_token_ignores_smuggled_registered_claims() -> None:
+    request = {"op": "get", "key": "k", "exp": NOW + 10**6, "aud": "x", "iss": "me", "kid": "z"}
+    token = mint_token(CONFIG, request, now=NOW, expires_in=60, random_hex=fixed_hex)
+    header, payload = jwt_decode(token, NEW)
+    assert header["kid"] == "new" and "iss" not in payload
+    assert (payload["aud"], payload["exp"]) == ("r2gate", NOW + 60)
+
+
+def test_mint_default_expiry_respects_smaller_cap() -> None:
+    short = TokenConfig.from_json(KEYS_JSON, max_lifetime=120)
+    token = mint_download_token(short, "k", now=NOW, jti="j")
+    assert verify_token(token, short, NOW).expires_at == NOW + 120
+
+
+SCOPED = ApiKey("tenant42", "tenant-42-secret-value", frozenset({"sign", "write"}), ("t42/",))
+
+
+def test_minted_by_scoped_key() -> None:
+    token = mint_upload_token(CONFIG, prefix="t42/photos/", now=NOW, minted_by=SCOPED)
+    assert verify_token(token, CONFIG, NOW).prefix == "t42/photos/"
+    for kwargs in ({"key": "t420/x"}, {"prefix": "t4/"}, {"key": "other"}):
+        err = error(mint_upload_token, CONFIG, now=NOW, minted_by=SCOPED, **kwargs)
+        assert (err.status, err.code) == (403, "key_scope")
+    err = error(mint_download_token, CONFIG, "t42/x", now=NOW, minted_by=SCOPED)
+    assert (err.status, err.code) == (403, "key_scope")  # no "read"
+    no_sign = ApiKey("w", "write-only-secret-value", frozenset({"write"}), ("",))
+    assert error(mint_upload_token, CONFIG, key="x", now=NOW, minted_by=no_sign).status == 403
+
+
+# --- property: tampering never yields anything but a 401 -------------------------------
+
+VALID = mint_upload_token(
+    CONFIG, prefix="u/42/", content_types=["image/*"], max_bytes=5, now=NOW, jti="j"
+)
+
+
+def test_valid_fixture() -> None:
+    assert verify_token(VALID, CONFIG, NOW).prefix == "u/42/"
+
+
+@given(st.data())
+def test_any_character_change_is_rejected(data: st.DataObject) -> None:
+    index = data.draw(st.integers(0, len(VALID) - 1))
+    char = data.draw(st.characters().filter(lambda c: c != VALID[index]))
+    err = error(verify_token, VALID[:index] + char + VALID[index + 1 :], CONFIG, NOW)
+    assert err.status == 401
+
+
+@given(st.integers(0, len(VALID) - 1), st.integers(0, 7))
+def test_any_bit_flip_is_rejected(index: int, bit: int) -> None:
+    raw = bytearray(VALID.encode())
+    raw[index] ^= 1 << bit
+    assert error(verify_token, raw.decode("latin-1"), CONFIG, NOW).status == 401
