@@ -34,6 +34,15 @@ class RunningServer:
     def log(self) -> str:
         return "".join(self.output)
 
+    def wait_for_log(self, text: str, timeout: float = 10.0) -> str:
+        """The log once it contains `text` (output arrives through a pipe, a little late)."""
+        deadline = time.monotonic() + timeout
+        while text not in self.log():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} never appeared in the log:\n{self.log()}")
+            time.sleep(0.05)
+        return self.log()
+
     def stop(self, timeout: float = 30.0) -> int | None:
         """SIGTERM and wait: returns the exit code (None for an external server)."""
         if self.process is None:
