@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import js
 from pyodide.ffi import JsException
 from workers import Response
 
@@ -59,11 +60,45 @@ def stream_response(body: Any, status: int, headers: dict[str, str]) -> Response
     return Response(body, status=status, headers={**BASE_HEADERS, **headers})
 
 
+def js_headers(headers: dict[str, str]) -> Any:
+    """A JS Headers object from a dict."""
+    result = js.Headers.new()
+    for name, value in headers.items():
+        result.set(name, value)
+    return result
+
+
+def add_headers(response: Any, headers: dict[str, str]) -> Any:
+    """Set headers on a response r2gate built (its headers are mutable); Vary is merged."""
+    target = response.js_object.headers
+    for name, value in headers.items():
+        if name.lower() == "vary" and target.has("vary"):
+            present = [v.strip() for v in target.get("vary").split(",")]
+            value = ", ".join(present + [v for v in value.split(", ") if v not in present])
+        target.set(name, value)
+    return response
+
+
+def response_headers(js_response: Any) -> dict[str, str]:
+    """A JS Response's headers as a plain dict (lower-case names)."""
+    return {name.lower(): value for name, value in js_response.headers}
+
+
+def has_body(obj: Any) -> bool:
+    """R2 get() returns the object without a body when its onlyIf failed."""
+    return getattr(obj, "body", None) is not None
+
+
+async def discard_body(obj: Any) -> None:
+    """Cancel an R2 or cached body that will not be sent."""
+    body = getattr(obj, "body", None)
+    if body is not None:
+        await body.cancel()
+
+
 def object_info(obj: Any) -> ObjectInfo:
     """Plain values from an R2 HeadResult/GetResult (a wrapped JS object)."""
-    uploaded = obj.uploaded
-    if isinstance(uploaded, datetime) and uploaded.tzinfo is None:
-        uploaded = uploaded.replace(tzinfo=UTC)  # the SDK converts JS Dates to naive UTC
+    uploaded = _utc(obj.uploaded)  # the SDK converts JS Dates to naive UTC datetimes
     http = dict(obj.httpMetadata or {})
     return ObjectInfo(
         key=str(obj.key),
@@ -76,8 +111,15 @@ def object_info(obj: Any) -> ObjectInfo:
         content_disposition=http.get("contentDisposition"),
         content_encoding=http.get("contentEncoding"),
         content_language=http.get("contentLanguage"),
+        expires=_utc(http.get("cacheExpiry")),
         custom_metadata=dict(obj.customMetadata or {}),
     )
+
+
+def _utc(moment: Any) -> datetime | None:
+    if not isinstance(moment, datetime):
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def js_error_message(error: JsException) -> str:

@@ -22,6 +22,7 @@ class ObjectInfo:
     content_disposition: str | None = None
     content_encoding: str | None = None
     content_language: str | None = None
+    expires: datetime | None = None
     custom_metadata: dict[str, str] = field(default_factory=dict)
 
 
@@ -40,6 +41,7 @@ def representation_headers(
         "Content-Disposition": info.content_disposition,
         "Content-Encoding": info.content_encoding,
         "Content-Language": info.content_language,
+        "Expires": format_http_date(info.expires) if info.expires else None,
     }
     headers.update({name: value for name, value in optional.items() if value})
     return headers

@@ -4,31 +4,120 @@
 |---|---|---|
 | API_KEY | secret | one full-access API key |
 | API_KEYS | secret | JSON scoped API keys (see apikeys) |
+| SIGNING_KEYS | secret | JSON {kid: secret} for tokens, the last one signs (see tokens) |
+| TOKEN_MAX_LIFETIME | var | seconds a token may live (default 900, hard cap 86400) |
+| TOKEN_AUDIENCE | var | the `aud` tokens must carry (default "r2gate") |
+| TOKEN_ISSUER | var | when set, the `iss` tokens must carry |
 | CACHE_POLICY | var | JSON Cache-Control rules per key prefix (see cache_policy) |
+| CORS | var | JSON CORS allowlist (see cors) |
+| EDGE_CACHE | var | "on" (default) or "off": store public objects in the Workers Cache API |
+| EDGE_CACHE_MAX_BYTES | var | largest object stored in the edge cache (default 50 MiB) |
+| MAX_PUT_BYTES | var | largest single PUT body (default 100 MB, the Free/Pro request limit) |
+| SERVER_TIMING | var | "on": add `Server-Timing: py;dur=<ms>` (time inside the handler) |
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from .apikeys import ApiKey, load_api_keys
 from .cache_policy import CacheConfig, parse_cache_config
+from .cors import CorsConfig, parse_cors_config
 from .errors import ApiError
+from .tokens import DEFAULT_AUDIENCE, DEFAULT_MAX_LIFETIME, TokenConfig
 
-SETTING_NAMES = ("API_KEY", "API_KEYS", "CACHE_POLICY")
+SETTING_NAMES = (
+    "API_KEY",
+    "API_KEYS",
+    "SIGNING_KEYS",
+    "TOKEN_MAX_LIFETIME",
+    "TOKEN_AUDIENCE",
+    "TOKEN_ISSUER",
+    "CACHE_POLICY",
+    "CORS",
+    "EDGE_CACHE",
+    "EDGE_CACHE_MAX_BYTES",
+    "MAX_PUT_BYTES",
+    "SERVER_TIMING",
+)
+DEFAULT_EDGE_CACHE_MAX_BYTES = 50 * 1024 * 1024
+DEFAULT_MAX_PUT_BYTES = 100 * 1000 * 1000
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class Settings:
     api_keys: tuple[ApiKey, ...]
+    tokens: TokenConfig | None  # None when SIGNING_KEYS is unset: token features are off
     cache: CacheConfig
+    cors: CorsConfig
+    edge_cache: bool
+    edge_cache_max_bytes: int
+    max_put_bytes: int
+    server_timing: bool
+
+
+def _misconfigured(name: str, reason: str) -> ApiError:
+    return ApiError(500, "server_misconfigured", f"{name}: {reason}")
+
+
+def _parsed(name: str, raw: str | None, parse: Callable[[str | None], T]) -> T:
+    try:
+        return parse(raw)
+    except ValueError as exc:
+        raise _misconfigured(name, str(exc)) from None
+
+
+def _switch(name: str, raw: str | None, default: bool) -> bool:
+    if raw is None or not raw.strip():
+        return default
+    value = raw.strip().lower()
+    if value in ("on", "true", "1", "yes"):
+        return True
+    if value in ("off", "false", "0", "no"):
+        return False
+    raise _misconfigured(name, "expected on or off")
+
+
+def _positive_int(name: str, raw: str | None, default: int) -> int:
+    if raw is None or not raw.strip():
+        return default
+    value = raw.strip()
+    if not value.isascii() or not value.isdigit() or int(value) < 1:
+        raise _misconfigured(name, "expected a positive whole number")
+    return int(value)
+
+
+def _tokens(raw: dict[str, str | None]) -> TokenConfig | None:
+    keys = raw.get("SIGNING_KEYS")
+    if keys is None or not keys.strip():
+        return None
+    return TokenConfig.from_json(
+        keys,
+        audience=(raw.get("TOKEN_AUDIENCE") or DEFAULT_AUDIENCE).strip(),
+        issuer=(raw.get("TOKEN_ISSUER") or "").strip() or None,
+        max_lifetime=_positive_int(
+            "TOKEN_MAX_LIFETIME", raw.get("TOKEN_MAX_LIFETIME"), DEFAULT_MAX_LIFETIME
+        ),
+    )
 
 
 def parse_settings(raw: dict[str, str | None]) -> Settings:
     """Parse every setting; a bad one is a 500 `server_misconfigured` naming the setting only."""
-    try:
-        cache = parse_cache_config(raw.get("CACHE_POLICY"))
-    except ValueError as exc:
-        raise ApiError(500, "server_misconfigured", f"CACHE_POLICY: {exc}") from None
-    keys = load_api_keys(raw.get("API_KEY"), raw.get("API_KEYS"))
-    return Settings(api_keys=tuple(keys), cache=cache)
+    return Settings(
+        api_keys=tuple(load_api_keys(raw.get("API_KEY"), raw.get("API_KEYS"))),
+        tokens=_tokens(raw),
+        cache=_parsed("CACHE_POLICY", raw.get("CACHE_POLICY"), parse_cache_config),
+        cors=_parsed("CORS", raw.get("CORS"), parse_cors_config),
+        edge_cache=_switch("EDGE_CACHE", raw.get("EDGE_CACHE"), default=True),
+        edge_cache_max_bytes=_positive_int(
+            "EDGE_CACHE_MAX_BYTES", raw.get("EDGE_CACHE_MAX_BYTES"), DEFAULT_EDGE_CACHE_MAX_BYTES
+        ),
+        max_put_bytes=_positive_int(
+            "MAX_PUT_BYTES", raw.get("MAX_PUT_BYTES"), DEFAULT_MAX_PUT_BYTES
+        ),
+        server_timing=_switch("SERVER_TIMING", raw.get("SERVER_TIMING"), default=False),
+    )

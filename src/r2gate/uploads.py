@@ -18,3 +18,14 @@ def parse_content_length(headers: Mapping[str, str]) -> int:
     if not value.isascii() or not value.isdigit() or len(value) > _MAX_DIGITS:
         raise ApiError(400, "invalid_content_length", "Content-Length must be a decimal number.")
     return int(value)
+
+
+def check_single_put_size(length: int, limit: int) -> None:
+    """413 for a single PUT over the limit, pointing at multipart uploads."""
+    if length > limit:
+        raise ApiError(
+            413,
+            "too_large",
+            f"A single PUT may carry at most {limit} bytes; use a multipart upload "
+            "(POST /<key>?uploads) for larger files.",
+        )

@@ -1,0 +1,66 @@
+"""The Workers Cache API (caches.default) for public objects: lookup, store, evict.
+
+Entries are keyed by the request's origin and the object's path, with no query, so every
+variant of a request (download names, CORS origins) shares one stored full 200; the
+per-request headers are added after the lookup. cache.delete is colo-local: see the README
+for global invalidation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import js
+from pyodide.ffi import JsException, to_js
+
+from .web import js_headers
+
+
+def cache_url(request_url: str, key: str) -> str:
+    parts = urlsplit(request_url)
+    return f"{parts.scheme}://{parts.netloc}/{quote(key, safe='/')}"
+
+
+async def lookup(url: str, range_header: str | None = None) -> Any | None:
+    """The cached response for `url` (a full 200, or a 206 when a Range is given), or None."""
+    try:
+        if range_header is None:
+            found = await js.caches.default.match(url)
+        else:
+            init = to_js({"headers": {"Range": range_header}}, dict_converter=js.Object.fromEntries)
+            found = await js.caches.default.match(js.Request.new(url, init))
+    except JsException as error:
+        print(f"r2gate: edge cache lookup failed: {error}")
+        return None
+    return found or None
+
+
+def store(ctx: Any, url: str, body: Any, status: int, headers: dict[str, str]) -> None:
+    """Store a full 200 in the background (ctx.waitUntil); failures are logged, not raised."""
+    response = js.Response.new(
+        body,
+        to_js(
+            {"status": status, "headers": js_headers(headers)}, dict_converter=js.Object.fromEntries
+        ),
+    )
+
+    async def put() -> None:
+        try:
+            await js.caches.default.put(url, response)
+        except JsException as error:
+            print(f"r2gate: edge cache store failed: {error}")
+
+    ctx.waitUntil(put())
+
+
+def evict(ctx: Any, url: str) -> None:
+    """Remove the entry in this colo after a write or delete (in the background)."""
+
+    async def delete() -> None:
+        try:
+            await js.caches.default.delete(url)
+        except JsException as error:
+            print(f"r2gate: edge cache evict failed: {error}")
+
+    ctx.waitUntil(delete())
