@@ -2,6 +2,7 @@
 // Miniflare's proxy only accepts its own Request/Response classes, so values are converted
 // at this boundary; responses come back as global Responses, as in workerd.
 import { Request as MfRequest, Response as MfResponse } from "miniflare";
+import { cancelSafe } from "./streams.mjs";
 
 function toMfRequest(request) {
   if (typeof request === "string" || request instanceof URL) return new MfRequest(String(request));
@@ -10,7 +11,7 @@ function toMfRequest(request) {
 
 function fromMfResponse(response) {
   if (!response) return undefined;
-  return new Response(response.body, {
+  return new Response(cancelSafe(response.body), {
     status: response.status,
     statusText: response.statusText,
     headers: response.headers,

@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 process.env.TZ = "UTC"; // as in workerd: Dates and Python's localtime are UTC
-import { getPlatformProxy } from "wrangler";
+import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { CacheStorage } from "./cache.mjs";
 import { loadConfig, loadDevVars } from "./config.mjs";
 import { createServer } from "./http.mjs";
@@ -36,6 +36,28 @@ const log = {
   error: (m) => console.error(`[r2gate] ${m}`),
 };
 
+// Miniflare as `wrangler dev` configures it: each R2 binding's id is its bucket_name, state
+// under <persist>/v3. (wrangler's getPlatformProxy is not used: its `caches` is a no-op.)
+async function startMiniflare(config, persistRoot) {
+  const r2Buckets = Object.fromEntries(
+    config.r2Buckets.map((b) => [b.binding, { id: b.bucket_name ?? b.binding }]),
+  );
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      workers: [
+        {
+          name: config.name,
+          modules: true,
+          script: "export default { fetch() { return new Response(null, { status: 404 }); } };",
+          r2Buckets,
+        },
+      ],
+      resourcePersistencePath: join(persistRoot, "v3"),
+    }),
+  );
+  return { bindings: await mf.getBindings(), caches: await mf.getCaches(), dispose: () => mf.dispose() };
+}
+
 async function buildEnv(config, platform) {
   const env = {};
   for (const [name, value] of Object.entries(config.vars)) env[name] = value;
@@ -46,7 +68,7 @@ async function buildEnv(config, platform) {
     if (colon < 1) throw new Error(`--var expects NAME:VALUE, got '${pair}'`);
     env[pair.slice(0, colon)] = pair.slice(colon + 1);
   }
-  for (const { binding } of config.r2Buckets) env[binding] = new R2Bucket(platform.env[binding]);
+  for (const { binding } of config.r2Buckets) env[binding] = new R2Bucket(platform.bindings[binding]);
   return env;
 }
 
@@ -64,8 +86,8 @@ async function main() {
   const started = performance.now();
   const config = loadConfig(args.config);
   // Same local state as `wrangler dev`: <project>/.wrangler/state/v3 unless --persist-to.
-  const persist = args["persist-to"] ? { path: join(resolve(args["persist-to"]), "v3") } : true;
-  const platform = await getPlatformProxy({ configPath: config.path, persist });
+  const persistRoot = resolve(args["persist-to"] ?? join(config.root, ".wrangler", "state"));
+  const platform = await startMiniflare(config, persistRoot);
   globalThis.caches = new CacheStorage(platform.caches);
   globalThis.FixedLengthStream = FixedLengthStream;
 

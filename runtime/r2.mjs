@@ -1,6 +1,6 @@
 // Wraps Miniflare's R2 proxy so the objects Python receives carry workerd's constructor names
 // (R2Bucket, HeadResult, GetResult, R2MultipartUpload): the workers SDK picks conversions by name.
-import { knownLengths, readExactly, withKnownLength } from "./streams.mjs";
+import { cancelSafe, knownLengths, readExactly, withKnownLength } from "./streams.mjs";
 
 const KNOWN_LENGTH_ERROR =
   "Provided readable stream must have a known length (request/response body or readable half of FixedLengthStream)";
@@ -57,7 +57,7 @@ export class GetResult extends HeadResult {
   #body;
   constructor(inner) {
     super(inner);
-    this.#body = withKnownLength(inner.body, bodyLength(inner.size, inner.range));
+    this.#body = withKnownLength(cancelSafe(inner.body), bodyLength(inner.size, inner.range));
   }
   get body() {
     return this.#body;

@@ -54,3 +54,29 @@ export async function readExactly(stream, length) {
   if (offset !== length) throw new TypeError("Stream body ended before its declared length.");
   return out;
 }
+
+// Miniflare's proxy streams crash the process when cancelled mid-pipe (its prefixStream
+// aborts a released writer). workerd's streams cancel cleanly, so the offline runtime hands
+// Python a wrapper whose cancel() drains the proxy stream into a null sink instead.
+export function cancelSafe(stream) {
+  if (!stream) return stream;
+  const reader = stream.getReader();
+  const safe = new ReadableStream(
+    {
+      async pull(controller) {
+        const { value, done } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel() {
+        (async () => {
+          for (;;) if ((await reader.read()).done) break;
+        })().catch(() => {});
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  const length = knownLengths.get(stream);
+  if (length !== undefined) knownLengths.set(safe, length);
+  return safe;
+}

@@ -43,6 +43,19 @@ from .web import (
 )
 
 PINNED_READ_ATTEMPTS = 3
+SIZE_HEADER = "R2gate-Size"  # stored with cached responses; never sent to clients
+# Headers a cached response contributes to what the client receives.
+CACHED_HEADERS = (
+    "etag",
+    "last-modified",
+    "content-type",
+    "cache-control",
+    "accept-ranges",
+    "content-disposition",
+    "content-encoding",
+    "content-language",
+    "expires",
+)
 
 
 def _bypasses_cache(headers: dict[str, str]) -> bool:
@@ -75,9 +88,10 @@ async def _from_cache(incoming: Incoming, url: str) -> Any | None:
     cached = await edge_cache.lookup(url)
     if cached is None:
         return None
-    headers = response_headers(cached)
+    stored = response_headers(cached)
+    headers = {name: value for name, value in stored.items() if name in CACHED_HEADERS}
     last_modified = parse_http_date(headers.get("last-modified"))
-    etag, length = headers.get("etag"), headers.get("content-length", "")
+    etag, length = headers.get("etag"), stored.get(SIZE_HEADER.lower(), "")
     if cached.status != 200 or etag is None or last_modified is None or not length.isdigit():
         await discard_body(cached)
         return None
@@ -184,7 +198,7 @@ async def _answer(
     body = obj.body
     if url and policy.edge_cacheable and info.size <= settings.edge_cache_max_bytes:
         body, copy = body.tee()
-        edge_cache.store(ctx, url, copy, 200, full)
+        edge_cache.store(ctx, url, copy, 200, {**full, SIZE_HEADER: str(info.size)})
     return stream_response(body, 200, full)
 
 

@@ -38,8 +38,9 @@ async def dispatch(request: Any, env: Any, ctx: Any) -> Any:
         print(f"r2gate: unhandled error on {where}\n{traceback.format_exc()}")
         response = error_response(ApiError(500, "internal_error", "An unexpected error occurred."))
     if settings is not None and incoming is not None:
-        # After any cache lookup: a stored response never carries another origin's headers.
-        add_headers(response, cors_headers(incoming.headers.get("origin"), settings.cors))
+        if incoming.method != "OPTIONS":  # a preflight answer carries its own CORS headers
+            # After any cache lookup: a stored response never carries another origin's headers.
+            add_headers(response, cors_headers(incoming.headers.get("origin"), settings.cors))
         if settings.server_timing:
             elapsed = (time.perf_counter() - started) * 1000
             add_headers(response, {"Server-Timing": f"py;dur={elapsed:.2f}"})

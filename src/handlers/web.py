@@ -8,8 +8,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import js
-from pyodide.ffi import JsException
-from workers import Response
+from pyodide.ffi import JsException, JsProxy
+from workers import Response, python_from_rpc
 
 from r2gate.errors import ApiError, error_body
 from r2gate.objects import ObjectInfo
@@ -124,3 +124,48 @@ def _utc(moment: Any) -> datetime | None:
 
 def js_error_message(error: JsException) -> str:
     return str(getattr(error, "message", "") or error)
+
+
+async def read_small_body(incoming: Incoming, limit: int) -> bytes:
+    """The whole request body, for small API bodies only: 413 body_too_large past `limit`
+    bytes (reading stops there), 400 body_unreadable when the client breaks off."""
+    stream = incoming.body
+    if stream is None:
+        return b""
+    reader = stream.getReader()
+    chunks: list[bytes] = []
+    total = 0
+    try:
+        while True:
+            step = await reader.read()
+            if step.done:
+                return b"".join(chunks)
+            chunk = step.value.to_bytes()
+            total += len(chunk)
+            if total > limit:
+                await reader.cancel()
+                raise ApiError(413, "body_too_large", f"The body exceeds {limit} bytes.")
+            chunks.append(chunk)
+    except JsException:
+        raise ApiError(400, "body_unreadable", "The request body could not be read.") from None
+
+
+class _Converted:
+    """Attribute access on a raw JS object with the SDK's conversions (list() leaves its
+    objects raw: Dates and plain objects are not converted)."""
+
+    def __init__(self, js_object: Any) -> None:
+        self._js_object = js_object
+
+    def __getattr__(self, name: str) -> Any:
+        return python_from_rpc(getattr(self._js_object, name, None))
+
+
+def list_result(result: Any) -> tuple[list[ObjectInfo], list[str], str | None, bool]:
+    """Plain values from an R2 list() result: objects, delimited prefixes, cursor, truncated."""
+    raw = getattr(result, "objects", None) or []
+    objects = [object_info(_Converted(obj) if isinstance(obj, JsProxy) else obj) for obj in raw]
+    prefixes = [str(p) for p in (getattr(result, "delimitedPrefixes", None) or [])]
+    cursor = getattr(result, "cursor", None)
+    truncated = bool(getattr(result, "truncated", False))
+    return objects, prefixes, str(cursor) if cursor else None, truncated

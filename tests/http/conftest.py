@@ -3,6 +3,7 @@ R2GATE_TEST_URL (wrangler dev, a deployment) with R2GATE_TEST_API_KEY."""
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import uuid
@@ -15,6 +16,43 @@ from tests.support.client import Client
 from tests.support.server import ROOT, RunningServer, start_runtime
 
 TEST_API_KEY = "test-" + "k" * 32
+TEST_CACHE_POLICY = (
+    '{"default": "public, max-age=3600", "rules": ['
+    '{"prefix": "models/", "cache_control": "public, max-age=31536000, immutable"},'
+    '{"prefix": "private/", "private": true},'
+    '{"prefix": "nostore/", "cache_control": "no-store"}]}'
+)
+TEST_CORS = (
+    '{"origins": ["https://app.example.com", "https://*.example.org", "ar-code://*"],'
+    ' "max_age": 600}'
+)
+# Token signing keys: "old" still verifies, "new" (the last) signs (tests/http/test_tokens*.py).
+TEST_SIGNING_SECRETS = {
+    "old": "old-signing-secret-" + "o" * 32,
+    "new": "new-signing-secret-" + "n" * 32,
+}
+TEST_SIGNING_KEYS = json.dumps(TEST_SIGNING_SECRETS)
+# Scoped API keys (name -> (secret, ops, prefixes)), used by tests/http/test_tokens*/test_api*.
+TEST_SCOPED_KEYS = {
+    "tenant42": (
+        "tenant42-" + "t" * 24,
+        ["read", "write", "delete", "sign", "list"],
+        ["tenant-42/"],
+    ),
+    "u42": ("u42-key-" + "u" * 24, ["write", "delete", "sign", "list"], ["u/42/"]),
+    "twofolders": ("twofolders-" + "w" * 24, ["write", "sign"], ["a/", "b/"]),
+    "nosign": ("nosign-key-" + "n" * 24, ["read", "write", "delete", "list"], [""]),
+    "private-reader": ("private-reader-" + "r" * 24, ["read", "sign"], ["private/"]),
+    "writer": ("writer-key-" + "x" * 24, ["write", "sign"], [""]),
+}
+TEST_API_KEYS = json.dumps(
+    {
+        "keys": [
+            {"name": name, "key": secret, "ops": ops, "prefixes": prefixes}
+            for name, (secret, ops, prefixes) in TEST_SCOPED_KEYS.items()
+        ]
+    }
+)
 
 
 @pytest.fixture(scope="session")
@@ -24,7 +62,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
         yield RunningServer(url=external.rstrip("/"))
         return
     state = tmp_path_factory.mktemp("r2-state")
-    running = start_runtime(ROOT / "wrangler.toml", state, {"API_KEY": TEST_API_KEY})
+    variables = {
+        "API_KEY": TEST_API_KEY,
+        "CACHE_POLICY": TEST_CACHE_POLICY,
+        "CORS": TEST_CORS,
+        "SERVER_TIMING": "on",
+        "SIGNING_KEYS": TEST_SIGNING_KEYS,
+        "API_KEYS": TEST_API_KEYS,
+    }
+    running = start_runtime(ROOT / "wrangler.toml", state, variables)
     yield running
     running.stop()
 
