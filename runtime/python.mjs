@@ -1,7 +1,7 @@
 // Loads Pyodide, the vendored workers-runtime-sdk and the Worker's main module, and calls
 // entrypoint handlers following workerd's contract (../shared/notes/python-workers-runtime.md).
 import { AsyncLocalStorage } from "node:async_hooks";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -104,9 +104,9 @@ export async function loadWorker(config, vendorRoot, env) {
   }
 
   pyodide.FS.mkdirTree(SESSION_DIR);
-  pyodide.mountNodeFS(SESSION_DIR, dirname(config.main));
+  pyodide.mountNodeFS(SESSION_DIR, realpathSync(dirname(config.main)));
   pyodide.FS.mkdirTree(VENDOR_DIR);
-  pyodide.mountNodeFS(VENDOR_DIR, vendorRoot);
+  pyodide.mountNodeFS(VENDOR_DIR, realpathSync(vendorRoot));
 
   const cloudflareWorkersModule = { env, waitUntil: globalWaitUntil };
   pyodide.registerJsModule("_pyodide_entrypoint_helper", {
