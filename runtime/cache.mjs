@@ -1,55 +1,45 @@
-// The Workers Cache API (caches.default, caches.open) backed by Miniflare's cache simulator.
-// Miniflare's proxy only accepts its own Request/Response classes, so values are converted
-// at this boundary; responses come back as global Responses, as in workerd.
-import { Request as MfRequest, Response as MfResponse } from "miniflare";
-import { cancelSafe } from "./streams.mjs";
+// The Workers Cache API (caches.default, caches.open) backed by Miniflare's cache simulator
+// through backend.worker.mjs; responses come back as global Responses, as in workerd.
 
-function toMfRequest(request) {
-  if (typeof request === "string" || request instanceof URL) return new MfRequest(String(request));
-  return new MfRequest(request.url, { method: request.method, headers: request.headers });
-}
-
-function fromMfResponse(response) {
-  if (!response) return undefined;
-  return new Response(cancelSafe(response.body), {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
+function target(request) {
+  if (typeof request === "string" || request instanceof URL) return { url: String(request), method: "GET", headers: [] };
+  return { url: request.url, method: request.method, headers: [...request.headers] };
 }
 
 export class Cache {
-  #proxy;
-  constructor(proxy) {
-    this.#proxy = proxy;
+  #backend;
+  #name;
+  constructor(backend, name) {
+    this.#backend = backend;
+    this.#name = name;
   }
   async match(request, options) {
-    return fromMfResponse(await this.#proxy.match(toMfRequest(request), options ?? undefined));
+    const { url, headers } = target(request);
+    const found = await this.#backend.call("cache", "match", { name: this.#name, url, headers, options });
+    if (found.headers.get("cache-miss")) return undefined;
+    return new Response(found.body, { status: found.status, statusText: found.statusText, headers: found.headers });
   }
   async put(request, response) {
-    const method = typeof request === "object" && request.method ? request.method : "GET";
+    const { url, method } = target(request);
     if (method !== "GET") throw new TypeError("Cannot cache response to non-GET request.");
     if (response.status === 206) throw new TypeError("Cannot cache response to a range request (206 Partial Content).");
-    const body = await response.arrayBuffer();
-    const copy = new MfResponse(body, {
-      status: response.status,
-      statusText: response.statusText,
-      headers: response.headers,
-    });
-    await this.#proxy.put(toMfRequest(request), copy);
+    const args = { name: this.#name, url, status: response.status, headers: [...response.headers] };
+    await this.#backend.json("cache", "put", args, response.body);
   }
   async delete(request, options) {
-    return this.#proxy.delete(toMfRequest(request), options ?? undefined);
+    const { url, headers } = target(request);
+    const { deleted } = await this.#backend.json("cache", "delete", { name: this.#name, url, headers, options });
+    return deleted;
   }
 }
 
 export class CacheStorage {
-  #proxy;
-  constructor(proxy) {
-    this.#proxy = proxy;
-    this.default = new Cache(proxy.default);
+  #backend;
+  constructor(backend) {
+    this.#backend = backend;
+    this.default = new Cache(backend, undefined);
   }
   async open(name) {
-    return new Cache(await this.#proxy.open(name));
+    return new Cache(this.#backend, String(name));
   }
 }

@@ -10,6 +10,8 @@ import { parseArgs } from "node:util";
 
 process.env.TZ = "UTC"; // as in workerd: Dates and Python's localtime are UTC
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { readFileSync } from "node:fs";
+import { Backend } from "./backend.mjs";
 import { CacheStorage } from "./cache.mjs";
 import { loadConfig, loadDevVars } from "./config.mjs";
 import { createServer } from "./http.mjs";
@@ -31,13 +33,16 @@ const { values: args } = parseArgs({
   },
 });
 
+const BACKEND_SOURCE = readFileSync(new URL("./backend.worker.mjs", import.meta.url), "utf8");
+
 const log = {
   info: args.quiet ? () => {} : (m) => console.log(`[r2gate] ${m}`),
   error: (m) => console.error(`[r2gate] ${m}`),
 };
 
-// Miniflare as `wrangler dev` configures it: each R2 binding's id is its bucket_name, state
-// under <persist>/v3. (wrangler's getPlatformProxy is not used: its `caches` is a no-op.)
+// Miniflare with wrangler dev's R2 options (each binding's id is its bucket_name, state under
+// <persist>/v3), running backend.worker.mjs, which serves R2 and the Cache API to Node.
+// (wrangler's getPlatformProxy is not used: its `caches` is a no-op.)
 async function startMiniflare(config, persistRoot) {
   const r2Buckets = Object.fromEntries(
     config.r2Buckets.map((b) => [b.binding, { id: b.bucket_name ?? b.binding }]),
@@ -47,15 +52,16 @@ async function startMiniflare(config, persistRoot) {
       workers: [
         {
           name: config.name,
-          modules: true,
-          script: "export default { fetch() { return new Response(null, { status: 404 }); } };",
+          modules: [{ type: "ESModule", path: "backend.worker.mjs", contents: BACKEND_SOURCE }],
+          compatibilityDate: "2026-06-01",
           r2Buckets,
         },
       ],
       resourcePersistencePath: join(persistRoot, "v3"),
     }),
   );
-  return { bindings: await mf.getBindings(), caches: await mf.getCaches(), dispose: () => mf.dispose() };
+  await mf.ready;
+  return { backend: new Backend(mf), dispose: () => mf.dispose() };
 }
 
 async function buildEnv(config, platform) {
@@ -68,7 +74,7 @@ async function buildEnv(config, platform) {
     if (colon < 1) throw new Error(`--var expects NAME:VALUE, got '${pair}'`);
     env[pair.slice(0, colon)] = pair.slice(colon + 1);
   }
-  for (const { binding } of config.r2Buckets) env[binding] = new R2Bucket(platform.bindings[binding]);
+  for (const { binding } of config.r2Buckets) env[binding] = new R2Bucket(platform.backend, binding);
   return env;
 }
 
@@ -88,7 +94,7 @@ async function main() {
   // Same local state as `wrangler dev`: <project>/.wrangler/state/v3 unless --persist-to.
   const persistRoot = resolve(args["persist-to"] ?? join(config.root, ".wrangler", "state"));
   const platform = await startMiniflare(config, persistRoot);
-  globalThis.caches = new CacheStorage(platform.caches);
+  globalThis.caches = new CacheStorage(platform.backend);
   globalThis.FixedLengthStream = FixedLengthStream;
 
   const vendor = resolve(args["python-modules"] ?? join(config.root, "python_modules"));
