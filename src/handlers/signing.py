@@ -1,0 +1,86 @@
+"""POST /api/v1/uploads and POST /api/v1/downloads: mint tokens for an API key with "sign"."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from r2gate.api_requests import (
+    MAX_BODY_BYTES,
+    parse_download_request,
+    parse_json_object,
+    parse_upload_request,
+)
+from r2gate.apikeys import ApiKey, authenticate
+from r2gate.cache_policy import decide
+from r2gate.errors import ApiError
+from r2gate.grants import (
+    download_claims,
+    download_response,
+    expires_in,
+    origin,
+    upload_claims,
+    upload_key,
+    upload_response,
+)
+from r2gate.settings import Settings
+from r2gate.tokens import TokenConfig, media_type, mint_token
+from r2gate.uploads import parse_content_length
+
+from .web import Incoming, json_response, read_small_body
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _signer(incoming: Incoming, settings: Settings) -> tuple[ApiKey, TokenConfig]:
+    """The calling API key (401), which must hold "sign" (403); tokens must be configured."""
+    api_key = authenticate(incoming.headers.get("authorization"), settings.api_keys)
+    if "sign" not in api_key.ops:
+        raise ApiError(403, "key_scope", f"API key {api_key.name!r} may not sign tokens.")
+    if settings.tokens is None:
+        raise ApiError(501, "tokens_disabled", "Tokens are off: SIGNING_KEYS is not set.")
+    return api_key, settings.tokens
+
+
+async def _json_body(incoming: Incoming) -> dict[str, Any]:
+    """The JSON object body (application/json or no Content-Type), at most 16 KB."""
+    declared = incoming.headers.get("content-type")
+    if declared is not None and media_type(declared) != "application/json":
+        raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
+    declared_length = (
+        parse_content_length(incoming.headers) if "content-length" in incoming.headers else 0
+    )
+    if declared_length > MAX_BODY_BYTES:
+        raise ApiError(413, "body_too_large", f"The JSON body exceeds {MAX_BODY_BYTES} bytes.")
+    return parse_json_object(await read_small_body(incoming, MAX_BODY_BYTES))
+
+
+async def create_upload(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> Any:
+    """201 {upload_url, method, headers, key, token, expires_at, public_url, max_bytes}."""
+    api_key, config = _signer(incoming, settings)
+    request = parse_upload_request(await _json_body(incoming))
+    now = int(time.time())
+    key = upload_key(request, api_key, datetime.fromtimestamp(now, UTC), secrets.token_hex(4))
+    claims = upload_claims(request, key, settings.max_put_bytes)
+    lifetime = expires_in(request.expires_in, config)
+    token = mint_token(config, claims, expires_in=lifetime, now=now, minted_by=api_key)
+    public = not decide(key, None, settings.cache).private
+    body = upload_response(
+        request, origin(incoming.url), key, token, now + lifetime, claims["max"], public
+    )
+    return json_response(body, 201, NO_STORE)
+
+
+async def create_download(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> Any:
+    """201 {url, token, expires_at, key}: a GET/HEAD link for one key."""
+    api_key, config = _signer(incoming, settings)
+    request = parse_download_request(await _json_body(incoming))
+    now = int(time.time())
+    lifetime = expires_in(request.expires_in, config)
+    token = mint_token(
+        config, download_claims(request), expires_in=lifetime, now=now, minted_by=api_key
+    )
+    body = download_response(origin(incoming.url), request.key, token, now + lifetime)
+    return json_response(body, 201, NO_STORE)

@@ -1,0 +1,212 @@
+"""Strict parsing of the JSON bodies of ``POST /api/v1/uploads`` and ``POST /api/v1/downloads``.
+
+Bodies are one UTF-8 JSON object of at most `MAX_BODY_BYTES`; duplicate members, unknown
+members, wrong types and missing required members are refused. Errors: 413 body_too_large,
+400 invalid_json, 400 invalid_request (the message names the member), 400 invalid_key.
+Messages never echo the client's values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ApiError
+from .jws import strict_json_object
+from .keys import validate_key
+from .tokens import media_type
+
+__all__ = [
+    "DOWNLOAD_FIELDS",
+    "MAX_BODY_BYTES",
+    "UPLOAD_FIELDS",
+    "DownloadRequest",
+    "UploadRequest",
+    "parse_download_request",
+    "parse_json_object",
+    "parse_upload_request",
+]
+
+MAX_BODY_BYTES = 16 * 1024
+MAX_FILENAME_CHARS = 1024
+UPLOAD_FIELDS = frozenset(
+    {
+        "key",
+        "filename",
+        "prefix",
+        "content_type",
+        "max_bytes",
+        "expires_in",
+        "overwrite",
+        "sha256",
+        "metadata",
+        "cache_control",
+    }
+)
+DOWNLOAD_FIELDS = frozenset({"key", "expires_in", "download_name"})
+_HEADER_VALUE = re.compile(r"[\x20-\x7e]{1,256}")
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _bad(message: str) -> ApiError:
+    return ApiError(400, "invalid_request", message)
+
+
+def parse_json_object(data: bytes) -> dict[str, Any]:
+    """The body as a JSON object: 413 body_too_large, 400 invalid_json."""
+    if len(data) > MAX_BODY_BYTES:
+        raise ApiError(413, "body_too_large", f"The JSON body exceeds {MAX_BODY_BYTES} bytes.")
+    try:
+        return strict_json_object(data)
+    except ValueError:
+        raise ApiError(
+            400,
+            "invalid_json",
+            "The body must be one JSON object (UTF-8, no duplicate members).",
+        ) from None
+
+
+@dataclass(frozen=True)
+class UploadRequest:
+    """A validated upload-token request: exactly one of `key` or `filename`."""
+
+    content_type: str
+    key: str | None = None
+    filename: str | None = None
+    prefix: str | None = None
+    max_bytes: int | None = None
+    expires_in: int | None = None
+    overwrite: bool = False
+    sha256: str | None = None
+    metadata: dict[str, str] | None = None
+    cache_control: str | None = None
+
+
+@dataclass(frozen=True)
+class DownloadRequest:
+    """A validated download-link request."""
+
+    key: str
+    expires_in: int | None = None
+    download_name: str | None = None
+
+
+def _check_members(document: Mapping[str, Any], allowed: frozenset[str]) -> None:
+    unknown = sorted(set(document) - allowed)
+    if unknown:
+        names = ", ".join(repr(name[:64]) for name in unknown[:5])
+        raise _bad(f"Unknown member(s): {names}. Allowed: {', '.join(sorted(allowed))}.")
+
+
+def _string(document: Mapping[str, Any], name: str) -> str | None:
+    value = document.get(name)
+    if value is None and name not in document:
+        return None
+    if not isinstance(value, str) or not value:
+        raise _bad(f"'{name}' must be a non-empty string.")
+    return value
+
+
+def _integer(document: Mapping[str, Any], name: str, minimum: int) -> int | None:
+    if name not in document:
+        return None
+    value = document[name]
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise _bad(f"'{name}' must be an integer >= {minimum}.")
+    return value
+
+
+def _key(document: Mapping[str, Any]) -> str | None:
+    key = _string(document, "key")
+    return validate_key(key) if key is not None else None
+
+
+def _prefix(document: Mapping[str, Any]) -> str | None:
+    if "prefix" not in document:
+        return None
+    prefix = document["prefix"]
+    if not isinstance(prefix, str) or (prefix and not prefix.endswith("/")):
+        raise _bad("'prefix' must be a string that is empty or ends with '/'.")
+    if prefix:
+        try:
+            validate_key(prefix + "x")
+        except ApiError as error:
+            raise ApiError(400, "invalid_key", f"'prefix' is not usable: {error.message}") from None
+    return prefix
+
+
+def _content_type(document: Mapping[str, Any]) -> str:
+    value = document.get("content_type")
+    if "content_type" not in document:
+        raise _bad("'content_type' is required.")
+    if not isinstance(value, str) or not _HEADER_VALUE.fullmatch(value) or not media_type(value):
+        raise _bad("'content_type' must be a media type such as 'model/gltf-binary'.")
+    return value.strip()
+
+
+def _metadata(document: Mapping[str, Any]) -> dict[str, str] | None:
+    if "metadata" not in document:
+        return None
+    value = document["metadata"]
+    if not isinstance(value, dict) or not all(
+        isinstance(name, str) and name and isinstance(item, str) for name, item in value.items()
+    ):
+        raise _bad("'metadata' must be an object of non-empty string names to string values.")
+    return dict(value)
+
+
+def _text(document: Mapping[str, Any], name: str, pattern: re.Pattern[str] | None) -> str | None:
+    value = _string(document, name)
+    if value is None:
+        return None
+    if len(value) > MAX_FILENAME_CHARS or _CONTROL.search(value):
+        raise _bad(f"'{name}' must be at most {MAX_FILENAME_CHARS} characters, no controls.")
+    if pattern is not None and not pattern.fullmatch(value):
+        raise _bad(f"'{name}' has characters that are not allowed.")
+    return value
+
+
+def parse_upload_request(document: Mapping[str, Any]) -> UploadRequest:
+    """Validate the body of POST /api/v1/uploads."""
+    _check_members(document, UPLOAD_FIELDS)
+    key = _key(document)
+    filename = _text(document, "filename", None)
+    if (key is None) == (filename is None):
+        raise _bad("Give exactly one of 'key' or 'filename'.")
+    prefix = _prefix(document)
+    if prefix is not None and key is not None:
+        raise _bad("'prefix' goes with 'filename', not with 'key'.")
+    overwrite = document.get("overwrite", False)
+    if not isinstance(overwrite, bool):
+        raise _bad("'overwrite' must be true or false.")
+    sha256 = _string(document, "sha256")
+    if sha256 is not None and not _SHA256.fullmatch(sha256):
+        raise _bad("'sha256' must be 64 hexadecimal characters.")
+    return UploadRequest(
+        content_type=_content_type(document),
+        key=key,
+        filename=filename,
+        prefix=prefix,
+        max_bytes=_integer(document, "max_bytes", 0),
+        expires_in=_integer(document, "expires_in", 1),
+        overwrite=overwrite,
+        sha256=sha256.lower() if sha256 is not None else None,
+        metadata=_metadata(document),
+        cache_control=_text(document, "cache_control", _HEADER_VALUE),
+    )
+
+
+def parse_download_request(document: Mapping[str, Any]) -> DownloadRequest:
+    """Validate the body of POST /api/v1/downloads."""
+    _check_members(document, DOWNLOAD_FIELDS)
+    key = _key(document)
+    if key is None:
+        raise _bad("'key' is required.")
+    return DownloadRequest(
+        key=key,
+        expires_in=_integer(document, "expires_in", 1),
+        download_name=_text(document, "download_name", None),
+    )

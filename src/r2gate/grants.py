@@ -1,0 +1,145 @@
+"""What the signing endpoints grant and answer: keys, token claims, URLs, response bodies.
+
+Pure functions over validated requests (`api_requests`), the caller's `ApiKey` and injected
+time and randomness; the handler mints with `tokens.mint_token(..., minted_by=api_key)`, so a
+token never exceeds the API key's scope.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from .api_requests import DownloadRequest, UploadRequest
+from .apikeys import ApiKey
+from .errors import ApiError
+from .keygen import generated_key
+from .keys import validate_key
+from .tokens import DEFAULT_EXPIRES_IN, TokenConfig, media_type
+
+__all__ = [
+    "download_claims",
+    "download_response",
+    "expires_in",
+    "iso_time",
+    "object_url",
+    "origin",
+    "upload_claims",
+    "upload_key",
+    "upload_response",
+]
+
+
+def origin(url: str) -> str:
+    """``https://host:port`` of a request URL."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def object_url(base: str, key: str, token: str | None = None) -> str:
+    """The URL of an object (path percent-encoded, '/' kept), with ``?token=`` when given."""
+    url = f"{base}/{quote(key, safe='/')}"
+    return f"{url}?token={quote(token, safe='')}" if token is not None else url
+
+
+def iso_time(unix: int) -> str:
+    """Unix seconds as ``2026-11-21T08:21:54Z``."""
+    return datetime.fromtimestamp(unix, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def expires_in(requested: int | None, config: TokenConfig) -> int:
+    """The lifetime to mint with: the request's, else min(900, max lifetime)."""
+    return requested if requested is not None else min(DEFAULT_EXPIRES_IN, config.max_lifetime)
+
+
+def _scope_prefix(api_key: ApiKey) -> str | None:
+    """The prefix a generated key goes under when the request names none (None: by type)."""
+    if "" in api_key.prefixes:
+        return None
+    if len(api_key.prefixes) == 1:
+        return api_key.prefixes[0]
+    raise ApiError(
+        400,
+        "prefix_required",
+        f"API key {api_key.name!r} is limited to several prefixes: give 'prefix'.",
+    )
+
+
+def upload_key(request: UploadRequest, api_key: ApiKey, now: datetime, random_hex: str) -> str:
+    """The request's key, or a generated ``{prefix}{YYYYMMDD_HHMMSS}_{hex8}_{filename}``.
+
+    The prefix is the request's, else the API key's single scope prefix, else the default
+    folder for the content type (models/, videos/, images/, audio/, documents/, other/).
+    """
+    if request.key is not None:
+        return request.key
+    prefix = request.prefix if request.prefix is not None else _scope_prefix(api_key)
+    return validate_key(
+        generated_key(request.filename, request.content_type, prefix, now, random_hex)
+    )
+
+
+def upload_claims(request: UploadRequest, key: str, max_put_bytes: int) -> dict[str, Any]:
+    """Wire claims of a put token for `key` (``max`` defaults to the single-PUT limit)."""
+    max_bytes = request.max_bytes if request.max_bytes is not None else max_put_bytes
+    if max_bytes > max_put_bytes:
+        raise ApiError(
+            400,
+            "invalid_request",
+            f"'max_bytes' must be at most {max_put_bytes} (the single PUT limit).",
+        )
+    claims: dict[str, Any] = {
+        "op": "put",
+        "key": key,
+        "ct": [media_type(request.content_type)],
+        "max": max_bytes,
+    }
+    optional = {
+        "sha256": request.sha256,
+        "meta": request.metadata,
+        "cache": request.cache_control,
+        "ow": True if request.overwrite else None,
+    }
+    claims.update((name, value) for name, value in optional.items() if value is not None)
+    return claims
+
+
+def upload_response(
+    request: UploadRequest,
+    base: str,
+    key: str,
+    token: str,
+    expires_at: int,
+    max_bytes: int,
+    public: bool,
+) -> dict[str, Any]:
+    """The 201 body of POST /api/v1/uploads."""
+    return {
+        "upload_url": object_url(base, key, token),
+        "method": "PUT",
+        "headers": {"Content-Type": request.content_type},
+        "key": key,
+        "token": token,
+        "expires_at": iso_time(expires_at),
+        "public_url": object_url(base, key) if public else None,
+        "max_bytes": max_bytes,
+    }
+
+
+def download_claims(request: DownloadRequest) -> dict[str, Any]:
+    """Wire claims of a get token for one key."""
+    claims: dict[str, Any] = {"op": "get", "key": request.key}
+    if request.download_name is not None:
+        claims["dn"] = request.download_name
+    return claims
+
+
+def download_response(base: str, key: str, token: str, expires_at: int) -> dict[str, Any]:
+    """The 201 body of POST /api/v1/downloads."""
+    return {
+        "url": object_url(base, key, token),
+        "token": token,
+        "expires_at": iso_time(expires_at),
+        "key": key,
+    }

@@ -1,0 +1,100 @@
+"""``PUT /<key>`` with an upload token: the checks before any byte moves, and the R2 options.
+
+Only what the token grants is stored: the request's Content-Type (which the token's ``ct``
+must allow), the token's Cache-Control and custom metadata, and the token's sha256 for R2 to
+verify. Every other client header (Content-Disposition, Content-Encoding, ...) is ignored.
+Without ``ow`` the put is create-only (``onlyIf: {etagDoesNotMatch: "*"}``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .content_types import guess_content_type
+from .errors import ApiError
+from .storage_errors import classify_storage_error
+from .tokens import TokenClaims
+from .uploads import check_single_put_size, parse_content_length
+
+__all__ = [
+    "TokenPut",
+    "already_exists",
+    "check_token_put",
+    "put_error",
+    "put_options",
+    "upload_content_type",
+]
+
+# R2's BadDigest: the body does not match the sha256 put option.
+_BAD_DIGEST = re.compile(r"\(10037\)|checksum you specified did not match", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TokenPut:
+    """An upload that passed every check: its length and the Content-Type to store."""
+
+    length: int
+    content_type: str
+
+
+def upload_content_type(claims: TokenClaims, header: str | None, key: str) -> str:
+    """The request's Content-Type; without one, the token's single exact type (so a plain
+    ``curl -T`` works), else the type for the key's extension."""
+    if header is not None and header.strip():
+        return header.strip()
+    allowed = claims.content_types or ()
+    if len(allowed) == 1 and "*" not in allowed[0]:
+        return allowed[0]
+    return guess_content_type(key)
+
+
+def check_token_put(
+    claims: TokenClaims, key: str, headers: Mapping[str, str], max_put_bytes: int
+) -> TokenPut:
+    """In order: op and key scope (403 token_scope), Content-Length (411 length_required,
+    400 invalid_content_length), size (413 too_large, 400 length_mismatch), content type
+    (415 unsupported_media_type)."""
+    claims.check_operation("put", key)
+    length = parse_content_length(headers)
+    check_single_put_size(length, max_put_bytes)
+    content_type = upload_content_type(claims, headers.get("content-type"), key)
+    claims.check_upload(key, length, content_type)
+    return TokenPut(length=length, content_type=content_type)
+
+
+def put_options(claims: TokenClaims, content_type: str) -> dict[str, Any]:
+    """R2 put options for a token upload."""
+    http: dict[str, str] = {"contentType": content_type}
+    if claims.cache_control is not None:
+        http["cacheControl"] = claims.cache_control
+    options: dict[str, Any] = {"httpMetadata": http}
+    if claims.metadata:
+        options["customMetadata"] = dict(claims.metadata)
+    if claims.sha256 is not None:
+        options["sha256"] = claims.sha256
+    if not claims.overwrite:
+        options["onlyIf"] = {"etagDoesNotMatch": "*"}
+    return options
+
+
+def already_exists() -> ApiError:
+    """412 for a create-only token whose key is taken (R2's put returned null)."""
+    return ApiError(
+        412,
+        "already_exists",
+        "An object with this key exists and the token does not allow overwriting it.",
+    )
+
+
+def put_error(message: str) -> ApiError:
+    """The client-facing error for a failed token put (a checksum mismatch is 400)."""
+    if _BAD_DIGEST.search(message or ""):
+        return ApiError(
+            400,
+            "checksum_mismatch",
+            "The body does not match the token's sha256; nothing was stored.",
+        )
+    return classify_storage_error(message)

@@ -1,0 +1,270 @@
+"""GET /api/v1/openapi.json, and real responses validated against the schemas it documents.
+
+A small JSON Schema validator covers the keywords the document uses and refuses any other
+keyword, so a schema it cannot check fails the test instead of passing silently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+import pytest
+
+from tests.http.test_tokens_support import path_of, post_json, put_token, token
+from tests.support.client import Client, Reply
+
+ANNOTATIONS = frozenset({"description", "default", "format", "title"})
+TYPES: dict[str, Any] = {
+    "object": dict,
+    "array": list,
+    "string": str,
+    "boolean": bool,
+    "null": type(None),
+}
+
+
+def _is_type(value: Any, name: str) -> bool:
+    if name == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if name == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, TYPES[name])
+
+
+def errors(
+    schema: dict[str, Any], value: Any, document: dict[str, Any], at: str = "$"
+) -> list[str]:
+    """Every violation of `schema` by `value` (empty when valid)."""
+    found: list[str] = []
+    for keyword, rule in schema.items():
+        if keyword in ANNOTATIONS:
+            continue
+        if keyword == "$ref":
+            assert rule.startswith("#/components/schemas/"), rule
+            target = document["components"]["schemas"][rule.rsplit("/", 1)[1]]
+            found += errors(target, value, document, at)
+        elif keyword == "type":
+            names = rule if isinstance(rule, list) else [rule]
+            if not any(_is_type(value, name) for name in names):
+                found.append(f"{at}: {value!r} is not {rule}")
+        elif keyword == "const":
+            if value != rule:
+                found.append(f"{at}: {value!r} != {rule!r}")
+        elif keyword == "enum":
+            if value not in rule:
+                found.append(f"{at}: {value!r} not in {rule}")
+        elif keyword == "required":
+            if isinstance(value, dict):
+                found += [f"{at}: missing {name}" for name in rule if name not in value]
+        elif keyword == "properties":
+            if isinstance(value, dict):
+                for name, sub in rule.items():
+                    if name in value:
+                        found += errors(sub, value[name], document, f"{at}.{name}")
+        elif keyword == "additionalProperties":
+            if isinstance(value, dict):
+                extra = [n for n in value if n not in schema.get("properties", {})]
+                for name in extra:
+                    if rule is False:
+                        found.append(f"{at}: unexpected member {name}")
+                    elif isinstance(rule, dict):
+                        found += errors(rule, value[name], document, f"{at}.{name}")
+        elif keyword == "items":
+            if isinstance(value, list):
+                for index, item in enumerate(value):
+                    found += errors(rule, item, document, f"{at}[{index}]")
+        elif keyword == "oneOf":
+            matching = [sub for sub in rule if not errors(sub, value, document, at)]
+            if len(matching) != 1:
+                found.append(f"{at}: matches {len(matching)} of oneOf")
+        elif keyword == "pattern":
+            if isinstance(value, str) and not re.search(rule, value):
+                found.append(f"{at}: {value!r} does not match {rule}")
+        elif keyword == "minLength":
+            if isinstance(value, str) and len(value) < rule:
+                found.append(f"{at}: shorter than {rule}")
+        elif keyword == "minimum":
+            if _is_type(value, "number") and value < rule:
+                found.append(f"{at}: {value} < {rule}")
+        elif keyword == "maximum":
+            if _is_type(value, "number") and value > rule:
+                found.append(f"{at}: {value} > {rule}")
+        else:
+            raise AssertionError(f"the test validator does not know the keyword {keyword!r}")
+    return found
+
+
+@pytest.fixture(scope="module")
+def document(server: Any) -> dict[str, Any]:
+    reply = Client(server.url).get("/api/v1/openapi.json")
+    assert reply.status == 200
+    assert reply.headers["content-type"].startswith("application/json")
+    return reply.json()
+
+
+def response_schema(document: dict[str, Any], path: str, method: str, status: int) -> dict:
+    """The documented JSON schema of one response: a KeyError means it is undocumented."""
+    response = document["paths"][path][method.lower()]["responses"][str(status)]
+    return response["content"]["application/json"]["schema"]
+
+
+def check(document: dict[str, Any], path: str, method: str, reply: Reply) -> None:
+    schema = response_schema(document, path, method, reply.status)
+    assert errors(schema, reply.json(), document) == [], reply.body
+
+
+# --- the validator itself -----------------------------------------------------------------------
+
+
+def test_the_validator_rejects_what_the_schemas_forbid(document: dict[str, Any]) -> None:
+    error = {"$ref": "#/components/schemas/Error"}
+    assert errors(error, {"error": {"code": "x", "message": "y"}}, document) == []
+    assert errors(error, {"error": {"code": "x"}}, document)
+    assert errors(error, {"error": {"code": 1, "message": "y"}}, document)
+    assert errors(error, {"error": {"code": "x", "message": "y"}, "extra": 1}, document)
+    listing = {"$ref": "#/components/schemas/ObjectList"}
+    page = {"objects": [], "prefixes": [], "cursor": None, "truncated": False}
+    assert errors(listing, page, document) == []
+    assert errors(listing, {**page, "cursor": 5}, document)
+    assert errors(listing, {**page, "objects": [{"key": "a"}]}, document)
+    with pytest.raises(AssertionError, match="does not know"):
+        errors({"if": {}}, 1, document)
+
+
+# --- the document -------------------------------------------------------------------------------
+
+
+def test_document_is_openapi_31_for_every_route(document: dict[str, Any]) -> None:
+    assert document["openapi"] == "3.1.0"
+    assert document["info"]["title"] == "r2gate"
+    assert {
+        "/api/v1/uploads",
+        "/api/v1/downloads",
+        "/api/v1/objects",
+        "/api/v1/openapi.json",
+    } <= set(document["paths"])
+
+
+def test_every_ref_resolves(document: dict[str, Any]) -> None:
+    text = repr(document)
+    refs = set(re.findall(r"#/components/schemas/(\w+)", text))
+    assert refs and refs <= set(document["components"]["schemas"])
+
+
+def test_request_schemas_agree_with_the_server(client: Client, document: dict, prefix: str) -> None:
+    schemas = document["components"]["schemas"]
+    valid = {"key": f"{prefix}a.png", "content_type": "image/png", "overwrite": True}
+    assert errors(schemas["UploadRequest"], valid, document) == []
+    assert post_json(client, "/api/v1/uploads", valid).status == 201
+    for bad in (
+        {"key": "a.png", "content_type": "image/png", "unknown": 1},
+        {"content_type": "image/png"},
+        {"key": "a.png", "filename": "a.png", "content_type": "image/png"},
+        {"key": "a.png"},
+    ):
+        assert errors(schemas["UploadRequest"], bad, document), bad
+        assert post_json(client, "/api/v1/uploads", bad).status == 400, bad
+    download = {"key": f"{prefix}a.png", "download_name": "a.png"}
+    assert errors(schemas["DownloadRequest"], download, document) == []
+    assert errors(schemas["DownloadRequest"], {**download, "op": "get"}, document)
+
+
+# --- real responses -----------------------------------------------------------------------------
+
+
+def test_upload_flow_responses_match(client: Client, document: dict, prefix: str) -> None:
+    data = b"glTF-bytes"
+    minted = post_json(
+        client,
+        "/api/v1/uploads",
+        {
+            "filename": "chair.glb",
+            "prefix": prefix,
+            "content_type": "model/gltf-binary",
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "metadata": {"owner": "7"},
+            "cache_control": "public, max-age=60",
+        },
+    )
+    check(document, "/api/v1/uploads", "POST", minted)
+    upload_path = path_of(minted.json()["upload_url"])
+    put = client.request("PUT", upload_path, body=data)
+    check(document, "/{key}", "PUT", put)
+    small = post_json(
+        client,
+        "/api/v1/uploads",
+        {"key": f"{prefix}small.bin", "content_type": "text/plain", "max_bytes": 1},
+    )
+    replies = {
+        412: client.request("PUT", upload_path, body=data),
+        415: client.request("PUT", upload_path, body=data, headers={"Content-Type": "text/html"}),
+        403: put_token(client, f"/{prefix}other.glb", minted.json()["token"], data),
+        401: put_token(client, f"/{prefix}x", "not.a.token", data),
+        413: client.request("PUT", path_of(small.json()["upload_url"]), body=b"12"),
+    }
+    for status, reply in replies.items():
+        assert reply.status == status, reply.body
+        check(document, "/{key}", "PUT", reply)
+    private = post_json(
+        client,
+        "/api/v1/uploads",
+        {"key": f"private/{prefix}p.bin", "content_type": "application/octet-stream"},
+    )
+    check(document, "/api/v1/uploads", "POST", private)
+    assert private.json()["public_url"] is None
+
+
+def test_download_and_listing_responses_match(client: Client, document: dict, prefix: str) -> None:
+    assert client.put(f"/{prefix}dir/a.txt", b"a").status == 201
+    assert client.put(f"/{prefix}b.txt", b"b").status == 201
+    link = post_json(client, "/api/v1/downloads", {"key": f"{prefix}b.txt", "expires_in": 60})
+    check(document, "/api/v1/downloads", "POST", link)
+    for query in (f"prefix={prefix}", f"prefix={prefix}&delimiter=/", f"prefix={prefix}&limit=1"):
+        check(document, "/api/v1/objects", "GET", client.get(f"/api/v1/objects?{query}", auth=True))
+    assert client.request("DELETE", f"/{prefix}b.txt", auth=True).status == 204
+    delete_token = token({"op": "delete", "key": f"{prefix}b.txt"})
+    assert client.request("DELETE", f"/{prefix}b.txt?token={delete_token}").status == 204
+    assert "204" in document["paths"]["/{key}"]["delete"]["responses"]
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "call"),
+    [
+        ("/api/v1/uploads", "POST", lambda c: post_json(c, "/api/v1/uploads", {"key": "a"})),
+        ("/api/v1/uploads", "POST", lambda c: post_json(c, "/api/v1/uploads", b"{")),
+        ("/api/v1/uploads", "POST", lambda c: post_json(c, "/api/v1/uploads", {}, auth=False)),
+        (
+            "/api/v1/uploads",
+            "POST",
+            lambda c: post_json(c, "/api/v1/uploads", {"cache_control": "x" * 17000}),
+        ),
+        (
+            "/api/v1/uploads",
+            "POST",
+            lambda c: c.request(
+                "POST",
+                "/api/v1/uploads",
+                body=b"{}",
+                auth=True,
+                headers={"Content-Type": "text/plain"},
+            ),
+        ),
+        ("/api/v1/downloads", "POST", lambda c: post_json(c, "/api/v1/downloads", {"k": 1})),
+        ("/api/v1/objects", "GET", lambda c: c.get("/api/v1/objects?limit=0", auth=True)),
+        ("/api/v1/objects", "GET", lambda c: c.get("/api/v1/objects")),
+    ],
+)
+def test_error_responses_match(
+    client: Client, document: dict, path: str, method: str, call: Any
+) -> None:
+    reply = call(client)
+    assert reply.status >= 400
+    check(document, path, method, reply)
+
+
+def test_openapi_needs_no_auth_and_is_cacheable(client: Client) -> None:
+    reply = client.get("/api/v1/openapi.json")
+    assert reply.status == 200
+    assert "max-age" in reply.headers["cache-control"]

@@ -1,0 +1,97 @@
+"""Checks and R2 options for PUT /<key> with an upload token."""
+
+from __future__ import annotations
+
+import pytest
+
+from r2gate.errors import ApiError
+from r2gate.token_uploads import check_token_put, put_error, put_options, upload_content_type
+from r2gate.tokens import parse_claims
+
+LIMIT = 1000
+
+
+def grant(**claims: object):
+    return parse_claims({"op": "put", "key": "a/b.glb", **claims})
+
+
+def failure(claims, key: str, headers: dict[str, str]) -> tuple[int, str]:
+    with pytest.raises(ApiError) as caught:
+        check_token_put(claims, key, headers, LIMIT)
+    return caught.value.status, caught.value.code
+
+
+def test_checks_run_in_order() -> None:
+    claims = grant(ct=["model/gltf-binary"], max=10)
+    # wrong key beats a missing length, a missing length beats a bad type
+    assert failure(claims, "a/c.glb", {}) == (403, "token_scope")
+    assert failure(claims, "a/b.glb", {"content-type": "text/html"}) == (411, "length_required")
+    assert failure(claims, "a/b.glb", {"content-length": "x"}) == (400, "invalid_content_length")
+    assert failure(claims, "a/b.glb", {"content-length": "11", "content-type": "text/html"}) == (
+        413,
+        "too_large",
+    )
+    assert failure(claims, "a/b.glb", {"content-length": "10", "content-type": "text/html"}) == (
+        415,
+        "unsupported_media_type",
+    )
+    assert failure(claims, "a/b.glb", {"content-length": "1001"}) == (413, "too_large")
+
+
+def test_op_must_be_put() -> None:
+    for op in ("get", "delete", "mpu"):
+        assert failure(
+            parse_claims({"op": op, "key": "a/b.glb"}), "a/b.glb", {"content-length": "1"}
+        ) == (
+            403,
+            "token_scope",
+        )
+
+
+def test_exact_length() -> None:
+    claims = grant(len=3)
+    assert failure(claims, "a/b.glb", {"content-length": "4"}) == (400, "length_mismatch")
+    assert check_token_put(claims, "a/b.glb", {"content-length": "3"}, LIMIT).length == 3
+
+
+def test_content_type_defaults() -> None:
+    assert (
+        upload_content_type(grant(ct=["model/gltf-binary"]), None, "x.bin") == "model/gltf-binary"
+    )
+    assert (
+        upload_content_type(grant(ct=["model/gltf-binary"]), "  ", "x.bin") == "model/gltf-binary"
+    )
+    assert upload_content_type(grant(ct=["image/*"]), None, "x.png") == "image/png"
+    assert upload_content_type(grant(ct=["a/b", "c/d"]), None, "x.glb") == "model/gltf-binary"
+    assert upload_content_type(grant(), None, "x.mp4") == "video/mp4"
+    assert upload_content_type(grant(ct=["a/b"]), "text/plain; charset=utf-8", "x") == (
+        "text/plain; charset=utf-8"
+    )
+    accepted = check_token_put(
+        grant(ct=["model/gltf-binary"]), "a/b.glb", {"content-length": "0"}, LIMIT
+    )
+    assert (accepted.length, accepted.content_type) == (0, "model/gltf-binary")
+
+
+def test_put_options_store_only_what_the_token_grants() -> None:
+    assert put_options(grant(), "a/b") == {
+        "httpMetadata": {"contentType": "a/b"},
+        "onlyIf": {"etagDoesNotMatch": "*"},
+    }
+    full = grant(sha256="AB" * 32, meta={"k": "v"}, cache="no-cache", ow=True)
+    assert put_options(full, "a/b") == {
+        "httpMetadata": {"contentType": "a/b", "cacheControl": "no-cache"},
+        "customMetadata": {"k": "v"},
+        "sha256": "ab" * 32,
+    }
+
+
+def test_put_errors() -> None:
+    digest = put_error(
+        "put: The SHA-256 checksum you specified did not match what we received.\n"
+        "You provided a SHA-256 checksum with value: 00 (10037)"
+    )
+    assert (digest.status, digest.code) == (400, "checksum_mismatch")
+    assert "00" not in digest.message
+    assert put_error("put: Reduce your concurrent request rate (10058)").status == 429
+    assert put_error("put: something unexpected").status == 502
