@@ -7,13 +7,13 @@ UV_VERSION := 0.13.8
 NODE_BIN := $(CURDIR)/node_modules/.bin
 export PATH := $(NODE_BIN):$(PATH)
 
-.PHONY: dev test install lint format unit runtime-test http-test dry-run bench clean
+.PHONY: dev test install browser lint format unit runtime-test http-test dry-run bench clean
 
 dev: install
 	@$(PY) scripts/dev_vars.py
 	@PORT=$(PORT) scripts/dev.sh
 
-test: install
+test: install browser
 	@scripts/test.sh
 
 install: node_modules/.installed $(VENV)/.installed python_modules/.installed
@@ -30,6 +30,10 @@ $(VENV)/.installed: pyproject.toml uv.lock
 python_modules/.installed: pyproject.toml $(VENV)/.installed
 	$(PY) scripts/vendor_sdk.py
 	@touch $@
+
+# Debian's chromium for the browser uploader test (Playwright drives it; no browser download).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 
 lint: install
 	$(VENV)/bin/ruff check .

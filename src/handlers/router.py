@@ -12,7 +12,7 @@ from r2gate.cors import cors_headers, preflight
 from r2gate.errors import ApiError
 from r2gate.settings import Settings
 
-from . import api, read, write
+from . import api, multipart, read, write
 from .config import settings_from_env
 from .web import Incoming, add_headers, error_response, json_response, stream_response
 
@@ -55,6 +55,8 @@ async def _route(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> 
         return await api.route(incoming, env, ctx, settings)
     if path == "/" and method in ("GET", "HEAD"):
         return json_response({"service": "r2gate", "version": __version__})
+    if multipart.is_multipart_request(incoming):
+        return await multipart.route(incoming, env, ctx, settings)
     if method in ("GET", "HEAD"):
         return await read.read_object(incoming, env, ctx, settings)
     if method == "PUT":
