@@ -106,6 +106,11 @@ async function pump(reader, res) {
   }
 }
 
+// Request lines as logged: token values in the query are credentials until they expire.
+function loggable(url) {
+  return url.replace(/([?&]token=)[^&]*/gi, "$1<redacted>");
+}
+
 export function createServer(worker, { host, port, log = console }) {
   const origin = `http://${host}:${port}`;
   return http.createServer(async (req, res) => {
@@ -117,7 +122,7 @@ export function createServer(worker, { host, port, log = console }) {
       status = response.status;
       await send(res, response, req.method);
     } catch (error) {
-      log.error(`Uncaught error handling ${req.method} ${req.url}:\n${error?.message ?? error}`);
+      log.error(`Uncaught error handling ${req.method} ${loggable(req.url)}:\n${error?.message ?? error}`);
       if (!res.headersSent) {
         res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
         res.end("Internal Server Error\n");
@@ -126,7 +131,7 @@ export function createServer(worker, { host, port, log = console }) {
       }
     } finally {
       const ms = (performance.now() - started).toFixed(1);
-      log.info(`${req.method} ${req.url} ${status} ${ms}ms`);
+      log.info(`${req.method} ${loggable(req.url)} ${status} ${ms}ms`);
     }
   });
 }

@@ -43,13 +43,21 @@ def _looks_like_token(value: str) -> bool:
     return value.count(".") == 2
 
 
+def presents_token(incoming: Incoming) -> bool:
+    """True when the request carries a ?token= query parameter."""
+    return _query_token(incoming.query) is not None
+
+
 def identify(incoming: Incoming, settings: Settings) -> Caller:
     """Authenticate the caller: 401 when nothing valid is presented."""
     authorization = incoming.headers.get("authorization")
     token = _query_token(incoming.query)
     bearer = _bearer(authorization)
     if token is None and bearer is not None and _looks_like_token(bearer):
-        token = bearer
+        try:  # an API key may itself contain two dots: it wins when it matches one
+            return Caller(api_key=authenticate(authorization, settings.api_keys))
+        except ApiError:
+            token = bearer
     if token is not None:
         if settings.tokens is None:
             raise ApiError(401, "token_unsupported", "This server does not accept tokens.")

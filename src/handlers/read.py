@@ -67,9 +67,12 @@ def _bypasses_cache(headers: dict[str, str]) -> bool:
 async def read_object(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> Any:
     key = key_from_path(incoming.path)
     private = decide(key, None, settings.cache).private
-    if private:
-        auth.require(incoming, settings, "read", key)
+    caller = None
+    if private or auth.presents_token(incoming):  # a presented token is always checked
+        caller = auth.require(incoming, settings, "read", key)
     name = download_name(incoming.query, key)
+    if name is None and caller is not None and caller.token is not None:
+        name = caller.token.download_name
     extra = {"Content-Disposition": content_disposition(name)} if name else {}
     url = None
     if settings.edge_cache and not private and not _bypasses_cache(incoming.headers):

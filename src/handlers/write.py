@@ -17,7 +17,7 @@ from r2gate.keys import key_from_path
 from r2gate.objects import object_json
 from r2gate.settings import Settings
 from r2gate.storage_errors import classify_storage_error
-from r2gate.token_uploads import already_exists, check_token_put, put_error, put_options
+from r2gate.token_uploads import already_exists, check_token_put, put_options
 from r2gate.tokens import TokenClaims
 from r2gate.uploads import check_single_put_size, parse_content_length
 
@@ -66,7 +66,7 @@ async def _put(env: Any, key: str, body: Any, options: dict[str, Any]) -> Any:
     try:
         return await env.BUCKET.put(key, body, options)
     except JsException as error:
-        raise put_error(js_error_message(error)) from None
+        raise classify_storage_error(js_error_message(error)) from None
 
 
 def _stored(incoming: Incoming, ctx: Any, key: str, stored: Any, existed: bool) -> Any:

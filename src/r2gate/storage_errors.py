@@ -1,4 +1,8 @@
-"""Turn R2 binding failures (error text from workerd or Miniflare) into client-facing errors."""
+"""Turn R2 binding failures (error text from workerd or Miniflare) into client-facing errors.
+
+R2 binding errors end in their number, e.g. "get: The requested range is not satisfiable
+(10039)"; the numbers are R2's (https://developers.cloudflare.com/r2/api/error-codes/).
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,20 @@ import re
 
 from .errors import ApiError
 
-_CODE = re.compile(r"\((\d{5})\)")
+_CODE = re.compile(r"\((\d{5,6})\)")
 
-# R2 binding error numbers (https://developers.cloudflare.com/r2/api/error-codes/).
 _BY_CODE: dict[int, tuple[int, str, str]] = {
-    10039: (416, "range_not_satisfiable", "The requested range is not satisfiable."),
-    10058: (429, "rate_limited", "Too many writes to this key; retry shortly."),
-    10037: (413, "too_large", "The object is larger than storage accepts."),
-    10048: (400, "part_size_mismatch", "All non-final parts must have the same size."),
+    10011: (400, "part_too_small", "Every part except the last must be at least 5 MiB."),
+    10012: (400, "metadata_too_large", "The object's metadata is larger than 8 KiB."),
+    10020: (400, "invalid_key", "Storage refused the object key."),
     10024: (404, "upload_not_found", "The multipart upload does not exist."),
     10025: (400, "invalid_part", "A part is missing or does not match its etag."),
-    10011: (400, "checksum_mismatch", "The body does not match the checksum it was sent with."),
+    10031: (412, "precondition_failed", "A precondition does not hold for the stored object."),
+    10037: (400, "checksum_mismatch", "The body does not match its checksum; nothing was stored."),
+    10039: (416, "range_not_satisfiable", "The requested range is not satisfiable."),
+    10048: (400, "part_size_mismatch", "All parts except the last must have the same size."),
+    10058: (429, "rate_limited", "Too many writes to this key; retry shortly."),
+    100100: (413, "too_large", "The object is larger than storage accepts."),
 }
 
 
@@ -26,7 +33,7 @@ def classify_storage_error(message: str) -> ApiError:
     lowered = text.lower()
     if "known length" in lowered:
         return ApiError(411, "length_required", "A Content-Length header is required.")
-    if "declared length" in lowered or "expected bytes" in lowered or "too many bytes" in lowered:
+    if "expected bytes" in lowered or "too many bytes" in lowered:  # FixedLengthStream
         return ApiError(
             400,
             "body_length_mismatch",
@@ -37,6 +44,4 @@ def classify_storage_error(message: str) -> ApiError:
         status, code, msg = _BY_CODE[int(match.group(1))]
         headers = {"Retry-After": "1"} if status == 429 else {}
         return ApiError(status, code, msg, headers)
-    if "digest" in lowered or "checksum" in lowered or "md5" in lowered or "sha" in lowered:
-        return ApiError(400, "checksum_mismatch", "The body does not match its checksum.")
     return ApiError(502, "storage_error", "The storage backend failed; nothing was changed.")

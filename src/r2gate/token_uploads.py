@@ -8,14 +8,12 @@ Without ``ow`` the put is create-only (``onlyIf: {etagDoesNotMatch: "*"}``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .content_types import guess_content_type
 from .errors import ApiError
-from .storage_errors import classify_storage_error
 from .tokens import TokenClaims
 from .uploads import check_single_put_size, parse_content_length
 
@@ -23,13 +21,11 @@ __all__ = [
     "TokenPut",
     "already_exists",
     "check_token_put",
-    "put_error",
     "put_options",
     "upload_content_type",
 ]
 
 # R2's BadDigest: the body does not match the sha256 put option.
-_BAD_DIGEST = re.compile(r"\(10037\)|checksum you specified did not match", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -87,14 +83,3 @@ def already_exists() -> ApiError:
         "already_exists",
         "An object with this key exists and the token does not allow overwriting it.",
     )
-
-
-def put_error(message: str) -> ApiError:
-    """The client-facing error for a failed token put (a checksum mismatch is 400)."""
-    if _BAD_DIGEST.search(message or ""):
-        return ApiError(
-            400,
-            "checksum_mismatch",
-            "The body does not match the token's sha256; nothing was stored.",
-        )
-    return classify_storage_error(message)

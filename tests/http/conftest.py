@@ -44,6 +44,7 @@ TEST_SCOPED_KEYS = {
     "nosign": ("nosign-key-" + "n" * 24, ["read", "write", "delete", "list"], [""]),
     "private-reader": ("private-reader-" + "r" * 24, ["read", "sign"], ["private/"]),
     "writer": ("writer-key-" + "x" * 24, ["write", "sign"], [""]),
+    "dotted": ("dotted.api.key-" + "d" * 24, ["read", "write"], ["dotted/"]),
 }
 TEST_API_KEYS = json.dumps(
     {

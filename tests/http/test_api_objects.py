@@ -6,8 +6,8 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.http.test_tokens_support import scoped
 from tests.support.client import Client
+from tests.support.tokens import scoped
 
 
 def listing(client: Client, query: str) -> dict:

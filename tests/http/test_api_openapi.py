@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.http.test_tokens_support import path_of, post_json, put_token, token
 from tests.support.client import Client, Reply
+from tests.support.tokens import path_of, post_json, put_token, token
 
 ANNOTATIONS = frozenset({"description", "default", "format", "title"})
 TYPES: dict[str, Any] = {

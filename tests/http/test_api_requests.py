@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from tests.http.test_tokens_support import post_json, scoped
 from tests.support.client import Client
+from tests.support.tokens import post_json, scoped
 
 UPLOADS = "/api/v1/uploads"
 

@@ -147,6 +147,16 @@ def test_wrong_api_key_is_401(client: Client, prefix: str, authorization: str) -
     assert client.api_key not in reply.body.decode()
 
 
+def test_api_key_that_looks_like_a_token_still_authenticates(client: Client, prefix: str) -> None:
+    from tests.http.conftest import TEST_SCOPED_KEYS
+
+    secret = TEST_SCOPED_KEYS["dotted"][0]
+    reply = client.put(
+        f"/dotted/{prefix}x.txt", b"x", auth=False, headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert reply.status == 201, reply.body
+
+
 def test_delete_without_key_is_401_and_keeps_the_object(client: Client, prefix: str) -> None:
     client.put(f"/{prefix}keep.txt", b"keep")
     assert client.delete(f"/{prefix}keep.txt", auth=False).status == 401

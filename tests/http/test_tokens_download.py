@@ -7,8 +7,8 @@ import time
 import pytest
 
 from tests.http.conftest import random_bytes
-from tests.http.test_tokens_support import path_of, post_json, scoped, token
 from tests.support.client import Client
+from tests.support.tokens import path_of, post_json, scoped, token
 
 
 @pytest.fixture()
@@ -68,9 +68,27 @@ def test_link_for_a_missing_object_is_404(client: Client, private: str) -> None:
     assert client.get(path_of(link["url"])).status == 404
 
 
-def test_expires_in_and_download_name_are_accepted(client: Client, private: str) -> None:
+def test_download_name_becomes_content_disposition(client: Client, private: str) -> None:
     link = mint(client, key=f"{private}a.bin", expires_in=60, download_name="report 2026.pdf")
-    assert client.get(path_of(link["url"])).status == 200
+    got = client.get(path_of(link["url"]))
+    assert got.status == 200
+    assert got.headers["content-disposition"] == 'attachment; filename="report 2026.pdf"'
+    head = client.head(path_of(link["url"]))
+    assert head.headers["content-disposition"] == got.headers["content-disposition"]
+
+
+def test_link_without_download_name_has_no_disposition(client: Client, private: str) -> None:
+    link = mint(client, key=f"{private}a.bin")
+    assert "content-disposition" not in client.get(path_of(link["url"])).headers
+
+
+def test_token_on_a_public_object_is_still_checked(client: Client, prefix: str) -> None:
+    client.put(f"/{prefix}public.bin", b"public")
+    link = mint(client, key=f"{prefix}public.bin", download_name="x.bin")
+    got = client.get(path_of(link["url"]))
+    assert got.headers["content-disposition"] == 'attachment; filename="x.bin"'
+    bad = client.get(f"/{prefix}public.bin?token=not.a.token")
+    assert bad.status == 401
 
 
 def test_minting_needs_sign_and_read_on_the_key(client: Client, private: str) -> None:

@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.http.conftest import random_bytes
-from tests.http.test_tokens_support import (
+from tests.support.client import Client, Reply
+from tests.support.tokens import (
     mint_upload,
     path_of,
     post_json,
@@ -20,7 +21,6 @@ from tests.http.test_tokens_support import (
     scoped,
     token,
 )
-from tests.support.client import Client, Reply
 
 GENERATED = r"\d{8}_\d{6}_[0-9a-f]{8}_"
 

@@ -15,8 +15,8 @@ import time
 import pytest
 
 from tests.http.conftest import TEST_SIGNING_SECRETS
-from tests.http.test_tokens_support import b64url, compact, put_token, sign, token
 from tests.support.client import Client
+from tests.support.tokens import b64url, compact, put_token, sign, token
 
 
 def refused(client: Client, prefix: str, tok: str, code: str) -> None:

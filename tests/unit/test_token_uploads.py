@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from r2gate.errors import ApiError
-from r2gate.token_uploads import check_token_put, put_error, put_options, upload_content_type
+from r2gate.token_uploads import check_token_put, put_options, upload_content_type
 from r2gate.tokens import parse_claims
 
 LIMIT = 1000
@@ -84,14 +84,3 @@ def test_put_options_store_only_what_the_token_grants() -> None:
         "customMetadata": {"k": "v"},
         "sha256": "ab" * 32,
     }
-
-
-def test_put_errors() -> None:
-    digest = put_error(
-        "put: The SHA-256 checksum you specified did not match what we received.\n"
-        "You provided a SHA-256 checksum with value: 00 (10037)"
-    )
-    assert (digest.status, digest.code) == (400, "checksum_mismatch")
-    assert "00" not in digest.message
-    assert put_error("put: Reduce your concurrent request rate (10058)").status == 429
-    assert put_error("put: something unexpected").status == 502
