@@ -19,7 +19,7 @@ from r2gate.settings import Settings
 from r2gate.storage_errors import classify_storage_error
 from r2gate.token_uploads import already_exists, check_token_put, put_options
 from r2gate.tokens import TokenClaims
-from r2gate.uploads import check_single_put_size, parse_content_length
+from r2gate.uploads import check_single_put_size, parse_content_length, trusted_http_metadata
 
 from . import auth, edge_cache
 from .web import Incoming, js_error_message, json_response, object_info, stream_response
@@ -43,9 +43,8 @@ async def _key_put(
     check_single_put_size(length, settings.max_put_bytes)
     content_type = incoming.headers.get("content-type") or guess_content_type(key)
     existed = await env.BUCKET.head(key) is not None
-    stored = await _put(
-        env, key, incoming.body if length else b"", {"httpMetadata": {"contentType": content_type}}
-    )
+    metadata = trusted_http_metadata(incoming.headers, content_type)
+    stored = await _put(env, key, incoming.body if length else b"", {"httpMetadata": metadata})
     return _stored(incoming, ctx, key, stored, existed)
 
 

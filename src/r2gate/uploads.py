@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from .errors import ApiError
@@ -29,3 +30,26 @@ def check_single_put_size(length: int, limit: int) -> None:
             f"A single PUT may carry at most {limit} bytes; use a multipart upload "
             "(POST /<key>?uploads) for larger files.",
         )
+
+
+# Request headers an API-key PUT (a trusted server) may store with the object, as R2's
+# httpMetadata fields. Token uploads store only what the token says.
+_STORED_HEADERS = {
+    "cache-control": "cacheControl",
+    "content-disposition": "contentDisposition",
+    "content-encoding": "contentEncoding",
+    "content-language": "contentLanguage",
+}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def trusted_http_metadata(headers: Mapping[str, str], content_type: str) -> dict[str, str]:
+    """httpMetadata for an API-key PUT: the content type plus the stored headers sent with it."""
+    metadata = {"contentType": content_type}
+    for header, field in _STORED_HEADERS.items():
+        value = headers.get(header, "").strip()
+        if value:
+            if _CONTROL.search(value) or len(value) > 1024:
+                raise ApiError(400, "invalid_header", f"The {header} header is not acceptable.")
+            metadata[field] = value
+    return metadata

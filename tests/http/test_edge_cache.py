@@ -30,6 +30,22 @@ def test_models_prefix_is_immutable_for_a_year(client: Client, prefix: str) -> N
     assert reply.headers["cache-control"] == "public, max-age=31536000, immutable"
 
 
+def test_stored_cache_control_wins_over_the_prefix_rule(client: Client, prefix: str) -> None:
+    client.put(f"/models/{prefix}draft.glb", b"glTF", headers={"Cache-Control": "no-cache"})
+    reply = client.get(f"/models/{prefix}draft.glb")
+    assert reply.headers["cache-control"] == "no-cache"
+    assert reply.headers["x-cache"] == "MISS"
+    assert client.get(f"/models/{prefix}draft.glb").headers["x-cache"] == "MISS"  # not stored
+
+
+def test_stored_representation_headers_are_served(client: Client, prefix: str) -> None:
+    headers = {"Content-Disposition": 'inline; filename="scan.ply"', "Content-Language": "en"}
+    client.put(f"/{prefix}scan.ply", b"ply", headers=headers)
+    reply = client.get(f"/{prefix}scan.ply")
+    assert reply.headers["content-disposition"] == 'inline; filename="scan.ply"'
+    assert reply.headers["content-language"] == "en"
+
+
 def test_private_prefix_needs_the_api_key_and_is_never_cached(client: Client, prefix: str) -> None:
     path = f"/private/{prefix}scan.ply"
     client.put(path, b"ply")
