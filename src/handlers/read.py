@@ -10,9 +10,6 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-import js
-from pyodide.ffi import to_js
-
 from r2gate.cache_policy import CachePolicy, decide
 from r2gate.content_types import guess_content_type
 from r2gate.disposition import content_disposition
@@ -35,6 +32,7 @@ from . import auth, edge_cache
 from .web import (
     Incoming,
     add_headers,
+    concatenated_stream,
     discard_body,
     has_body,
     object_info,
@@ -212,35 +210,18 @@ def _multipart(
     layout = multipart_byteranges(
         plan.ranges, headers["Content-Type"], info.size, boundary=f"r2gate-{secrets.token_hex(12)}"
     )
-    stream = js.FixedLengthStream.new(layout.content_length)
-    writable = stream.writable
-    keep_open = to_js({"preventClose": True}, dict_converter=js.Object.fromEntries)
 
-    async def pump() -> None:
-        try:
-            for part in layout.parts:
-                if isinstance(part, bytes):
-                    writer = writable.getWriter()
-                    await writer.write(to_js(part))
-                    writer.releaseLock()
-                    continue
-                obj = await bucket.get(
-                    info.key,
-                    {
-                        "range": {"offset": part.offset, "length": part.length},
-                        "onlyIf": {"etagMatches": info.etag},
-                    },
-                )
-                if not has_body(obj):
-                    raise RuntimeError("object changed while its ranges were being sent")
-                await obj.body.pipeTo(writable, keep_open)
-            await writable.close()
-        except Exception as error:  # the client sees a truncated body, never mixed versions
-            print(f"r2gate: multipart range stream for {info.key!r} aborted: {error}")
-            await writable.abort(str(error))
+    async def slice_of(offset: int, length: int) -> Any:
+        obj = await bucket.get(
+            info.key,
+            {"range": {"offset": offset, "length": length}, "onlyIf": {"etagMatches": info.etag}},
+        )
+        if not has_body(obj):
+            raise RuntimeError("the object changed while its ranges were being sent")
+        return obj.body
 
-    ctx.waitUntil(pump())
+    body = concatenated_stream(layout.parts, layout.content_length, slice_of, ctx)
     response_headers_ = plan_headers(plan, headers, info.size)
     response_headers_["Content-Type"] = layout.content_type
     response_headers_["Content-Length"] = str(layout.content_length)
-    return stream_response(stream.readable, 206, response_headers_)
+    return stream_response(body, 206, response_headers_)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import js
-from pyodide.ffi import JsException, JsProxy
+from pyodide.ffi import JsException, JsProxy, to_js
 from workers import Response, python_from_rpc
 
 from r2gate.errors import ApiError, error_body
@@ -169,3 +170,35 @@ def list_result(result: Any) -> tuple[list[ObjectInfo], list[str], str | None, b
     cursor = getattr(result, "cursor", None)
     truncated = bool(getattr(result, "truncated", False))
     return objects, prefixes, str(cursor) if cursor else None, truncated
+
+
+def concatenated_stream(
+    parts: Sequence[bytes | tuple[int, int]],
+    total_length: int,
+    slice_of: Callable[[int, int], Awaitable[Any]],
+    ctx: Any,
+) -> Any:
+    """A known-length JS stream of `parts`: bytes as given, (offset, length) pairs as the JS
+    streams `slice_of` returns, piped in order in the background (no bytes enter Python).
+    A failure aborts the stream, so the client sees a truncated body, never wrong bytes."""
+    stream = js.FixedLengthStream.new(total_length)
+    writable = stream.writable
+    keep_open = to_js({"preventClose": True}, dict_converter=js.Object.fromEntries)
+
+    async def pump() -> None:
+        try:
+            for part in parts:
+                if isinstance(part, bytes):
+                    writer = writable.getWriter()
+                    await writer.write(to_js(part))
+                    writer.releaseLock()
+                else:
+                    offset, length = part
+                    await (await slice_of(offset, length)).pipeTo(writable, keep_open)
+            await writable.close()
+        except Exception as error:
+            print(f"r2gate: stream of {len(parts)} parts aborted: {error}")
+            await writable.abort(str(error))
+
+    ctx.waitUntil(pump())
+    return stream.readable
