@@ -2,6 +2,7 @@
 
 from workers import WorkerEntrypoint
 
+from handlers.cleanup import run_scheduled
 from handlers.router import dispatch
 
 
@@ -10,3 +11,8 @@ class Default(WorkerEntrypoint):
 
     async def fetch(self, request):
         return await dispatch(request, self.env, self.ctx)
+
+    async def scheduled(self, controller, env, ctx):
+        """The cron trigger. workerd calls it NOT relaxed with (controller, None, None), so
+        the bindings come from self.env and self.ctx."""
+        await run_scheduled(controller, self.env, self.ctx)

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import js
-from pyodide.ffi import JsException, JsProxy, to_js
+from pyodide.ffi import JsException, JsProxy, jsnull, to_js
 from workers import Response, python_from_rpc
 
 from r2gate.errors import ApiError, error_body
@@ -35,8 +35,9 @@ class Incoming:
 
     @property
     def body(self) -> Any:
-        """The body as a JS ReadableStream (or None): never read into Python."""
-        return self.request.body
+        """The body as a JS ReadableStream, or None: never read into Python."""
+        body = self.request.js_object.body
+        return None if body is None or body is jsnull else body
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -46,7 +46,7 @@ UPLOAD_FIELDS = frozenset(
     }
 )
 DOWNLOAD_FIELDS = frozenset({"key", "expires_in", "download_name"})
-_HEADER_VALUE = re.compile(r"[\x20-\x7e]{1,256}")
+HEADER_VALUE = re.compile(r"[\x20-\x7e]{1,256}")
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -94,7 +94,7 @@ class DownloadRequest:
     download_name: str | None = None
 
 
-def _check_members(document: Mapping[str, Any], allowed: frozenset[str]) -> None:
+def check_members(document: Mapping[str, Any], allowed: frozenset[str]) -> None:
     unknown = sorted(set(document) - allowed)
     if unknown:
         names = ", ".join(repr(name[:64]) for name in unknown[:5])
@@ -110,7 +110,7 @@ def _string(document: Mapping[str, Any], name: str) -> str | None:
     return value
 
 
-def _integer(document: Mapping[str, Any], name: str, minimum: int) -> int | None:
+def integer_member(document: Mapping[str, Any], name: str, minimum: int) -> int | None:
     if name not in document:
         return None
     value = document[name]
@@ -138,16 +138,16 @@ def _prefix(document: Mapping[str, Any]) -> str | None:
     return prefix
 
 
-def _content_type(document: Mapping[str, Any]) -> str:
+def content_type_member(document: Mapping[str, Any]) -> str:
     value = document.get("content_type")
     if "content_type" not in document:
         raise _bad("'content_type' is required.")
-    if not isinstance(value, str) or not _HEADER_VALUE.fullmatch(value) or not media_type(value):
+    if not isinstance(value, str) or not HEADER_VALUE.fullmatch(value) or not media_type(value):
         raise _bad("'content_type' must be a media type such as 'model/gltf-binary'.")
     return value.strip()
 
 
-def _metadata(document: Mapping[str, Any]) -> dict[str, str] | None:
+def metadata_member(document: Mapping[str, Any]) -> dict[str, str] | None:
     if "metadata" not in document:
         return None
     value = document["metadata"]
@@ -158,7 +158,9 @@ def _metadata(document: Mapping[str, Any]) -> dict[str, str] | None:
     return dict(value)
 
 
-def _text(document: Mapping[str, Any], name: str, pattern: re.Pattern[str] | None) -> str | None:
+def text_member(
+    document: Mapping[str, Any], name: str, pattern: re.Pattern[str] | None
+) -> str | None:
     value = _string(document, name)
     if value is None:
         return None
@@ -171,9 +173,9 @@ def _text(document: Mapping[str, Any], name: str, pattern: re.Pattern[str] | Non
 
 def parse_upload_request(document: Mapping[str, Any]) -> UploadRequest:
     """Validate the body of POST /api/v1/uploads."""
-    _check_members(document, UPLOAD_FIELDS)
+    check_members(document, UPLOAD_FIELDS)
     key = _key(document)
-    filename = _text(document, "filename", None)
+    filename = text_member(document, "filename", None)
     if (key is None) == (filename is None):
         raise _bad("Give exactly one of 'key' or 'filename'.")
     prefix = _prefix(document)
@@ -186,27 +188,27 @@ def parse_upload_request(document: Mapping[str, Any]) -> UploadRequest:
     if sha256 is not None and not _SHA256.fullmatch(sha256):
         raise _bad("'sha256' must be 64 hexadecimal characters.")
     return UploadRequest(
-        content_type=_content_type(document),
+        content_type=content_type_member(document),
         key=key,
         filename=filename,
         prefix=prefix,
-        max_bytes=_integer(document, "max_bytes", 0),
-        expires_in=_integer(document, "expires_in", 1),
+        max_bytes=integer_member(document, "max_bytes", 0),
+        expires_in=integer_member(document, "expires_in", 1),
         overwrite=overwrite,
         sha256=sha256.lower() if sha256 is not None else None,
-        metadata=_metadata(document),
-        cache_control=_text(document, "cache_control", _HEADER_VALUE),
+        metadata=metadata_member(document),
+        cache_control=text_member(document, "cache_control", HEADER_VALUE),
     )
 
 
 def parse_download_request(document: Mapping[str, Any]) -> DownloadRequest:
     """Validate the body of POST /api/v1/downloads."""
-    _check_members(document, DOWNLOAD_FIELDS)
+    check_members(document, DOWNLOAD_FIELDS)
     key = _key(document)
     if key is None:
         raise _bad("'key' is required.")
     return DownloadRequest(
         key=key,
-        expires_in=_integer(document, "expires_in", 1),
-        download_name=_text(document, "download_name", None),
+        expires_in=integer_member(document, "expires_in", 1),
+        download_name=text_member(document, "download_name", None),
     )

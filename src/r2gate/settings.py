@@ -14,6 +14,8 @@
 | EDGE_CACHE_MAX_BYTES | var | largest object stored in the edge cache (default 50 MiB) |
 | MAX_PUT_BYTES | var | largest single PUT body (default 100 MB, the Free/Pro request limit) |
 | SERVER_TIMING | var | "on": add `Server-Timing: py;dur=<ms>` (time inside the handler) |
+| UPLOAD_MAX_AGE | var | seconds a multipart upload may stay open (default 86400, at most 604800) |
+| MULTIPART_PART_SIZE | var | default part size of multipart uploads (default 8 MiB, 5 MiB..5 GiB) |
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from .apikeys import ApiKey, load_api_keys
 from .cache_policy import CacheConfig, parse_cache_config
 from .cors import CorsConfig, parse_cors_config
 from .errors import ApiError
+from .multipart import DEFAULT_PART_SIZE, MAX_PART_SIZE, MIN_PART_SIZE
 from .tokens import DEFAULT_AUDIENCE, DEFAULT_MAX_LIFETIME, TokenConfig
 
 SETTING_NAMES = (
@@ -41,9 +44,13 @@ SETTING_NAMES = (
     "EDGE_CACHE_MAX_BYTES",
     "MAX_PUT_BYTES",
     "SERVER_TIMING",
+    "UPLOAD_MAX_AGE",
+    "MULTIPART_PART_SIZE",
 )
 DEFAULT_EDGE_CACHE_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_MAX_PUT_BYTES = 100 * 1000 * 1000
+DEFAULT_UPLOAD_MAX_AGE = 86400
+MAX_UPLOAD_MAX_AGE = 7 * 86400  # R2 aborts unfinished multipart uploads after 7 days
 
 T = TypeVar("T")
 
@@ -58,6 +65,8 @@ class Settings:
     edge_cache_max_bytes: int
     max_put_bytes: int
     server_timing: bool
+    upload_max_age: int = DEFAULT_UPLOAD_MAX_AGE
+    multipart_part_size: int = DEFAULT_PART_SIZE
 
 
 def _misconfigured(name: str, reason: str) -> ApiError:
@@ -91,6 +100,13 @@ def _positive_int(name: str, raw: str | None, default: int) -> int:
     return int(value)
 
 
+def _bounded_int(name: str, raw: str | None, default: int, low: int, high: int) -> int:
+    value = _positive_int(name, raw, default)
+    if not low <= value <= high:
+        raise _misconfigured(name, f"expected a whole number from {low} to {high}")
+    return value
+
+
 def _tokens(raw: dict[str, str | None]) -> TokenConfig | None:
     keys = raw.get("SIGNING_KEYS")
     if keys is None or not keys.strip():
@@ -120,4 +136,18 @@ def parse_settings(raw: dict[str, str | None]) -> Settings:
             "MAX_PUT_BYTES", raw.get("MAX_PUT_BYTES"), DEFAULT_MAX_PUT_BYTES
         ),
         server_timing=_switch("SERVER_TIMING", raw.get("SERVER_TIMING"), default=False),
+        upload_max_age=_bounded_int(
+            "UPLOAD_MAX_AGE",
+            raw.get("UPLOAD_MAX_AGE"),
+            DEFAULT_UPLOAD_MAX_AGE,
+            1,
+            MAX_UPLOAD_MAX_AGE,
+        ),
+        multipart_part_size=_bounded_int(
+            "MULTIPART_PART_SIZE",
+            raw.get("MULTIPART_PART_SIZE"),
+            DEFAULT_PART_SIZE,
+            MIN_PART_SIZE,
+            MAX_PART_SIZE,
+        ),
     )

@@ -71,7 +71,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
         "SIGNING_KEYS": TEST_SIGNING_KEYS,
         "API_KEYS": TEST_API_KEYS,
     }
-    running = start_runtime(ROOT / "wrangler.toml", state, variables)
+    running = start_runtime(
+        ROOT / "wrangler.toml", state, variables, extra_args=("--test-scheduled",)
+    )
     yield running
     running.stop()
 

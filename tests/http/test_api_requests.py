@@ -277,3 +277,12 @@ def test_scoped_key_without_an_op_is_403(client: Client, prefix: str) -> None:
     assert (reply.status, reply.error_code) == (403, "key_scope")
     reader = scoped(client, "private-reader")
     assert reader.get(f"/private/{prefix}p.bin", auth=True).body == b"x"
+
+
+@pytest.mark.parametrize("path", [UPLOADS, "/api/v1/downloads"])
+def test_post_without_a_body_is_a_clear_400(client: Client, path: str) -> None:
+    reply = client.request(
+        "POST", path, auth=True, headers={"Content-Type": "application/json", "Content-Length": "0"}
+    )
+    assert reply.status == 400, reply.body
+    assert reply.error_code in {"invalid_json", "invalid_request"}
