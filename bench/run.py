@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import uploads  # noqa: E402
 from tests.support.server import start_runtime  # noqa: E402
 
 API_KEY = "bench-" + secrets.token_hex(16)
@@ -155,6 +156,8 @@ def main() -> None:
                 load(port, "/bench/large.bin", n_large, bypass, large),
                 load(port, "/bench/large.bin", n_large, {}, large),
             ]
+            assert server.process is not None
+            upload_results = uploads.run(port, server.process.pid, API_KEY)
         finally:
             server.stop()
     names = [
@@ -173,10 +176,16 @@ def main() -> None:
     for name, result in zip(names, results, strict=True):
         result.name = name
         lines.append(result.row())
+    lines += [
+        "",
+        "| upload | MB | MB/s | peak RSS of the Worker process above idle, MB |",
+        "|---|---|---|---|",
+        *(result.row() for result in upload_results),
+    ]
     report = "\n".join(lines)
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
-    (out / "read.md").write_text(report + "\n")
+    (out / "latest.md").write_text(report + "\n")
     print(report)
 
 

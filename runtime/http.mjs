@@ -1,8 +1,7 @@
 // HTTP over a real socket: Node's request -> a web Request for the Worker, and the Worker's
 // Response -> the socket, sending Content-Length for known-length bodies as workerd does.
 import http from "node:http";
-import { Readable } from "node:stream";
-import { knownLengths, withKnownLength } from "./streams.mjs";
+import { knownLengths, nodeBodyStream, withKnownLength } from "./streams.mjs";
 
 const READ_AHEAD = 1 << 20; // bodies that end within this are sent with a Content-Length
 const NO_BODY_STATUS = new Set([101, 204, 205, 304]);
@@ -15,10 +14,10 @@ function toRequest(req, origin) {
   if (req.method !== "GET" && req.method !== "HEAD") {
     const length = req.headers["content-length"];
     if (length !== undefined) {
-      init.body = withKnownLength(Readable.toWeb(req), Number(length));
+      init.body = withKnownLength(nodeBodyStream(req), Number(length));
       init.duplex = "half";
     } else if (req.headers["transfer-encoding"]) {
-      init.body = Readable.toWeb(req);
+      init.body = nodeBodyStream(req);
       init.duplex = "half";
     }
   }

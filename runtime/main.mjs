@@ -60,8 +60,14 @@ async function startMiniflare(config, persistRoot) {
       resourcePersistencePath: join(persistRoot, "v3"),
     }),
   );
-  await mf.ready;
-  return { backend: new Backend(mf), dispose: () => mf.dispose() };
+  const backend = new Backend(await mf.ready);
+  return {
+    backend,
+    dispose: async () => {
+      backend.close();
+      await mf.dispose();
+    },
+  };
 }
 
 async function buildEnv(config, platform) {

@@ -139,7 +139,7 @@ export class R2MultipartUpload {
   async uploadPart(partNumber, value, options) {
     const [encoded, body] = encodeValue(value);
     const args = this.#args({ partNumber, options, ...encoded });
-    const part = await this.#backend.json("r2", "uploadPart", args, body);
+    const part = await this.#backend.json("r2", "uploadPart", args, body, encoded.length);
     return { partNumber: part.partNumber, etag: part.etag };
   }
   async abort() {
@@ -178,7 +178,7 @@ export class R2Bucket {
   async put(key, value, options) {
     const [encoded, body] = encodeValue(value);
     const args = { binding: this.#binding, key, options: encodeOptions(options), ...encoded };
-    const { object } = await this.#backend.json("r2", "put", args, body);
+    const { object } = await this.#backend.json("r2", "put", args, body, encoded.length);
     return headOrNull(object);
   }
   async delete(keys) {

@@ -34,3 +34,23 @@ export class FixedLengthStream extends TransformStream {
     knownLengths.set(this.readable, expected);
   }
 }
+
+// A web stream over a Node readable (an HTTP request or response) that reads only as fast as
+// its consumer takes bytes. (Readable.toWeb reads ahead without bound when the consumer is
+// slower than the peer.)
+export function nodeBodyStream(readable) {
+  const chunks = readable[Symbol.asyncIterator]();
+  return new ReadableStream(
+    {
+      async pull(controller) {
+        const { value, done } = await chunks.next();
+        if (done) controller.close();
+        else controller.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+      },
+      cancel(reason) {
+        readable.destroy(reason instanceof Error ? reason : undefined);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}

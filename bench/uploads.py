@@ -1,0 +1,147 @@
+"""Upload throughput and the Worker process's memory during uploads (part of `make bench`).
+
+Single PUTs of 10 MB and 90 MB, and multipart uploads of 50 MB and 200 MB in 8 MiB parts,
+against the offline runtime. While each upload runs, the resident memory (VmRSS) of the Node
+process that runs Pyodide and the Worker is sampled every 20 ms; the table reports its peak
+above the idle level measured just before. Bodies stream through the Worker, so the peak must
+stay flat as the size grows.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+CHUNK = 1024 * 1024
+PART_SIZE = 8 * 1024 * 1024
+
+
+@dataclass
+class UploadResult:
+    name: str
+    size: int
+    seconds: float
+    rss_peak_mb: float
+
+    def row(self) -> str:
+        return (
+            f"| {self.name} | {self.size / 1e6:,.0f} | {self.size / self.seconds / 1e6:,.1f} "
+            f"| {self.rss_peak_mb:,.1f} |"
+        )
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def peak_rss_during(pid: int, work: Callable[[], None]) -> tuple[float, float]:
+    """Run `work`; return (seconds, peak RSS above the idle level in MB)."""
+    idle = rss_mb(pid)
+    peak = idle
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, rss_mb(pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    started = time.perf_counter()
+    try:
+        work()
+    finally:
+        done.set()
+        sampler.join()
+    return time.perf_counter() - started, peak - idle
+
+
+def random_chunks(size: int) -> Iterator[bytes]:
+    block = secrets.token_bytes(CHUNK)
+    sent = 0
+    while sent < size:
+        piece = block[: min(CHUNK, size - sent)]
+        sent += len(piece)
+        yield piece
+
+
+def request(
+    port: int,
+    method: str,
+    path: str,
+    api_key: str,
+    size: int | None = None,
+    body: bytes | None = None,
+) -> dict:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    conn.putrequest(method, path)
+    conn.putheader("Authorization", f"Bearer {api_key}")
+    length = size if size is not None else len(body or b"")
+    conn.putheader("Content-Length", str(length))
+    if body is not None:
+        conn.putheader("Content-Type", "application/json")
+    conn.endheaders()
+    if size is not None:
+        for piece in random_chunks(size):
+            conn.send(piece)
+    elif body:
+        conn.send(body)
+    response = conn.getresponse()
+    data = response.read()
+    conn.close()
+    if response.status >= 300:
+        raise SystemExit(f"bench: {method} {path} -> {response.status} {data[:200]!r}")
+    return json.loads(data) if data else {}
+
+
+def single_put(port: int, api_key: str, key: str, size: int) -> None:
+    request(port, "PUT", f"/{key}", api_key, size=size)
+
+
+def multipart_put(port: int, api_key: str, key: str, size: int) -> None:
+    created = request(
+        port, "POST", f"/{key}?uploads", api_key, body=json.dumps({"part_size": PART_SIZE}).encode()
+    )
+    upload_id = created["upload_id"]
+    parts = []
+    number, remaining = 1, size
+    while remaining > 0:
+        part = min(PART_SIZE, remaining)
+        sent = request(
+            port, "PUT", f"/{key}?uploadId={upload_id}&partNumber={number}", api_key, size=part
+        )
+        parts.append({"part_number": number, "etag": sent["etag"]})
+        number, remaining = number + 1, remaining - part
+    request(
+        port,
+        "POST",
+        f"/{key}?uploadId={upload_id}",
+        api_key,
+        body=json.dumps({"parts": parts}).encode(),
+    )
+
+
+def run(port: int, pid: int, api_key: str) -> list[UploadResult]:
+    cases = [
+        ("single PUT 10 MB", single_put, 10_000_000),
+        ("single PUT 90 MB", single_put, 90_000_000),
+        ("multipart 50 MB (8 MiB parts)", multipart_put, 50_000_000),
+        ("multipart 200 MB (8 MiB parts)", multipart_put, 200_000_000),
+    ]
+    single_put(port, api_key, "bench/warm-up.bin", 30_000_000)  # first-use allocations
+    results = []
+    for index, (name, upload, size) in enumerate(cases):
+        key = f"bench/upload-{index}.bin"
+        seconds, peak = peak_rss_during(pid, lambda u=upload, k=key, s=size: u(port, api_key, k, s))
+        results.append(UploadResult(name, size, seconds, peak))
+    return results
