@@ -9,7 +9,7 @@ from r2gate.errors import ApiError
 from r2gate.openapi import openapi_document
 from r2gate.settings import Settings
 
-from . import listing, signing
+from . import listing, signing, uploader
 from .web import Incoming, json_response
 
 Handler = Callable[[Incoming, Any, Any, Settings], Awaitable[Any]]
@@ -24,6 +24,9 @@ ROUTES: dict[str, dict[str, Handler]] = {
     "/api/v1/downloads": {"POST": signing.create_download},
     "/api/v1/objects": {"GET": listing.list_objects},
     "/api/v1/openapi.json": {"GET": _openapi},
+    "/api/v1/uploader": {"GET": uploader.page},
+    "/api/v1/uploader.js": {"GET": uploader.library},
+    "/api/v1/uploader-ui.js": {"GET": uploader.page_script},
 }
 
 

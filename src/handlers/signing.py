@@ -20,8 +20,10 @@ from r2gate.grants import (
     download_claims,
     download_response,
     expires_in,
+    multipart_response,
     origin,
-    upload_claims,
+    page_url,
+    upload_grants,
     upload_key,
     upload_response,
 )
@@ -58,18 +60,24 @@ async def _json_body(incoming: Incoming) -> dict[str, Any]:
 
 
 async def create_upload(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> Any:
-    """201 {upload_url, method, headers, key, token, expires_at, public_url, max_bytes}."""
+    """201 {upload_url, method, headers, key, token, expires_at, public_url, max_bytes,
+    page_url, multipart}; with ``"multipart": true`` also an mpu token for the same key."""
     api_key, config = _signer(incoming, settings)
     request = parse_upload_request(await _json_body(incoming))
     now = int(time.time())
     key = upload_key(request, api_key, datetime.fromtimestamp(now, UTC), secrets.token_hex(4))
-    claims = upload_claims(request, key, settings.max_put_bytes)
+    claims, mpu_claims = upload_grants(request, key, settings.max_put_bytes, request.multipart)
     lifetime = expires_in(request.expires_in, config)
     token = mint_token(config, claims, expires_in=lifetime, now=now, minted_by=api_key)
     public = not decide(key, None, settings.cache).private
-    body = upload_response(
-        request, origin(incoming.url), key, token, now + lifetime, claims["max"], public
-    )
+    base = origin(incoming.url)
+    body = upload_response(request, base, key, token, now + lifetime, claims["max"], public)
+    body["multipart"] = None
+    mpu_token: str | None = None
+    if mpu_claims is not None:
+        mpu_token = mint_token(config, mpu_claims, expires_in=lifetime, now=now, minted_by=api_key)
+        body["multipart"] = multipart_response(base, key, mpu_token, mpu_claims["max"])
+    body["page_url"] = page_url(base, token, mpu_token)
     return json_response(body, 201, NO_STORE)
 
 

@@ -57,6 +57,11 @@ def _headers(content_type: str, extra: dict[str, str] | None) -> dict[str, str]:
     return headers
 
 
+def text_response(body: str, status: int, headers: dict[str, str]) -> Response:
+    """A small text response (HTML, JS) built in Python; headers carry its Content-Type."""
+    return Response(body, status=status, headers={**BASE_HEADERS, **headers})
+
+
 def stream_response(body: Any, status: int, headers: dict[str, str]) -> Response:
     """A response whose body is a JS stream (R2 object body) or None (HEAD, 304)."""
     return Response(body, status=status, headers={**BASE_HEADERS, **headers})

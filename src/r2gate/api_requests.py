@@ -43,6 +43,7 @@ UPLOAD_FIELDS = frozenset(
         "sha256",
         "metadata",
         "cache_control",
+        "multipart",
     }
 )
 DOWNLOAD_FIELDS = frozenset({"key", "expires_in", "download_name"})
@@ -83,6 +84,7 @@ class UploadRequest:
     sha256: str | None = None
     metadata: dict[str, str] | None = None
     cache_control: str | None = None
+    multipart: bool = False
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,9 @@ def parse_upload_request(document: Mapping[str, Any]) -> UploadRequest:
     overwrite = document.get("overwrite", False)
     if not isinstance(overwrite, bool):
         raise _bad("'overwrite' must be true or false.")
+    multipart = document.get("multipart", False)
+    if not isinstance(multipart, bool):
+        raise _bad("'multipart' must be true or false.")
     sha256 = _string(document, "sha256")
     if sha256 is not None and not _SHA256.fullmatch(sha256):
         raise _bad("'sha256' must be 64 hexadecimal characters.")
@@ -198,6 +203,7 @@ def parse_upload_request(document: Mapping[str, Any]) -> UploadRequest:
         sha256=sha256.lower() if sha256 is not None else None,
         metadata=metadata_member(document),
         cache_control=text_member(document, "cache_control", HEADER_VALUE),
+        multipart=multipart,
     )
 
 

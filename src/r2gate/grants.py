@@ -7,6 +7,7 @@ token never exceeds the API key's scope.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -18,14 +19,21 @@ from .keygen import generated_key
 from .keys import validate_key
 from .tokens import DEFAULT_EXPIRES_IN, TokenConfig, media_type
 
+UPLOADER_PATH = "/api/v1/uploader"
+# R2's largest object (5 TiB): the default `max` of a multipart (mpu) upload token.
+MAX_OBJECT_BYTES = 5 * 1024**4
+
 __all__ = [
     "download_claims",
     "download_response",
     "expires_in",
     "iso_time",
+    "multipart_response",
     "object_url",
     "origin",
+    "page_url",
     "upload_claims",
+    "upload_grants",
     "upload_key",
     "upload_response",
 ]
@@ -143,3 +151,44 @@ def download_response(base: str, key: str, token: str, expires_at: int) -> dict[
         "expires_at": iso_time(expires_at),
         "key": key,
     }
+
+
+def upload_grants(
+    request: UploadRequest,
+    key: str,
+    max_put_bytes: int,
+    multipart: bool,
+    max_object_bytes: int = MAX_OBJECT_BYTES,
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Wire claims of the put token and, with `multipart`, of an mpu token for the same key,
+    types, metadata, Cache-Control and overwrite.
+
+    With `multipart`, ``max_bytes`` bounds the whole object (default `max_object_bytes`) and
+    the put token's ``max`` is the smaller of it and `max_put_bytes`; ``sha256`` is refused
+    (R2 cannot verify a whole multipart object). Errors: 400 invalid_request."""
+    if not multipart:
+        return upload_claims(request, key, max_put_bytes), None
+    if request.sha256 is not None:
+        raise ApiError(400, "invalid_request", "'sha256' cannot be combined with 'multipart'.")
+    max_bytes = request.max_bytes if request.max_bytes is not None else max_object_bytes
+    if max_bytes > max_object_bytes:
+        raise ApiError(400, "invalid_request", f"'max_bytes' must be at most {max_object_bytes}.")
+    single = replace(request, max_bytes=min(max_bytes, max_put_bytes))
+    put = upload_claims(single, key, max_put_bytes)
+    return put, {**put, "op": "mpu", "max": max_bytes}
+
+
+def multipart_response(base: str, key: str, token: str, max_bytes: int) -> dict[str, Any]:
+    """The ``multipart`` member of the 201 body: the mpu token, the URL that starts the
+    upload (``POST``), and the largest object it allows."""
+    start = f"{base}/{quote(key, safe='/')}?uploads&token={quote(token, safe='')}"
+    return {"token": token, "url": start, "max_bytes": max_bytes}
+
+
+def page_url(base: str, token: str, multipart_token: str | None = None) -> str:
+    """The browser uploader with the token(s) in the URL fragment, which browsers never send
+    to a server: ``{base}/api/v1/uploader#token=...[&mpu=...]``."""
+    fragment = f"token={quote(token, safe='')}"
+    if multipart_token is not None:
+        fragment += f"&mpu={quote(multipart_token, safe='')}"
+    return f"{base}{UPLOADER_PATH}#{fragment}"

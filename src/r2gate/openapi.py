@@ -85,6 +85,13 @@ _SCHEMAS: dict[str, Any] = {
             "sha256": _SHA256,
             "metadata": _METADATA,
             "cache_control": _STRING,
+            "multipart": {
+                "type": "boolean",
+                "default": False,
+                "description": "Also mint an mpu token for the same key (response member "
+                "multipart); max_bytes then bounds the whole object (default 5 TiB) and "
+                "sha256 is refused.",
+            },
         },
     },
     "UploadResponse": {
@@ -98,6 +105,8 @@ _SCHEMAS: dict[str, Any] = {
             "expires_at",
             "public_url",
             "max_bytes",
+            "page_url",
+            "multipart",
         ],
         "additionalProperties": False,
         "properties": {
@@ -108,7 +117,37 @@ _SCHEMAS: dict[str, Any] = {
             "token": _STRING,
             "expires_at": _TIMESTAMP,
             "public_url": {"type": ["string", "null"], "description": "null: private prefix."},
-            "max_bytes": {"type": "integer", "minimum": 0},
+            "max_bytes": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "The largest single PUT to upload_url.",
+            },
+            "page_url": {
+                "type": "string",
+                "description": "The browser uploader, /api/v1/uploader#token=...[&mpu=...]: "
+                "the tokens ride in the URL fragment, which browsers never send to a server.",
+            },
+            "multipart": {
+                "oneOf": [{"type": "null"}, _ref("MultipartGrant")],
+                "description": "null unless the request had multipart: true.",
+            },
+        },
+    },
+    "MultipartGrant": {
+        "type": "object",
+        "required": ["token", "url", "max_bytes"],
+        "additionalProperties": False,
+        "properties": {
+            "token": {"type": "string", "description": "An mpu token for the same key."},
+            "url": {
+                "type": "string",
+                "description": "POST here (...?uploads&token=) to start the multipart upload.",
+            },
+            "max_bytes": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "The largest object.",
+            },
         },
     },
     "DownloadRequest": {
@@ -240,6 +279,45 @@ _PATHS: dict[str, Any] = {
                 "200": {"description": "One page.", "content": _json(_ref("ObjectList"))},
                 "400": _error("invalid_request: an unknown, repeated or bad query parameter"),
                 **_AUTH_ERRORS,
+            },
+        }
+    },
+    "/api/v1/uploader": {
+        "get": {
+            "operationId": "uploaderPage",
+            "summary": "The browser uploader page; open page_url (the tokens are in its fragment).",
+            "security": [],
+            "responses": {
+                "200": {
+                    "description": "HTML, with a strict Content-Security-Policy.",
+                    "content": {"text/html": {"schema": _STRING}},
+                }
+            },
+        }
+    },
+    "/api/v1/uploader.js": {
+        "get": {
+            "operationId": "uploaderModule",
+            "summary": "The uploader as a dependency-free ES module (Upload, uploadEvents).",
+            "security": [],
+            "responses": {
+                "200": {
+                    "description": "JavaScript module.",
+                    "content": {"text/javascript": {"schema": _STRING}},
+                }
+            },
+        }
+    },
+    "/api/v1/uploader-ui.js": {
+        "get": {
+            "operationId": "uploaderPageModule",
+            "summary": "The uploader page's own script (imports uploader.js).",
+            "security": [],
+            "responses": {
+                "200": {
+                    "description": "JavaScript module.",
+                    "content": {"text/javascript": {"schema": _STRING}},
+                }
             },
         }
     },

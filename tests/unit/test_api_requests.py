@@ -42,8 +42,10 @@ def test_every_member() -> None:
             "sha256": "A" * 64,
             "metadata": {"owner": "7", "empty": ""},
             "cache_control": "public, max-age=60",
+            "multipart": True,
         }
     )
+    assert request.multipart is True
     assert request.filename == "a b.glb"
     assert request.prefix == "u/42/"
     assert request.max_bytes == 0
@@ -64,6 +66,7 @@ def test_empty_prefix_means_the_root() -> None:
         ({"expires_in": False}, (400, "invalid_request")),
         ({"expires_in": 1.0}, (400, "invalid_request")),
         ({"overwrite": 1}, (400, "invalid_request")),
+        ({"multipart": "yes"}, (400, "invalid_request")),
         ({"sha256": "g" * 64}, (400, "invalid_request")),
         ({"metadata": {"": "x"}}, (400, "invalid_request")),
         ({"metadata": None}, (400, "invalid_request")),
