@@ -33,6 +33,7 @@ from .grants import iso_time
 from .token_uploads import put_options, upload_content_type
 from .tokens import MAX_META_BYTES, TokenClaims
 from .upload_records import Manifest, PartRecord
+from .uploads import write_options
 
 __all__ = [
     "DEFAULT_PART_SIZE",
@@ -194,13 +195,7 @@ def choose_part_size(requested: int | None, default: int, max_put_bytes: int) ->
 
 def key_upload_options(request: CreateRequest, content_type: str) -> dict[str, Any]:
     """R2 createMultipartUpload options for an API-key upload: what the body asked for."""
-    http: dict[str, str] = {"contentType": content_type}
-    if request.cache_control is not None:
-        http["cacheControl"] = request.cache_control
-    options: dict[str, Any] = {"httpMetadata": http}
-    if request.metadata:
-        options["customMetadata"] = dict(request.metadata)
-    return options
+    return write_options(content_type, request.cache_control, request.metadata)
 
 
 def token_content_type(claims: TokenClaims, requested: str | None, key: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from .content_types import guess_content_type
 from .errors import ApiError
 from .tokens import TokenClaims
-from .uploads import check_single_put_size, parse_content_length
+from .uploads import check_single_put_size, parse_content_length, write_options
 
 __all__ = [
     "TokenPut",
@@ -63,12 +63,7 @@ def check_token_put(
 
 def put_options(claims: TokenClaims, content_type: str) -> dict[str, Any]:
     """R2 put options for a token upload."""
-    http: dict[str, str] = {"contentType": content_type}
-    if claims.cache_control is not None:
-        http["cacheControl"] = claims.cache_control
-    options: dict[str, Any] = {"httpMetadata": http}
-    if claims.metadata:
-        options["customMetadata"] = dict(claims.metadata)
+    options: dict[str, Any] = write_options(content_type, claims.cache_control, claims.metadata)
     if claims.sha256 is not None:
         options["sha256"] = claims.sha256
     if not claims.overwrite:

@@ -53,3 +53,16 @@ def trusted_http_metadata(headers: Mapping[str, str], content_type: str) -> dict
                 raise ApiError(400, "invalid_header", f"The {header} header is not acceptable.")
             metadata[field] = value
     return metadata
+
+
+def write_options(
+    content_type: str, cache_control: str | None, metadata: Mapping[str, str] | None
+) -> dict[str, object]:
+    """R2 put/createMultipartUpload options: the stored type, Cache-Control and metadata."""
+    http = {"contentType": content_type}
+    if cache_control is not None:
+        http["cacheControl"] = cache_control
+    options: dict[str, object] = {"httpMetadata": http}
+    if metadata:
+        options["customMetadata"] = dict(metadata)
+    return options

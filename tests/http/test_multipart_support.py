@@ -6,7 +6,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from tests.support.client import Client, Reply
+from tests.support.client import Client, Reply, read_reply
 
 MIB = 1024 * 1024
 PART = 5 * MIB  # R2's smallest part size
@@ -80,9 +80,6 @@ def declared_only(client: Client, method: str, path: str, length: int) -> Reply:
             conn.putheader("Authorization", f"Bearer {client.api_key}")
         conn.putheader("Content-Length", str(length))
         conn.endheaders()
-        response = conn.getresponse()
-        data = response.read()
-        pairs = [(k.lower(), v) for k, v in response.getheaders()]
-        return Reply(response.status, dict(pairs), data, pairs)
+        return read_reply(conn.getresponse())
     finally:
         conn.close()

@@ -27,6 +27,13 @@ class Reply:
             return None
 
 
+def read_reply(response: http.client.HTTPResponse) -> Reply:
+    """Read a whole response into a Reply."""
+    data = response.read()
+    pairs = [(k.lower(), v) for k, v in response.getheaders()]
+    return Reply(response.status, dict(pairs), data, pairs)
+
+
 class Client:
     def __init__(self, base_url: str, api_key: str | None = None) -> None:
         parts = urlsplit(base_url)
@@ -58,10 +65,7 @@ class Client:
             if body is not None and not any(h.lower() == "content-length" for h in all_headers):
                 conn.putheader("Content-Length", str(len(body)))
             conn.endheaders(body)
-            response = conn.getresponse()
-            data = response.read()
-            pairs = [(k.lower(), v) for k, v in response.getheaders()]
-            return Reply(response.status, dict(pairs), data, pairs)
+            return read_reply(conn.getresponse())
         finally:
             conn.close()
 
