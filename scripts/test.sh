@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every check, offline: lint, unit tests (CPython), the offline runtime's contract tests,
-# HTTP tests against a real server, and a wrangler dry-run deploy. Fails on the first error.
+# HTTP and client tests against real servers, the browser uploader in headless Chromium,
+# and a wrangler dry-run deploy. Fails on the first error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
@@ -12,7 +13,7 @@ step "ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 
-step "pytest: unit, runtime contract, HTTP"
+step "pytest: unit, runtime contract, HTTP, client, browser"
 .venv/bin/pytest tests
 
 step "wrangler deploy --dry-run"
