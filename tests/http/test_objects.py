@@ -184,19 +184,9 @@ def test_unsupported_method_is_405_with_allow(client: Client, prefix: str, metho
 
 
 def test_put_without_content_length_is_411(client: Client, prefix: str) -> None:
-    conn = client.connection()
-    try:
-        conn.putrequest("PUT", f"/{prefix}chunked.bin")
-        conn.putheader("Authorization", f"Bearer {client.api_key}")
-        conn.putheader("Transfer-Encoding", "chunked")
-        conn.endheaders()
-        conn.send(b"5\r\nhello\r\n0\r\n\r\n")
-        response = conn.getresponse()
-        body = response.read()
-    finally:
-        conn.close()
-    assert response.status == 411, body
-    assert b"length_required" in body
+    auth = {"Authorization": f"Bearer {client.api_key}"}
+    reply = client.put_chunked(f"/{prefix}chunked.bin", b"hello", auth)
+    assert (reply.status, reply.error_code) == (411, "length_required")
     assert client.get(f"/{prefix}chunked.bin").status == 404
 
 

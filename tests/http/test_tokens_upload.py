@@ -207,18 +207,8 @@ def test_traversal_keys_with_a_prefix_token_store_nothing(
 
 def test_put_without_content_length_is_411(client: Client, prefix: str) -> None:
     grant = mint_upload(client, key=f"{prefix}c.bin", content_type="application/octet-stream")
-    conn = client.connection()
-    try:
-        conn.putrequest("PUT", path_of(grant["upload_url"]))
-        conn.putheader("Transfer-Encoding", "chunked")
-        conn.endheaders()
-        conn.send(b"5\r\nhello\r\n0\r\n\r\n")
-        response = conn.getresponse()
-        body = response.read()
-    finally:
-        conn.close()
-    assert response.status == 411, body
-    assert b"length_required" in body
+    reply = client.put_chunked(path_of(grant["upload_url"]), b"hello")
+    assert (reply.status, reply.error_code) == (411, "length_required")
     assert client.get(f"/{prefix}c.bin").status == 404
 
 

@@ -69,6 +69,20 @@ class Client:
         finally:
             conn.close()
 
+    def put_chunked(self, path: str, chunk: bytes, headers: dict[str, str] | None = None) -> Reply:
+        """PUT one chunk with Transfer-Encoding: chunked, so no Content-Length is sent."""
+        conn = self.connection()
+        try:
+            conn.putrequest("PUT", path, skip_accept_encoding=True)
+            for name, value in (headers or {}).items():
+                conn.putheader(name, value)
+            conn.putheader("Transfer-Encoding", "chunked")
+            conn.endheaders()
+            conn.send(b"%x\r\n%s\r\n0\r\n\r\n" % (len(chunk), chunk))
+            return read_reply(conn.getresponse())
+        finally:
+            conn.close()
+
     def get(self, path: str, **kw: Any) -> Reply:
         return self.request("GET", path, **kw)
 
