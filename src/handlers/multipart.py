@@ -18,7 +18,6 @@ from pyodide.ffi import JsException
 from r2gate.api_requests import MAX_BODY_BYTES
 from r2gate.content_types import guess_content_type
 from r2gate.errors import ApiError
-from r2gate.jws import strict_json_object
 from r2gate.keys import key_from_path
 from r2gate.multipart import (
     MAX_COMPLETE_BODY_BYTES,
@@ -39,7 +38,6 @@ from r2gate.objects import object_json
 from r2gate.settings import Settings
 from r2gate.storage_errors import classify_storage_error
 from r2gate.token_uploads import already_exists
-from r2gate.tokens import media_type
 from r2gate.upload_records import (
     Manifest,
     PartRecord,
@@ -62,7 +60,7 @@ from .web import (
     json_response,
     list_result,
     object_info,
-    read_small_body,
+    read_json_body,
     stream_response,
 )
 
@@ -122,7 +120,7 @@ async def _create(
 ) -> Any:
     claims = caller.token
     request = parse_create_request(
-        await _json_body(incoming, MAX_BODY_BYTES, optional=True), token=claims is not None
+        await read_json_body(incoming, MAX_BODY_BYTES, optional=True), token=claims is not None
     )
     part_size = choose_part_size(
         request.part_size, settings.multipart_part_size, settings.max_put_bytes
@@ -187,7 +185,7 @@ async def _upload_part(
 async def _complete(
     incoming: Incoming, env: Any, ctx: Any, caller: auth.Caller, manifest: Manifest
 ) -> Any:
-    requested = parse_complete_request(await _json_body(incoming, MAX_COMPLETE_BODY_BYTES))
+    requested = parse_complete_request(await read_json_body(incoming, MAX_COMPLETE_BODY_BYTES))
     objects = await list_part_objects(env, manifest.upload_id)
     parts = plan_completion(
         manifest,
@@ -293,29 +291,3 @@ async def _exists(env: Any, key: str) -> bool:
         return await env.BUCKET.head(key) is not None
     except JsException as error:
         raise classify_storage_error(js_error_message(error)) from None
-
-
-async def _json_body(incoming: Incoming, limit: int, *, optional: bool = False) -> dict[str, Any]:
-    """The body as one JSON object (application/json or no Content-Type), at most `limit`
-    bytes: 415, 413 body_too_large, 400 invalid_json. An optional empty body is {}."""
-    declared_length = (
-        parse_content_length(incoming.headers) if "content-length" in incoming.headers else None
-    )
-    if declared_length == 0 or incoming.body is None:
-        if optional:
-            return {}
-        raise ApiError(400, "invalid_json", "The body must be one JSON object.")
-    declared = incoming.headers.get("content-type")
-    if declared is not None and media_type(declared) != "application/json":
-        raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
-    if declared_length is not None and declared_length > limit:
-        raise ApiError(413, "body_too_large", f"The JSON body exceeds {limit} bytes.")
-    data = await read_small_body(incoming, limit)
-    if optional and not data:
-        return {}
-    try:
-        return strict_json_object(data)
-    except ValueError:
-        raise ApiError(
-            400, "invalid_json", "The body must be one JSON object (UTF-8, no duplicate members)."
-        ) from None

@@ -10,7 +10,6 @@ from typing import Any
 from r2gate.api_requests import (
     MAX_BODY_BYTES,
     parse_download_request,
-    parse_json_object,
     parse_upload_request,
 )
 from r2gate.apikeys import ApiKey, authenticate
@@ -28,10 +27,9 @@ from r2gate.grants import (
     upload_response,
 )
 from r2gate.settings import Settings
-from r2gate.tokens import TokenConfig, media_type, mint_token
-from r2gate.uploads import parse_content_length
+from r2gate.tokens import TokenConfig, mint_token
 
-from .web import Incoming, json_response, read_small_body
+from .web import Incoming, json_response, read_json_body
 
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -46,24 +44,11 @@ def _signer(incoming: Incoming, settings: Settings) -> tuple[ApiKey, TokenConfig
     return api_key, settings.tokens
 
 
-async def _json_body(incoming: Incoming) -> dict[str, Any]:
-    """The JSON object body (application/json or no Content-Type), at most 16 KB."""
-    declared = incoming.headers.get("content-type")
-    if declared is not None and media_type(declared) != "application/json":
-        raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
-    declared_length = (
-        parse_content_length(incoming.headers) if "content-length" in incoming.headers else 0
-    )
-    if declared_length > MAX_BODY_BYTES:
-        raise ApiError(413, "body_too_large", f"The JSON body exceeds {MAX_BODY_BYTES} bytes.")
-    return parse_json_object(await read_small_body(incoming, MAX_BODY_BYTES))
-
-
 async def create_upload(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> Any:
     """201 {upload_url, method, headers, key, token, expires_at, public_url, max_bytes,
     page_url, multipart}; with ``"multipart": true`` also an mpu token for the same key."""
     api_key, config = _signer(incoming, settings)
-    request = parse_upload_request(await _json_body(incoming))
+    request = parse_upload_request(await read_json_body(incoming, MAX_BODY_BYTES))
     now = int(time.time())
     key = upload_key(request, api_key, datetime.fromtimestamp(now, UTC), secrets.token_hex(4))
     claims, mpu_claims = upload_grants(request, key, settings.max_put_bytes, request.multipart)
@@ -84,7 +69,7 @@ async def create_upload(incoming: Incoming, env: Any, ctx: Any, settings: Settin
 async def create_download(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> Any:
     """201 {url, token, expires_at, key}: a GET/HEAD link for one key."""
     api_key, config = _signer(incoming, settings)
-    request = parse_download_request(await _json_body(incoming))
+    request = parse_download_request(await read_json_body(incoming, MAX_BODY_BYTES))
     now = int(time.time())
     lifetime = expires_in(request.expires_in, config)
     token = mint_token(

@@ -12,6 +12,7 @@ import js
 from pyodide.ffi import JsException, JsProxy, jsnull, to_js
 from workers import Response, python_from_rpc
 
+from r2gate.api_requests import check_json_request, parse_json_object
 from r2gate.errors import ApiError, error_body
 from r2gate.objects import ObjectInfo
 
@@ -155,6 +156,21 @@ async def read_small_body(incoming: Incoming, limit: int) -> bytes:
             chunks.append(chunk)
     except JsException:
         raise ApiError(400, "body_unreadable", "The request body could not be read.") from None
+
+
+async def read_json_body(
+    incoming: Incoming, limit: int, *, optional: bool = False
+) -> dict[str, Any]:
+    """A small JSON object body (415, 413 body_too_large, 400 invalid_json). With `optional`,
+    no body at all is {}."""
+    empty = incoming.body is None or incoming.headers.get("content-length", "").strip() == "0"
+    if optional and empty:
+        return {}
+    check_json_request(incoming.headers, limit)
+    data = b"" if empty else await read_small_body(incoming, limit)
+    if optional and not data:
+        return {}
+    return parse_json_object(data, limit)
 
 
 class _Converted:

@@ -17,6 +17,7 @@ from .errors import ApiError
 from .jws import strict_json_object
 from .keys import validate_key
 from .tokens import media_type
+from .uploads import parse_content_length
 
 __all__ = [
     "DOWNLOAD_FIELDS",
@@ -56,10 +57,22 @@ def _bad(message: str) -> ApiError:
     return ApiError(400, "invalid_request", message)
 
 
-def parse_json_object(data: bytes) -> dict[str, Any]:
+def check_json_request(headers: Mapping[str, str], limit: int = MAX_BODY_BYTES) -> int | None:
+    """Before reading a JSON body: 415 unless the Content-Type is JSON (or absent), 413
+    body_too_large when the declared length exceeds `limit`. Returns the declared length."""
+    declared = headers.get("content-type")
+    if declared is not None and media_type(declared) != "application/json":
+        raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
+    length = parse_content_length(headers) if "content-length" in headers else None
+    if length is not None and length > limit:
+        raise ApiError(413, "body_too_large", f"The JSON body exceeds {limit} bytes.")
+    return length
+
+
+def parse_json_object(data: bytes, limit: int = MAX_BODY_BYTES) -> dict[str, Any]:
     """The body as a JSON object: 413 body_too_large, 400 invalid_json."""
-    if len(data) > MAX_BODY_BYTES:
-        raise ApiError(413, "body_too_large", f"The JSON body exceeds {MAX_BODY_BYTES} bytes.")
+    if len(data) > limit:
+        raise ApiError(413, "body_too_large", f"The JSON body exceeds {limit} bytes.")
     try:
         return strict_json_object(data)
     except ValueError:

@@ -9,6 +9,7 @@ import pytest
 from r2gate.api_requests import (
     MAX_BODY_BYTES,
     UploadRequest,
+    check_json_request,
     parse_download_request,
     parse_json_object,
     parse_upload_request,
@@ -129,3 +130,24 @@ def test_json_object_parsing() -> None:
         assert code_of(parse_json_object, bad) == (400, "invalid_json"), bad
     assert code_of(parse_json_object, b" " * (MAX_BODY_BYTES + 1)) == (413, "body_too_large")
     assert parse_json_object(b"{}" + b" " * (MAX_BODY_BYTES - 2)) == {}
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"content-type": "text/plain"}, (415, "unsupported_media_type")),
+        ({"content-length": "16385"}, (413, "body_too_large")),
+        ({"content-length": "ten"}, (400, "invalid_content_length")),
+    ],
+)
+def test_json_request_headers_are_checked_before_reading(
+    headers: dict[str, str], expected: tuple[int, str]
+) -> None:
+    with pytest.raises(ApiError) as caught:
+        check_json_request(headers)
+    assert (caught.value.status, caught.value.code) == expected
+
+
+def test_json_request_headers_give_the_declared_length() -> None:
+    assert check_json_request({"content-type": "application/json; charset=utf-8"}) is None
+    assert check_json_request({"content-length": "12"}) == 12
