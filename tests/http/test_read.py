@@ -225,11 +225,15 @@ def parse_multipart(reply: Reply) -> list[tuple[str, bytes]]:
     assert match, reply.headers["content-type"]
     boundary = match.group(1).strip('"').encode()
     parts = []
-    for chunk in reply.body.split(b"--" + boundary)[1:-1]:
-        head, _, body = chunk.strip(b"\r\n").partition(b"\r\n\r\n")
+    # RFC 2046 5.1.1: a delimiter is CRLF "--" boundary; the CRLF belongs to it, not to the
+    # part before, so bytes of the body that look like line ends are kept.
+    body = b"\r\n" + reply.body if reply.body.startswith(b"--") else reply.body
+    for chunk in body.split(b"\r\n--" + boundary)[1:-1]:
+        assert chunk.startswith(b"\r\n"), chunk[:20]
+        head, _, body_part = chunk[2:].partition(b"\r\n\r\n")
         content_range = re.search(rb"Content-Range: (.+)", head)
         assert content_range
-        parts.append((content_range.group(1).decode().strip(), body))
+        parts.append((content_range.group(1).decode().strip(), body_part))
     assert reply.body.endswith(b"--" + boundary + b"--\r\n")
     return parts
 
