@@ -2,7 +2,8 @@
 
 Policy where the RFC lets the server choose (RFC 9110 14.2):
 - no header, another unit, a syntax error, an invalid int-range (last < first),
-  a number longer than 64 digits, or more than `max_ranges` range-specs -> FULL (200);
+  a number longer than 64 digits, a header over `MAX_HEADER_CHARS` characters, or more
+  than `max_ranges` range-specs -> FULL (200); so the work per header is bounded;
 - no satisfiable range-spec (always the case for a 0-byte object) -> UNSATISFIABLE (416);
 - exactly one satisfiable range-spec -> SINGLE (206);
 - several satisfiable ranges that overlap -> FULL; otherwise MULTIPLE (206
@@ -22,6 +23,8 @@ from typing import NamedTuple
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _RANGE_SPEC = re.compile(r"([0-9]*)-([0-9]*)")
 _MAX_DIGITS = 64
+# 16 range-specs of two 20-digit numbers need about 700 characters.
+MAX_HEADER_CHARS = 2048
 
 
 class ByteRange(NamedTuple):
@@ -87,7 +90,7 @@ def parse_range(header: str | None, size: int, max_ranges: int = 16) -> RangeDec
     on client input)."""
     if size < 0:
         raise ValueError(f"object size must be >= 0, got {size}")
-    if header is None:
+    if header is None or len(header) > MAX_HEADER_CHARS:
         return FULL
     unit, equals, range_set = header.strip(" \t").partition("=")
     if not equals or not _TOKEN.fullmatch(unit) or unit.lower() != "bytes":

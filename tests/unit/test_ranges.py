@@ -9,6 +9,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from r2gate.ranges import (
+    MAX_HEADER_CHARS,
     ByteRange,
     RangeDecision,
     RangeKind,
@@ -125,6 +126,15 @@ def test_too_many_ranges_is_full():
     assert len(parse_range(f"bytes={sixteen}", 1000).ranges) == 16
 
 
+def test_header_length_is_bounded():
+    """Empty list elements are allowed, but not without end: a long header is ignored."""
+    padded = "bytes=0-1" + "," * (MAX_HEADER_CHARS - len("bytes=0-1"))
+    assert parse_range(padded, 1000) == single(0, 2)
+    assert parse_range(padded + ",", 1000) == FULL
+    assert parse_range("bytes=" + "," * 1_000_000 + "0-1", 1000) == FULL
+    assert parse_range("bytes=0-" + "9" * 1_000_000, 1000) == FULL
+
+
 def test_status_codes():
     assert FULL.status == 200
     assert single(0, 1).status == 206
@@ -213,7 +223,7 @@ _SPEC = re.compile(r"(?:([0-9]+)-([0-9]*)|-([0-9]+))", re.ASCII)
 
 def reference(header: str | None, size: int, max_ranges: int = 16):
     """(kind, [expected bytes per range]) following RFC 9110 and r2gate's stated policy."""
-    if header is None:
+    if header is None or len(header) > MAX_HEADER_CHARS:
         return RangeKind.FULL, []
     m = re.fullmatch(r"[ \t]*([!#$%&'*+.^_`|~0-9A-Za-z-]+)=(.*?)[ \t]*", header, re.S)
     if not m or m.group(1).lower() != "bytes":
