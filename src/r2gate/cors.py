@@ -13,20 +13,29 @@ Config format (every key optional; no config means no origin is allowed)::
 Origin patterns: an exact origin (`scheme://host[:port]`, no path); `scheme://*.domain[:port]`
 for subdomains at any depth (not the bare domain; the port must be identical, absent
 included); `scheme://*` for any origin of that scheme; `"*"` for any origin. The opaque
-origin `null` matches only an explicit `"null"` entry. Matching ignores case.
+origin `null` matches only an explicit `"null"` entry. Patterns are case-insensitive.
 `allow_headers` entries may end in `*` to allow every header with that prefix.
 
-Allowed origins are echoed (never a literal `*`) with `Vary: Origin`. A rejected preflight
-gives None: answer it 403 with the JSON error body and no CORS headers, so the browser
-fails the request and a human reading the response sees why.
+Only a syntactically valid Origin can match any pattern, `*` included: the RFC 6454
+serialisation browsers send, `scheme "://" host [":" port]` in lowercase (a DNS name, an
+IPv4 address or a bracketed IPv6 address; a port of 0..65535 without leading zeros) and
+nothing else: no userinfo, path, query, fragment, whitespace or quotes. Or `null`.
+
+Allowed origins are echoed (never a literal `*`). Whenever an origin list is configured,
+every non-preflight response carries `Vary: Origin`, also without an Origin header or with a
+denied one: the answer depends on Origin, so no cache (browser or shared) may hand a copy
+made without CORS headers to a CORS request. A rejected preflight gives None: answer it 403
+with the JSON error body and no CORS headers, so the browser fails the request and a human
+reading the response sees why.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from .json_bounds import JsonRejected, load_json_object
 
 DEFAULT_METHODS = ("GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS")
 DEFAULT_ALLOW_HEADERS = (
@@ -57,11 +66,14 @@ DEFAULT_MAX_AGE = 86400
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _SCHEME = r"[a-z][a-z0-9+.-]*"
 _HOST = r"(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\])"
-_ORIGIN = re.compile(rf"({_SCHEME})://({_HOST})(?::([0-9]{{1,5}}))?", re.ASCII)
+_PORT = r"0|[1-9][0-9]{0,4}"
+_ORIGIN = re.compile(rf"({_SCHEME})://({_HOST})(?::({_PORT}))?", re.ASCII)
 _LABELS = r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*"
-_SUBDOMAIN_PATTERN = re.compile(rf"({_SCHEME})://\*\.({_LABELS})(?::([0-9]{{1,5}}))?", re.ASCII)
+_SUBDOMAIN_PATTERN = re.compile(rf"({_SCHEME})://\*\.({_LABELS})(?::({_PORT}))?", re.ASCII)
 _SCHEME_PATTERN = re.compile(rf"({_SCHEME})://\*", re.ASCII)
 _SUBDOMAIN = re.compile(_LABELS, re.ASCII)
+MAX_CONFIG_BYTES = 64 * 1024
+MAX_ORIGIN_CHARS = 2048
 
 
 @dataclass(frozen=True)
@@ -103,11 +115,9 @@ def parse_cors_config(text: str | None) -> CorsConfig:
     if text is None or not text.strip():
         return CorsConfig()
     try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"cors config is not valid JSON: {exc}") from None
-    if not isinstance(raw, dict):
-        raise ValueError("cors config must be a JSON object")
+        raw = load_json_object(text, max_bytes=MAX_CONFIG_BYTES)
+    except JsonRejected as exc:
+        raise ValueError(f"cors config must be one JSON object: {exc}") from None
     unknown = set(raw) - {"origins", "methods", "allow_headers", "expose_headers", "max_age"}
     if unknown:
         raise ValueError(f"cors config has unknown keys {sorted(unknown)}")
@@ -131,38 +141,48 @@ def parse_cors_config(text: str | None) -> CorsConfig:
     )
 
 
-def _matches(origin: str, pattern: str) -> bool:
-    """Does the lowercased `origin` match one lowercased pattern?"""
-    if pattern == "null" or origin == "null":
-        return origin == pattern
+def valid_origin(origin: str | None) -> re.Match[str] | None:
+    """The parts (scheme, host, port) of a serialised origin as browsers send it, or None."""
+    if not isinstance(origin, str) or len(origin) > MAX_ORIGIN_CHARS:
+        return None
+    match = _ORIGIN.fullmatch(origin)
+    if match is None or (match.group(3) is not None and int(match.group(3)) > 65535):
+        return None
+    return match
+
+
+def _matches(origin: re.Match[str], pattern: str) -> bool:
+    """Does a valid origin match one lowercased pattern (other than "null")?"""
     if pattern == "*":
         return True
     if m := _SCHEME_PATTERN.fullmatch(pattern):
-        return origin.startswith(m.group(1) + "://") and len(origin) > len(m.group(1)) + 3
+        return origin.group(1) == m.group(1)
     if m := _SUBDOMAIN_PATTERN.fullmatch(pattern):
-        o = _ORIGIN.fullmatch(origin)
-        if o is None or o.group(1) != m.group(1) or o.group(3) != m.group(3):
+        if origin.group(1) != m.group(1) or origin.group(3) != m.group(3):
             return False
-        host, suffix = o.group(2), "." + m.group(2)
+        host, suffix = origin.group(2), "." + m.group(2)
         return host.endswith(suffix) and bool(_SUBDOMAIN.fullmatch(host[: -len(suffix)]))
-    return origin == pattern
+    return origin.group(0) == pattern
 
 
 def origin_allowed(origin: str | None, config: CorsConfig) -> bool:
-    """True when the Origin header value matches a configured pattern."""
-    if not origin or not origin.isascii() or not origin.isprintable() or " " in origin:
-        return False
-    o = origin.lower()
-    return any(_matches(o, p) for p in config.origins)
+    """True when the Origin header value is a valid origin (or `null`) matching a pattern."""
+    if origin == "null":
+        return "null" in config.origins
+    parts = valid_origin(origin)
+    return parts is not None and any(_matches(parts, p) for p in config.origins if p != "null")
 
 
 def cors_headers(origin: str | None, config: CorsConfig) -> dict[str, str]:
-    """CORS headers for an actual (non-preflight) response; {} if origin absent or denied.
+    """CORS headers for an actual (non-preflight) response, whatever its status.
 
-    The caller merges `Vary` with any Vary it already sends.
+    With an origin list configured: `Vary: Origin` always, plus the allow/expose headers for
+    an allowed origin. Without one: {}. The caller merges `Vary` with any Vary it sends.
     """
-    if origin is None or not origin_allowed(origin, config):
+    if not config.origins:
         return {}
+    if origin is None or not origin_allowed(origin, config):
+        return {"Vary": "Origin"}
     headers = {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
     if config.expose_headers:
         headers["Access-Control-Expose-Headers"] = ", ".join(config.expose_headers)

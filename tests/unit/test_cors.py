@@ -47,7 +47,7 @@ ANY_ORIGIN = parse_cors_config('{"origins": ["*"]}')
         pytest.param("https://x.dev.test:8443", True, id="wildcard-port-matches"),
         pytest.param("https://x.dev.test", False, id="wildcard-port-required"),
         pytest.param("https://x.dev.test:9443", False, id="wildcard-other-port"),
-        pytest.param("https://App.Example.COM", True, id="rfc6454-case-insensitive"),
+        pytest.param("https://App.Example.COM", False, id="rfc6454-serialisation-is-lowercase"),
         pytest.param("http://localhost:3000", True, id="exact-with-port-pattern-lowercased"),
         pytest.param("http://localhost:3001", False, id="exact-port-differs"),
         pytest.param("ar-code://scanner", True, id="custom-scheme-any"),
@@ -91,9 +91,64 @@ def test_cors_headers_echo_even_with_star():
     )
 
 
-@pytest.mark.parametrize("origin", [None, "", "https://evil.test"])
-def test_cors_headers_empty_for_missing_or_denied(origin):
-    assert cors_headers(origin, CONFIG) == {}
+@pytest.mark.parametrize("origin", [None, "", "https://evil.test", 'ar-code://x/path?"'])
+def test_missing_or_denied_origin_still_varies_by_origin(origin):
+    """A copy cached for a request without (or with a denied) Origin must not be reused
+    for an allowed origin's CORS request: the response says it depends on Origin."""
+    assert cors_headers(origin, CONFIG) == {"Vary": "Origin"}
+
+
+def test_no_origin_list_means_no_cors_headers_at_all():
+    for origin in (None, "https://app.example.com"):
+        assert cors_headers(origin, parse_cors_config(None)) == {}
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        pytest.param('ar-code://x/path?"', id="issue-path-query-quote"),
+        pytest.param("ar-code://x/", id="trailing-slash"),
+        pytest.param("ar-code://x?q", id="query"),
+        pytest.param("ar-code://x#f", id="fragment"),
+        pytest.param("ar-code://user@x", id="userinfo"),
+        pytest.param("ar-code://x y", id="space"),
+        pytest.param("ar-code://x\t", id="tab"),
+        pytest.param("ar-code://x\r\nSet-Cookie: a=b", id="header-injection"),
+        pytest.param('ar-code://"x"', id="quotes"),
+        pytest.param("ar-code://x:", id="empty-port"),
+        pytest.param("ar-code://x:65536", id="port-out-of-range"),
+        pytest.param("ar-code://x:080", id="port-leading-zero"),
+        pytest.param("ar-code://x.", id="trailing-dot"),
+        pytest.param("ar-code://X", id="uppercase-host"),
+        pytest.param("AR-CODE://x", id="uppercase-scheme"),
+        pytest.param("ar-code://\u00e9.test", id="non-ascii-host"),
+        pytest.param("ar-code://[::1", id="open-ipv6"),
+        pytest.param("ar-code:x", id="no-slashes"),
+        pytest.param(" ar-code://x", id="leading-space"),
+        pytest.param("ar-code://x\n", id="trailing-newline"),
+        pytest.param("ar-code://" + "a" * 3000, id="too-long"),
+    ],
+)
+def test_only_syntactically_valid_origins_match_any_pattern(origin):
+    for config in (CONFIG, ANY_ORIGIN):
+        assert not origin_allowed(origin, config)
+        assert "Access-Control-Allow-Origin" not in cors_headers(origin, config)
+        assert preflight(origin, "GET", None, config) is None
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "ar-code://x",
+        "ar-code://viewer.local:8080",
+        "ar-code://127.0.0.1:65535",
+        "ar-code://[::1]:0",
+        "ar-code://under_score-dash",
+    ],
+)
+def test_valid_custom_scheme_origins_match_the_scheme_pattern(origin):
+    assert origin_allowed(origin, CONFIG)
+    assert cors_headers(origin, CONFIG)["Access-Control-Allow-Origin"] == origin
 
 
 def test_cors_headers_omit_empty_expose_list():
@@ -165,7 +220,8 @@ def test_custom_lists_and_max_age():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        pytest.param("{", "not valid JSON", id="bad-json"),
+        pytest.param("{", "must be one JSON object", id="bad-json"),
+        pytest.param("[" * 5000, "must be one JSON object", id="deep-json"),
         pytest.param('["*"]', "JSON object", id="not-object"),
         pytest.param('{"origin": ["*"]}', "unknown keys", id="typo-key"),
         pytest.param('{"origins": "*"}', "origins must be a list", id="origins-not-list"),
