@@ -1,29 +1,43 @@
 """``GET /api/v1/objects``: strict query parsing, R2 list options and the JSON page.
 
 Query: ``prefix`` (default ""), ``delimiter`` (optional), ``cursor`` (optional, from a previous
-page), ``limit`` (1..1000, default 100). Unknown or repeated parameters, bad percent-encoding
-and bad values are 400 invalid_request.
+page), ``limit`` (1..1000, default 100, canonical decimal). Unknown or repeated parameters, bad
+percent-encoding and bad values are 400 invalid_request.
+
+r2gate's own records live under ``api/`` (``keys.RESERVED_PREFIX``), which no client key can
+use, and a listing never shows them to any caller: neither their keys nor a common prefix
+starting with ``api/``. A prefix under ``api/`` lists nothing (`lists_only_internal`, answered
+with `empty_page` and no R2 call). Elsewhere `list_page` drops them, and when R2 hands back a
+truncated page holding nothing but internal records, `options_past_internal` gives one more
+list call that starts after them, so a client never pages through them. A common prefix
+shorter than ``api/`` (``ap`` with delimiter ``p``) is kept: it can hold client keys too.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
 from .content_types import guess_content_type
 from .errors import ApiError
-from .keys import MAX_KEY_BYTES
+from .keys import MAX_KEY_BYTES, RESERVED_PREFIX
+from .numbers import decimal_param
 from .objects import ObjectInfo, object_json
 
 __all__ = [
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
+    "PAST_INTERNAL",
     "ListQuery",
+    "empty_page",
+    "is_internal",
     "list_options",
     "list_page",
+    "lists_only_internal",
+    "options_past_internal",
     "parse_list_query",
 ]
 
@@ -34,6 +48,9 @@ MAX_CURSOR_CHARS = 2048
 PARAMETERS = frozenset({"prefix", "delimiter", "cursor", "limit"})
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CURSOR = re.compile(r"[\x21-\x7e]+")
+# Greater, in UTF-8 byte order, than every key under api/ (keys are at most 1024 bytes) and
+# smaller than every key after that range: R2's ``startAfter`` for skipping r2gate's records.
+PAST_INTERNAL = RESERVED_PREFIX + "\U0010ffff" * ((MAX_KEY_BYTES - len(RESERVED_PREFIX)) // 4)
 
 
 @dataclass(frozen=True)
@@ -51,7 +68,11 @@ def _bad(message: str) -> ApiError:
 def _pairs(query: str) -> dict[str, str]:
     try:
         pairs = parse_qsl(
-            query, keep_blank_values=True, strict_parsing=bool(query), errors="strict"
+            query,
+            keep_blank_values=True,
+            strict_parsing=bool(query),
+            errors="strict",
+            max_num_fields=len(PARAMETERS),
         )
     except (UnicodeDecodeError, ValueError):
         raise _bad("The query string is malformed.") from None
@@ -86,11 +107,7 @@ def parse_list_query(query: str) -> ListQuery:
     raw_limit = values.get("limit")
     limit = DEFAULT_LIMIT
     if raw_limit is not None:
-        if not raw_limit.isascii() or not raw_limit.isdigit() or len(raw_limit) > 4:
-            raise _bad(f"'limit' must be a whole number from 1 to {MAX_LIMIT}.")
-        limit = int(raw_limit)
-        if not 1 <= limit <= MAX_LIMIT:
-            raise _bad(f"'limit' must be a whole number from 1 to {MAX_LIMIT}.")
+        limit = decimal_param(raw_limit, "limit", minimum=1, maximum=MAX_LIMIT)
     return ListQuery(prefix=prefix, delimiter=delimiter, cursor=cursor, limit=limit)
 
 
@@ -108,13 +125,47 @@ def list_options(query: ListQuery) -> dict[str, Any]:
     return options
 
 
+def is_internal(name: str) -> bool:
+    """True for a key or common prefix of r2gate's own records (under ``api/``)."""
+    return name.startswith(RESERVED_PREFIX)
+
+
+def lists_only_internal(query: ListQuery) -> bool:
+    """True when the prefix lies under ``api/``: answer `empty_page()` without listing."""
+    return is_internal(query.prefix)
+
+
+def empty_page() -> dict[str, Any]:
+    """The page for a prefix that can hold no client object."""
+    return {"objects": [], "prefixes": [], "cursor": None, "truncated": False}
+
+
+def options_past_internal(
+    query: ListQuery, keys: Sequence[str], prefixes: Sequence[str], truncated: bool
+) -> dict[str, Any] | None:
+    """Options for one more ``BUCKET.list`` when R2's page (its `keys` and `prefixes`) was
+    truncated and held only internal records: list again from after ``api/``, without the
+    cursor. None when the page has something to show or is the last one."""
+    listed = [*keys, *prefixes]
+    if not truncated or not listed or not all(is_internal(name) for name in listed):
+        return None
+    options = list_options(ListQuery(query.prefix, query.delimiter, None, query.limit))
+    options["startAfter"] = PAST_INTERNAL
+    return options
+
+
 def list_page(
     objects: Iterable[ObjectInfo], prefixes: Iterable[str], cursor: str | None, truncated: bool
 ) -> dict[str, Any]:
-    """The JSON page: ``{objects, prefixes, cursor, truncated}`` (cursor null on the last page)."""
+    """The JSON page: ``{objects, prefixes, cursor, truncated}`` (cursor null on the last
+    page), without r2gate's internal records."""
     return {
-        "objects": [object_json(o, o.content_type or guess_content_type(o.key)) for o in objects],
-        "prefixes": list(prefixes),
+        "objects": [
+            object_json(o, o.content_type or guess_content_type(o.key))
+            for o in objects
+            if not is_internal(o.key)
+        ],
+        "prefixes": [p for p in prefixes if not is_internal(p)],
         "cursor": cursor if truncated and cursor else None,
         "truncated": bool(truncated),
     }
