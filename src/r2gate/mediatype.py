@@ -17,8 +17,9 @@ r2gate's rules on top of the grammar (each refusal is a `MediaTypeError`):
   the whole value at most `MAX_CHARS`, at most `MAX_PARAMETERS` parameters, no parameter
   name twice; empty parameters (``image/png;``) are allowed, as RFC 9110 allows them.
 
-Canonical form (`MediaType.canonical`): lowercase type, subtype and parameter names, values
-verbatim, quoted only when they are not tokens. Store the canonical value you checked.
+Canonical form (`MediaType.canonical`): lowercase type, subtype and parameter names, "; "
+between parameters, values verbatim, quoted only when they are not tokens. Store the
+canonical value you checked.
 
 Patterns (`MediaRange`): ``*/*``, ``type/*`` or ``type/subtype``. Type and subtype compare
 case-insensitively; parameters are ignored unless the pattern names some, and then each must
@@ -133,7 +134,7 @@ def _serialise_value(value: str) -> str:
 
 
 def _serialise(type_: str, subtype: str, parameters: tuple[tuple[str, str], ...]) -> str:
-    params = "".join(f";{name}={_serialise_value(value)}" for name, value in parameters)
+    params = "".join(f"; {name}={_serialise_value(value)}" for name, value in parameters)
     return f"{type_}/{subtype}{params}"
 
 
@@ -205,7 +206,7 @@ class MediaType:
 
     @property
     def canonical(self) -> str:
-        """The value to store and send: ``image/svg+xml;charset=utf-8``."""
+        """The value to store and send: ``text/plain; charset=utf-8``."""
         return _serialise(self.type, self.subtype, self.parameters)
 
     def parameter(self, name: str) -> str | None:
