@@ -3,11 +3,20 @@
 A fixed table instead of `mimetypes`: results must not depend on the host's
 mime.types, and the AR/3D formats need exact values (iOS AR Quick Look wants
 model/vnd.usdz+zip). Point clouds and splats have no registered type.
+
+A generic Content-Type never hides a known extension (`stored_content_type`): when an upload
+says nothing about its bytes (``curl --data-binary`` sends application/x-www-form-urlencoded,
+S3 SDKs binary/octet-stream; see `mediatype.GENERIC_ESSENCES`) and the key's extension is in
+the table, the table's type is stored instead, unless that type is active (HTML, SVG, ...):
+a generic type never turns into one that runs script.
 """
 
 from __future__ import annotations
 
 import posixpath
+from dataclasses import dataclass
+
+from .mediatype import MediaType, is_active, is_generic, parse_media_type
 
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
@@ -108,3 +117,47 @@ def category(content_type: str, key: str | None = None) -> str:
     if major == "text" or essence in _DOCUMENT_TYPES:
         return "documents"
     return "other"
+
+
+def known_content_type(key: str) -> str | None:
+    """The table's type for the key's extension, or None when the extension is unknown."""
+    return _BY_EXTENSION.get(_extension(key))
+
+
+@dataclass(frozen=True)
+class StoredType:
+    """The Content-Type to store for an upload and where it came from.
+
+    `replaced` is the (canonical) generic type the request sent when the key's type was
+    stored instead; `from_key` is True whenever the stored type comes from the key."""
+
+    content_type: str
+    from_key: bool = False
+    replaced: str | None = None
+
+    @property
+    def note(self) -> str | None:
+        """A sentence for the response when the request's type was replaced."""
+        if self.replaced is None:
+            return None
+        return (
+            f"The Content-Type {self.replaced} says nothing about the bytes; "
+            f"stored {self.content_type}, the type of the key's extension."
+        )
+
+
+def stored_content_type(sent: MediaType | None, key: str) -> StoredType:
+    """Which type to store for an upload of `key` whose request carried `sent` (parsed by
+    `mediatype.single_media_type`; None when absent).
+
+    No type: the key's (octet-stream for an unknown extension). A generic type and a known,
+    non-active extension type that differs from it: the extension's, with `replaced` set.
+    Otherwise the request's, canonical."""
+    if sent is None:
+        return StoredType(guess_content_type(key), from_key=True)
+    known = known_content_type(key)
+    if known is not None and is_generic(sent):
+        known_type = parse_media_type(known)
+        if known_type.essence != sent.essence and not is_active(known_type):
+            return StoredType(known_type.canonical, from_key=True, replaced=sent.canonical)
+    return StoredType(sent.canonical)

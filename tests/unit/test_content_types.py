@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from r2gate.content_types import category, guess_content_type
+from r2gate.content_types import (
+    StoredType,
+    category,
+    guess_content_type,
+    known_content_type,
+    stored_content_type,
+)
+from r2gate.mediatype import parse_media_type
 
 
 @pytest.mark.parametrize(
@@ -89,3 +96,99 @@ def test_every_guessed_type_has_a_consistent_category():
     assert category(guess_content_type("a.ktx2")) == "images"
     assert category(guess_content_type("a.m4a")) == "audio"
     assert category(guess_content_type("a.html")) == "documents"
+
+
+def test_every_table_type_is_a_canonical_media_type():
+    for key in ("a.glb", "a.txt", "a.html", "a.svg", "a.m3u8", "a.usdz", "a.bin"):
+        assert parse_media_type(guess_content_type(key)).canonical == guess_content_type(key)
+
+
+def test_known_content_type_is_none_for_unknown_extensions():
+    assert known_content_type("chair.glb") == "model/gltf-binary"
+    assert known_content_type("chair.xyz") is None
+    assert known_content_type("no-extension") is None
+
+
+@pytest.mark.parametrize(
+    ("sent", "key", "expected"),
+    [
+        pytest.param(
+            "application/x-www-form-urlencoded",
+            "models/chair.glb",
+            StoredType("model/gltf-binary", True, "application/x-www-form-urlencoded"),
+            id="issue-curl-data-binary",
+        ),
+        pytest.param(
+            "binary/octet-stream",
+            "images/a.PNG",
+            StoredType("image/png", True, "binary/octet-stream"),
+            id="s3-sdk-default",
+        ),
+        pytest.param(
+            "Application/Octet-Stream",
+            "clip.mp4",
+            StoredType("video/mp4", True, "application/octet-stream"),
+            id="octet-stream-case",
+        ),
+        pytest.param(
+            "application/x-www-form-urlencoded",
+            "scan.ply",
+            StoredType("application/octet-stream", True, "application/x-www-form-urlencoded"),
+            id="form-type-never-describes-a-ply",
+        ),
+        pytest.param(
+            "application/octet-stream",
+            "scan.ply",
+            StoredType("application/octet-stream"),
+            id="same-type-is-no-replacement",
+        ),
+        pytest.param(
+            "application/x-www-form-urlencoded",
+            "data.xyz",
+            StoredType("application/x-www-form-urlencoded"),
+            id="unknown-extension-keeps-the-request-type",
+        ),
+        pytest.param(
+            "application/octet-stream",
+            "page.html",
+            StoredType("application/octet-stream"),
+            id="never-replaced-by-html",
+        ),
+        pytest.param(
+            "application/octet-stream",
+            "logo.svg",
+            StoredType("application/octet-stream"),
+            id="never-replaced-by-svg",
+        ),
+        pytest.param(
+            "text/plain",
+            "models/chair.glb",
+            StoredType("text/plain"),
+            id="a-specific-type-is-kept",
+        ),
+        pytest.param(
+            "Model/GLTF-Binary",
+            "chair.bin",
+            StoredType("model/gltf-binary"),
+            id="request-type-is-stored-canonical",
+        ),
+        pytest.param(
+            None, "notes.txt", StoredType("text/plain; charset=utf-8", True), id="no-type"
+        ),
+        pytest.param(
+            None, "unknown", StoredType("application/octet-stream", True), id="no-type-no-ext"
+        ),
+    ],
+)
+def test_stored_content_type(sent, key, expected):
+    media = parse_media_type(sent) if sent is not None else None
+    assert stored_content_type(media, key) == expected
+
+
+def test_a_replacement_is_explained():
+    stored = stored_content_type(parse_media_type("application/x-www-form-urlencoded"), "a.glb")
+    assert stored.note == (
+        "The Content-Type application/x-www-form-urlencoded says nothing about the bytes; "
+        "stored model/gltf-binary, the type of the key's extension."
+    )
+    assert stored_content_type(parse_media_type("image/png"), "a.glb").note is None
