@@ -74,6 +74,8 @@ _SCHEME_PATTERN = re.compile(rf"({_SCHEME})://\*", re.ASCII)
 _SUBDOMAIN = re.compile(_LABELS, re.ASCII)
 MAX_CONFIG_BYTES = 64 * 1024
 MAX_ORIGIN_CHARS = 2048
+# Browsers list only the non-safelisted header names a request sets: a few dozen characters.
+MAX_REQUEST_HEADERS_CHARS = 4096
 
 
 @dataclass(frozen=True)
@@ -202,21 +204,23 @@ def preflight(
     """Headers for a 204 preflight answer, or None when it must be rejected (see module doc).
 
     `request_method` / `request_headers` are the Access-Control-Request-Method and
-    -Headers values. Every requested header must be allowed; they are echoed back.
+    -Headers values. Every requested header must be allowed; they are echoed back, once
+    each. A header list over `MAX_REQUEST_HEADERS_CHARS` is rejected unread.
     """
     if origin is None or not origin_allowed(origin, config) or not request_method:
         return None
     if request_method not in config.methods:
         return None
-    requested: list[str] = []
+    if request_headers is not None and len(request_headers) > MAX_REQUEST_HEADERS_CHARS:
+        return None
+    requested: dict[str, None] = {}
     for item in (request_headers or "").split(","):
         name = item.strip(" \t").lower()
         if not name:
             continue
         if not _TOKEN.fullmatch(name) or not _header_allowed(name, config.allow_headers):
             return None
-        if name not in requested:
-            requested.append(name)
+        requested[name] = None
     headers = {
         "Access-Control-Allow-Origin": origin,
         "Access-Control-Allow-Methods": ", ".join(config.methods),

@@ -171,6 +171,12 @@ def test_preflight_allowed():
     }
 
 
+def test_preflight_echoes_each_requested_header_once():
+    headers = preflight("https://a.example.com", "PUT", "Range, range,x-r2gate-a, RANGE", CONFIG)
+    assert headers is not None
+    assert headers["Access-Control-Allow-Headers"] == "range, x-r2gate-a"
+
+
 def test_preflight_without_request_headers_has_no_empty_value():
     headers = preflight("https://a.example.com", "GET", "", CONFIG)
     assert headers is not None
@@ -191,6 +197,9 @@ def test_preflight_without_request_headers_has_no_empty_value():
             "https://a.example.com", "GET", "range, x-other", id="fetch-one-header-not-allowed"
         ),
         pytest.param("https://a.example.com", "GET", "bad header", id="fetch-header-not-token"),
+        pytest.param(
+            "https://a.example.com", "GET", "range," * 700, id="r2gate-header-list-over-4096"
+        ),
     ],
 )
 def test_preflight_rejected(origin, method, request_headers):
