@@ -57,6 +57,28 @@ def test_deep_nesting_is_refused_before_parsing(body: str) -> None:
         load(body, max_bytes=1_000_000)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 6000,
+        b'{"a":' * 6000,
+        b"[" * 6000 + b"]" * 6000,
+        b"]" * 6000 + b"[" * 6000,
+        b'{"a": [' + b"[]," * 200_000 + b"0]}",
+        b'{"a": "open' + b"[" * 6000,
+    ],
+)
+def test_hostile_shapes_never_reach_json_loads(
+    body: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("json.loads was called")
+
+    monkeypatch.setattr("r2gate.json_bounds.json.loads", refuse)
+    with pytest.raises(JsonInvalid):
+        load(body, max_bytes=10**7)
+
+
 def test_deep_balanced_nesting_is_named_too_deep() -> None:
     with pytest.raises(JsonTooDeep, match="deeper than 32 levels"):
         load(nested(33))
