@@ -38,6 +38,7 @@ __all__ = [
     "MalformedAwsChunked",
     "MalformedPOSTRequest",
     "MalformedXML",
+    "MaxPostPreDataLengthExceededError",
     "MethodNotAllowed",
     "MissingContentLength",
     "NoSuchBucket",
@@ -210,6 +211,12 @@ class MalformedPOSTRequest(S3Error):
     code = "MalformedPOSTRequest"
     status = 400
     default_message = "The body of your POST request is not well-formed multipart/form-data."
+
+
+class MaxPostPreDataLengthExceededError(S3Error):
+    code = "MaxPostPreDataLengthExceededError"
+    status = 400
+    default_message = "Your POST request fields preceding the upload file were too large."
 
 
 class MalformedXML(S3Error):
