@@ -34,19 +34,26 @@ __all__ = [
 MAX_PATH_CHARS = 4096
 MAX_QUERY_CHARS = 8192
 MAX_QUERY_PARAMS = 64
-# Printable ASCII as a URL parser leaves it: no space, "#" or "?" (nor "&" in a query part).
+# Printable ASCII as a URL parser leaves it: no space or "#", and no "?" in the path;
+# "%" only as a valid escape.
 _RAW_PATH = re.compile(r"(?:/(?:[\x21\x22\x24\x26-\x2e\x30-\x3e\x40-\x7e]|%[0-9A-Fa-f]{2})*)+")
-_RAW_QUERY_PART = re.compile(r"(?:[\x21\x22\x24\x27-\x7e]|%[0-9A-Fa-f]{2})*")
+_RAW_QUERY = re.compile(r"(?:[\x21\x22\x24\x26-\x7e]|%[0-9A-Fa-f]{2})*")
+
+
+_UNRESERVED = re.compile(r"[A-Za-z0-9\-_.~]*")
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 def uri_encode(text: str) -> str:
     """SigV4's UriEncode: everything but A-Z a-z 0-9 - _ . ~ as %XX (upper-case hex)."""
-    return quote(text, safe="-_.~")
+    return text if _UNRESERVED.fullmatch(text) else quote(text, safe="-_.~")
 
 
 def percent_decode(raw: str) -> str:
     """Strict percent-decoding to UTF-8 text; ValueError on a bad escape or bad UTF-8."""
-    if "%" in raw and re.search(r"%(?![0-9A-Fa-f]{2})", raw):
+    if "%" not in raw:
+        return raw if raw.isascii() else raw.encode("utf-8").decode("utf-8")
+    if _BAD_ESCAPE.search(raw):
         raise ValueError("bad percent escape")
     return unquote_to_bytes(raw).decode("utf-8")
 
@@ -65,6 +72,8 @@ def _parse_query(raw: str) -> tuple[QueryParam, ...]:
         raise InvalidArgument(f"The query string exceeds {MAX_QUERY_CHARS} characters.")
     if not raw:
         return ()
+    if not _RAW_QUERY.fullmatch(raw):
+        raise InvalidArgument("The query string is malformed.")
     pieces = raw.split("&")
     if len(pieces) > MAX_QUERY_PARAMS:
         raise InvalidArgument(f"The query string has more than {MAX_QUERY_PARAMS} parameters.")
@@ -73,8 +82,6 @@ def _parse_query(raw: str) -> tuple[QueryParam, ...]:
         if not piece:
             continue
         name, equals, value = piece.partition("=")
-        if not _RAW_QUERY_PART.fullmatch(name) or not _RAW_QUERY_PART.fullmatch(value):
-            raise InvalidArgument("The query string is malformed.")
         try:
             params.append(QueryParam(percent_decode(name), percent_decode(value), bool(equals)))
         except (ValueError, UnicodeDecodeError):

@@ -188,7 +188,7 @@ def parse_credential(value: str, error: type[S3Error]) -> CredentialScope:
     if not _SCOPE_DATE.fullmatch(date):
         raise error("Invalid credential date. Date is not in the yyyyMMdd format.")
     try:
-        datetime.strptime(date, "%Y%m%d")  # a calendar check only
+        datetime(int(date[:4]), int(date[4:6]), int(date[6:]))  # a calendar check only
     except ValueError:
         raise error("Invalid credential date. Date is not a calendar date.") from None
     if not _REGION.fullmatch(region) or region not in REGIONS:

@@ -41,6 +41,7 @@ __all__ = [
     "error_for",
     "escape",
     "initiate_multipart_upload_result",
+    "list_all_my_buckets_result",
     "list_bucket_result",
     "list_objects_v2_result",
     "list_parts_result",
@@ -308,6 +309,18 @@ def post_response(location: str, bucket: str, key: str, etag: str) -> bytes:
             _element("ETag", etag),
         ],
         namespace=False,
+    )
+
+
+def list_all_my_buckets_result(bucket: str, created: datetime, owner: str = "r2gate") -> bytes:
+    """ListBuckets: the one bucket r2gate serves."""
+    return _document(
+        "ListAllMyBucketsResult",
+        [
+            f"<Owner>{_element('ID', owner)}{_element('DisplayName', owner)}</Owner>",
+            f"<Buckets><Bucket>{_element('Name', bucket)}"
+            f"{_element('CreationDate', s3_time(created))}</Bucket></Buckets>",
+        ],
     )
 
 

@@ -147,6 +147,12 @@ def test_delete_copy_and_location_documents():
     assert location["LocationConstraint"] == "auto"
 
 
+def test_list_buckets_document():
+    parsed = answered(lambda s3: s3.list_buckets(), s3xml.list_all_my_buckets_result(BUCKET, WHEN))
+    assert [b["Name"] for b in parsed["Buckets"]] == [BUCKET]
+    assert parsed["Buckets"][0]["CreationDate"] == WHEN
+
+
 def test_escaping_is_exact():
     assert s3xml.escape("a&b<c>d\"e'f\rg\x01h\ufffe") == (
         "a&amp;b&lt;c&gt;d&quot;e&apos;f&#13;g&#x1;h&#xFFFE;"
