@@ -320,7 +320,7 @@ def _authorization_components(header: str) -> dict[str, str]:
         raise malformed(f"The authorization mechanism must be {ALGORITHM}.")
     components: dict[str, str] = {}
     for piece in rest.split(","):
-        name, equals, value = piece.strip().partition("=")
+        name, equals, value = piece.strip(" ").partition("=")
         if not equals or name not in _AUTH_COMPONENTS or name in components or not value:
             raise malformed(
                 "The Authorization header must be 'AWS4-HMAC-SHA256 Credential=..., "
