@@ -1,0 +1,626 @@
+"""Which S3 operation a request is, who may perform it, and its plain parameters.
+
+Path-style only, below ``/api/s3``: ``/api/s3/<bucket>`` for bucket operations and
+``/api/s3/<bucket>/<key>`` for objects, with one bucket (the binding; its name is
+wrangler.toml's ``bucket_name``). `resolve(request, bucket)` answers one `Operation`:
+
+=========================  =====================================================
+GET    /<bucket>?list-type=2  ListObjectsV2 (``?location``: GetBucketLocation; no
+                              query: ListObjects, version 1)
+HEAD   /<bucket>              HeadBucket
+POST   /<bucket>?delete       DeleteObjects
+POST   /<bucket>              PostObject (a presigned POST form)
+GET    /                      ListBuckets (the one bucket)
+PUT    /<bucket>/<key>        PutObject; CopyObject with x-amz-copy-source;
+                              UploadPart with ?partNumber&uploadId
+GET / HEAD /<bucket>/<key>    GetObject / HeadObject; ListParts with ?uploadId
+DELETE /<bucket>/<key>        DeleteObject; AbortMultipartUpload with ?uploadId
+POST   /<bucket>/<key>        CreateMultipartUpload (?uploads),
+                              CompleteMultipartUpload (?uploadId)
+=========================  =====================================================
+
+Everything else is NotImplemented (501): other sub-resources (``?acl``, ``?tagging``,
+``?versionId`` ...), UploadPartCopy, versions; a bucket other than ours is NoSuchBucket.
+Unknown plain query parameters (``x-id`` from aws-sdk-js) are ignored, as S3 does.
+
+`authorize` applies the credential's scope: read (GET/HEAD), write (PUT, copy target,
+multipart), delete, list (on the listed prefix), and sign for presigned requests.
+The ``plan_*`` functions turn headers and query into what R2 needs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from r2gate.content_types import guess_content_type
+from r2gate.errors import ApiError
+from r2gate.keys import MAX_KEY_BYTES, validate_key
+from r2gate.tokens import MAX_META_BYTES
+
+from .aws_chunked import ChunkedUpload, parse_chunked_upload
+from .checksums import Checksum, header_checksum, r2_hash_options
+from .credentials import S3Credential
+from .errors import (
+    AccessDenied,
+    EntityTooLarge,
+    InvalidArgument,
+    KeyTooLongError,
+    MissingContentLength,
+    NoSuchBucket,
+    S3NotImplemented,
+)
+from .request import S3Request, percent_decode
+from .sigv4 import Authenticated, PayloadMode
+from .xml import DeleteError
+
+__all__ = [
+    "S3_ROOT",
+    "CopyPlan",
+    "ListQuery",
+    "Operation",
+    "PartPlan",
+    "PutPlan",
+    "authorize",
+    "filter_deletes",
+    "parse_list_query",
+    "plan_copy",
+    "plan_part",
+    "plan_put",
+    "resolve",
+    "response_overrides",
+]
+
+S3_ROOT = "/api/s3"
+MAX_LIST_KEYS = 1000
+MAX_TOKEN_CHARS = 2048
+MAX_UPLOAD_ID_CHARS = 1024
+MAX_PART_NUMBER = 10_000
+
+# Sub-resources S3 knows and r2gate does not implement.
+_UNSUPPORTED = frozenset(
+    {
+        "acl", "accelerate", "analytics", "attributes", "cors", "encryption",
+        "intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging", "metadata",
+        "metrics", "notification", "object-lock", "ownershipControls", "policy",
+        "policyStatus", "publicAccessBlock", "renameObject", "replication", "requestPayment",
+        "restore", "retention", "select", "session", "tagging", "torrent", "versionId",
+        "versioning", "versions", "website",
+    }
+)  # fmt: skip
+_UNSUPPORTED_HEADERS = (
+    "x-amz-server-side-encryption",
+    "x-amz-tagging",
+    "x-amz-object-lock-",
+    "x-amz-website-redirect-location",
+    "x-amz-grant-",
+    "x-amz-copy-source-range",
+    "x-amz-request-payer",
+    "x-amz-write-offset-bytes",
+)
+_HTTP_METADATA = {
+    "cache-control": "cacheControl",
+    "content-disposition": "contentDisposition",
+    "content-encoding": "contentEncoding",
+    "content-language": "contentLanguage",
+}
+_RESPONSE_OVERRIDES = {
+    "response-cache-control": "Cache-Control",
+    "response-content-disposition": "Content-Disposition",
+    "response-content-encoding": "Content-Encoding",
+    "response-content-language": "Content-Language",
+    "response-content-type": "Content-Type",
+    "response-expires": "Expires",
+}
+_HEADER_VALUE = re.compile(r"[\x20-\x7e]{0,1024}")
+_META_VALUE = re.compile(r"[^\x00-\x1f\x7f]{0,1024}")
+_TOKEN = re.compile(rf"[\x21-\x7e]{{1,{MAX_TOKEN_CHARS}}}")
+_DIGITS = re.compile(r"[0-9]{1,16}")
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One S3 operation with its target."""
+
+    name: str
+    key: str | None = None
+    upload_id: str | None = None
+    part_number: int | None = None
+
+    @property
+    def is_write(self) -> bool:
+        return self.name in _WRITES
+
+
+_WRITES = frozenset(
+    {
+        "PutObject",
+        "CopyObject",
+        "CreateMultipartUpload",
+        "UploadPart",
+        "CompleteMultipartUpload",
+        "AbortMultipartUpload",
+        "ListParts",
+    }
+)
+
+
+def _decode_segment(raw: str, what: str) -> str:
+    try:
+        return percent_decode(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidArgument(f"The {what} is not valid percent-encoded UTF-8.") from None
+
+
+def object_key(raw: str) -> str:
+    """A percent-encoded key from the path (``%2F`` is a "/"), validated as r2gate keys are."""
+    key = _decode_segment(raw, "object key")
+    if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+        raise KeyTooLongError(MaxSizeAllowed=str(MAX_KEY_BYTES))
+    try:
+        return validate_key(key)
+    except ApiError as exc:
+        raise InvalidArgument(exc.message, ArgumentName="key") from None
+
+
+def _check_subresources(request: S3Request) -> None:
+    for param in request.params:
+        if param.name in _UNSUPPORTED:
+            raise S3NotImplemented(
+                f"The ?{param.name} sub-resource is not implemented.", Resource=param.name
+            )
+
+
+def _upload_id(request: S3Request) -> str:
+    value = request.param("uploadId") or ""
+    if not value or len(value) > MAX_UPLOAD_ID_CHARS:
+        raise InvalidArgument("uploadId must be the id of an upload.", ArgumentName="uploadId")
+    return value
+
+
+def _part_number(request: S3Request) -> int:
+    raw = request.param("partNumber") or ""
+    if not _DIGITS.fullmatch(raw) or not 1 <= int(raw) <= MAX_PART_NUMBER:
+        raise InvalidArgument(
+            f"Part number must be an integer between 1 and {MAX_PART_NUMBER}, inclusive",
+            ArgumentName="partNumber",
+            ArgumentValue=raw[:16],
+        )
+    return int(raw)
+
+
+def _bucket_operation(request: S3Request) -> Operation:
+    method = request.method
+    if method == "GET":
+        if request.has_param("uploads"):
+            raise S3NotImplemented("ListMultipartUploads is not implemented.")
+        if request.has_param("location"):
+            return Operation("GetBucketLocation")
+        if request.param("list-type") is not None:
+            if request.param("list-type") != "2":
+                raise InvalidArgument("list-type must be 2.", ArgumentName="list-type")
+            return Operation("ListObjectsV2")
+        return Operation("ListObjects")
+    if method == "HEAD":
+        return Operation("HeadBucket")
+    if method == "POST":
+        if request.has_param("delete"):
+            return Operation("DeleteObjects")
+        content_type = request.headers.get("content-type", "").strip().lower()
+        if content_type.startswith("multipart/form-data"):
+            return Operation("PostObject")
+    raise S3NotImplemented(f"{method} on the bucket is not implemented.")
+
+
+def _object_operation(request: S3Request, key: str) -> Operation:
+    method = request.method
+    has_upload = request.has_param("uploadId")
+    if method == "PUT":
+        if request.has_param("partNumber") or has_upload:
+            if "x-amz-copy-source" in request.headers:
+                raise S3NotImplemented("UploadPartCopy is not implemented.")
+            return Operation("UploadPart", key, _upload_id(request), _part_number(request))
+        if "x-amz-copy-source" in request.headers:
+            return Operation("CopyObject", key)
+        return Operation("PutObject", key)
+    if method in ("GET", "HEAD"):
+        if request.has_param("partNumber"):
+            raise S3NotImplemented("Reading one part by partNumber is not implemented.")
+        if has_upload and method == "GET":
+            return Operation("ListParts", key, _upload_id(request))
+        return Operation("GetObject" if method == "GET" else "HeadObject", key)
+    if method == "DELETE":
+        if has_upload:
+            return Operation("AbortMultipartUpload", key, _upload_id(request))
+        return Operation("DeleteObject", key)
+    if method == "POST":
+        if request.has_param("uploads"):
+            return Operation("CreateMultipartUpload", key)
+        if has_upload:
+            return Operation("CompleteMultipartUpload", key, _upload_id(request))
+    raise S3NotImplemented(f"{method} on an object is not implemented.")
+
+
+def resolve(request: S3Request, bucket: str) -> Operation:
+    """The operation a request under ``/api/s3`` names (module docstring)."""
+    if request.path != S3_ROOT and not request.path.startswith(S3_ROOT + "/"):
+        raise InvalidArgument("S3 requests live under /api/s3.")
+    rest = request.path[len(S3_ROOT) :].lstrip("/") if request.path != S3_ROOT else ""
+    _check_subresources(request)
+    if not rest:
+        if request.method == "GET":
+            return Operation("ListBuckets")
+        raise S3NotImplemented(f"{request.method} on the service is not implemented.")
+    raw_bucket, slash, raw_key = rest.partition("/")
+    if _decode_segment(raw_bucket, "bucket name") != bucket:
+        raise NoSuchBucket(BucketName=_decode_segment(raw_bucket, "bucket name")[:255])
+    if not slash or not raw_key:
+        return _bucket_operation(request)
+    return _object_operation(request, object_key(raw_key))
+
+
+# --- who may ---------------------------------------------------------------------------------
+
+_NEEDS = {
+    "GetObject": "read",
+    "HeadObject": "read",
+    "DeleteObject": "delete",
+    "PutObject": "write",
+    "CopyObject": "write",
+    "CreateMultipartUpload": "write",
+    "UploadPart": "write",
+    "CompleteMultipartUpload": "write",
+    "AbortMultipartUpload": "write",
+    "ListParts": "write",
+}
+_ANY_CREDENTIAL = frozenset({"HeadBucket", "GetBucketLocation", "ListBuckets", "DeleteObjects"})
+
+
+def authorize(
+    credential: S3Credential,
+    operation: Operation,
+    *,
+    presigned: bool,
+    list_prefix: str | None = None,
+    copy_source: str | None = None,
+) -> None:
+    """AccessDenied unless the credential may perform `operation` (DeleteObjects is checked
+    per key by `filter_deletes`; ListObjects needs `list_prefix`; CopyObject `copy_source`)."""
+
+    def need(op: str, target: str) -> None:
+        if not credential.allows(op, target) or (
+            presigned and not credential.allows("sign", target)
+        ):
+            raise AccessDenied(f"The S3 key {credential.name!r} may not {op} here.")
+
+    if operation.name in ("ListObjectsV2", "ListObjects"):
+        need("list", list_prefix if list_prefix is not None else "")
+    elif operation.name in _NEEDS:
+        assert operation.key is not None
+        need(_NEEDS[operation.name], operation.key)
+        if operation.name == "CopyObject":
+            if copy_source is None:
+                raise ValueError("CopyObject needs its copy_source")
+            need("read", copy_source)
+    elif operation.name not in _ANY_CREDENTIAL:
+        raise AccessDenied()
+    if presigned and operation.name in ("DeleteObjects", "CompleteMultipartUpload"):
+        need("sign", operation.key or "")
+
+
+def filter_deletes(
+    credential: S3Credential, keys: Iterable[str], *, presigned: bool
+) -> tuple[list[str], list[DeleteError]]:
+    """DeleteObjects: the keys this credential may delete, and an AccessDenied (or
+    InvalidArgument for an invalid key) entry for each other one."""
+    allowed: list[str] = []
+    refused: list[DeleteError] = []
+    for key in keys:
+        try:
+            validate_key(key)
+        except ApiError as exc:
+            refused.append(DeleteError(key, "InvalidArgument", exc.message))
+            continue
+        if credential.allows("delete", key) and (not presigned or credential.allows("sign", key)):
+            allowed.append(key)
+        else:
+            refused.append(DeleteError(key, "AccessDenied", "Access Denied"))
+    return allowed, refused
+
+
+# --- listing ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """ListObjectsV2 (or V1: `start_after` carries the marker) parameters."""
+
+    prefix: str = ""
+    delimiter: str | None = None
+    max_keys: int = MAX_LIST_KEYS
+    continuation_token: str | None = None
+    start_after: str | None = None
+    encoding_type: str | None = None
+    version: int = 2
+
+    def r2_list_options(self) -> dict[str, Any]:
+        """Options for ``BUCKET.list`` (call it only when max_keys > 0)."""
+        options: dict[str, Any] = {
+            "prefix": self.prefix,
+            "limit": max(1, self.max_keys),
+            "include": ["httpMetadata"],
+        }
+        if self.delimiter is not None:
+            options["delimiter"] = self.delimiter
+        if self.continuation_token is not None:
+            options["cursor"] = self.continuation_token
+        if self.start_after is not None:
+            options["startAfter"] = self.start_after
+        return options
+
+
+def _list_text(request: S3Request, name: str, limit: int) -> str | None:
+    value = request.param(name)
+    if value is None:
+        return None
+    if len(value.encode("utf-8")) > limit or any(ord(c) < 0x20 for c in value):
+        raise InvalidArgument(f"{name} is not acceptable.", ArgumentName=name)
+    return value
+
+
+def parse_list_query(request: S3Request, version: int = 2) -> ListQuery:
+    """ListObjectsV2 (``version=2``) or ListObjects (1) parameters."""
+    raw_max = request.param("max-keys")
+    max_keys = MAX_LIST_KEYS
+    if raw_max is not None:
+        if not _DIGITS.fullmatch(raw_max):
+            raise InvalidArgument("max-keys must be a whole number.", ArgumentName="max-keys")
+        max_keys = min(int(raw_max), MAX_LIST_KEYS)
+    encoding = request.param("encoding-type")
+    if encoding not in (None, "url"):
+        raise InvalidArgument(
+            "Invalid Encoding Method specified in Request", ArgumentName="encoding-type"
+        )
+    token = request.param("continuation-token") if version == 2 else None
+    if token is not None and not _TOKEN.fullmatch(token):
+        raise InvalidArgument(
+            "The continuation token provided is incorrect", ArgumentName="continuation-token"
+        )
+    after = _list_text(request, "start-after" if version == 2 else "marker", MAX_KEY_BYTES)
+    return ListQuery(
+        prefix=_list_text(request, "prefix", MAX_KEY_BYTES) or "",
+        delimiter=_list_text(request, "delimiter", 16) or None,
+        max_keys=max_keys,
+        continuation_token=token,
+        start_after=after or None,
+        encoding_type=encoding,
+        version=version,
+    )
+
+
+# --- writes ----------------------------------------------------------------------------------
+
+
+def _refuse_unsupported_headers(headers: Mapping[str, str]) -> None:
+    for name, value in headers.items():
+        if name.startswith(_UNSUPPORTED_HEADERS):
+            raise S3NotImplemented(f"The {name} header is not implemented.", Header=name)
+        if name == "x-amz-storage-class" and value.strip() != "STANDARD":
+            raise S3NotImplemented("Only the STANDARD storage class exists.", Header=name)
+        if name == "x-amz-acl" and value.strip() != "public-read":
+            raise S3NotImplemented(
+                "Objects are served publicly by r2gate; only x-amz-acl: public-read is accepted.",
+                Header=name,
+            )
+
+
+def _header(
+    headers: Mapping[str, str], name: str, pattern: re.Pattern[str] = _HEADER_VALUE
+) -> str | None:
+    value = headers.get(name)
+    if value is None:
+        return None
+    value = value.strip()
+    if not pattern.fullmatch(value):
+        raise InvalidArgument(f"The {name} header is not acceptable.", ArgumentName=name)
+    return value
+
+
+def _custom_metadata(headers: Mapping[str, str]) -> dict[str, str]:
+    metadata = {
+        name.removeprefix("x-amz-meta-"): _header(headers, name, _META_VALUE) or ""
+        for name in headers
+        if name.startswith("x-amz-meta-")
+    }
+    if (
+        any(not name for name in metadata)
+        or sum(len(k.encode()) + len(v.encode()) for k, v in metadata.items()) > MAX_META_BYTES
+    ):
+        raise InvalidArgument(f"User metadata must be named and at most {MAX_META_BYTES} bytes.")
+    return metadata
+
+
+def _length(request: S3Request, auth: Authenticated) -> tuple[int, ChunkedUpload | None]:
+    if auth.payload_mode is PayloadMode.STREAMING_UNSIGNED_TRAILER:
+        upload = parse_chunked_upload(request.headers)
+        return upload.decoded_length, upload
+    raw = (request.headers.get("content-length") or "").strip()
+    if not raw:
+        raise MissingContentLength()
+    if not _DIGITS.fullmatch(raw):
+        raise InvalidArgument(
+            "Content-Length must be a decimal number.", ArgumentName="Content-Length"
+        )
+    return int(raw), None
+
+
+def _http_metadata(
+    headers: Mapping[str, str], content_type: str, chunked: ChunkedUpload | None
+) -> dict[str, str]:
+    http = {"contentType": content_type}
+    for name, member in _HTTP_METADATA.items():
+        value = _header(headers, name)
+        if name == "content-encoding" and chunked is not None:
+            value = chunked.content_encoding
+        if value:
+            http[member] = value
+    return http
+
+
+def _conditions(headers: Mapping[str, str]) -> dict[str, str]:
+    only_if: dict[str, str] = {}
+    none_match = (headers.get("if-none-match") or "").strip()
+    if none_match:
+        if none_match != "*":
+            raise S3NotImplemented("PUT takes only If-None-Match: *.", Header="If-None-Match")
+        only_if["etagDoesNotMatch"] = "*"
+    match = (headers.get("if-match") or "").strip()
+    if match:
+        only_if["etagMatches"] = match.strip('"')
+    return only_if
+
+
+@dataclass(frozen=True)
+class PutPlan:
+    """A checked PutObject (or CreateMultipartUpload, with `length` None): what to store.
+
+    `chunked`: the body is aws-chunked (drive an `AwsChunkedDecoder`); `stream_checksum`:
+    a checksum R2 cannot verify, to compute with a DigestStream before the write commits.
+    """
+
+    length: int | None
+    content_type: str
+    r2_options: dict[str, Any] = field(default_factory=dict)
+    chunked: ChunkedUpload | None = None
+    stream_checksum: Checksum | None = None
+
+
+def plan_put(
+    request: S3Request,
+    auth: Authenticated,
+    key: str,
+    *,
+    max_put_bytes: int,
+    multipart: bool = False,
+) -> PutPlan:
+    """PutObject (or, with ``multipart=True``, CreateMultipartUpload) checks and R2 options:
+    MissingContentLength, EntityTooLarge (over ``max_put_bytes`` or the credential's
+    limit), AccessDenied (a type the credential's limits refuse), NotImplemented headers."""
+    headers = request.headers
+    _refuse_unsupported_headers(headers)
+    length: int | None = None
+    chunked: ChunkedUpload | None = None
+    if not multipart:
+        length, chunked = _length(request, auth)
+        if length > max_put_bytes:
+            raise EntityTooLarge(MaxSizeAllowed=str(max_put_bytes), ProposedSize=str(length))
+    content_type = _header(headers, "content-type") or guess_content_type(key)
+    limits = auth.credential.limits
+    if auth.presigned and not limits.unlimited:
+        if multipart:
+            raise AccessDenied(
+                "This credential's upload limits cannot be enforced on a presigned "
+                "multipart upload."
+            )
+        assert length is not None
+        if not limits.allows_size(length):
+            raise EntityTooLarge(MaxSizeAllowed=str(limits.max_bytes), ProposedSize=str(length))
+        if not limits.allows_content_type(content_type):
+            raise AccessDenied("This credential may not upload this Content-Type.")
+    options: dict[str, Any] = {"httpMetadata": _http_metadata(headers, content_type, chunked)}
+    metadata = _custom_metadata(headers)
+    if metadata:
+        options["customMetadata"] = metadata
+    only_if = _conditions(headers)
+    if auth.presigned and limits.create_only:
+        only_if = {"etagDoesNotMatch": "*"}
+    if only_if and not multipart:
+        options["onlyIf"] = only_if
+    checksum = header_checksum(headers)
+    stream_checksum = None
+    if not multipart:
+        options.update(r2_hash_options(headers, auth.payload_sha256, checksum))
+        if checksum is not None and checksum.algorithm not in ("sha1", "sha256"):
+            stream_checksum = checksum
+    return PutPlan(length, content_type, options, chunked, stream_checksum)
+
+
+@dataclass(frozen=True)
+class PartPlan:
+    """A checked UploadPart: its length, framing, and the digests to verify in JS (R2's
+    uploadPart verifies nothing)."""
+
+    length: int
+    chunked: ChunkedUpload | None = None
+    digests: tuple[Checksum, ...] = ()
+
+
+def plan_part(request: S3Request, auth: Authenticated, *, max_part_bytes: int) -> PartPlan:
+    length, chunked = _length(request, auth)
+    if length > max_part_bytes:
+        raise EntityTooLarge(MaxSizeAllowed=str(max_part_bytes), ProposedSize=str(length))
+    digests: list[Checksum] = []
+    if auth.payload_sha256 is not None:
+        digests.append(Checksum("sha256", bytes.fromhex(auth.payload_sha256)))
+    checksum = header_checksum(request.headers)
+    if checksum is not None and checksum not in digests:
+        digests.append(checksum)
+    return PartPlan(length, chunked, tuple(digests))
+
+
+@dataclass(frozen=True)
+class CopyPlan:
+    """CopyObject: the source key, whether to keep its metadata, R2 get conditions."""
+
+    source_key: str
+    replace_metadata: bool
+    source_conditions: dict[str, str] = field(default_factory=dict)
+
+
+def plan_copy(request: S3Request, bucket: str) -> CopyPlan:
+    """Read x-amz-copy-source (``bucket/key`` or ``/bucket/key``, percent-encoded) and the
+    copy headers. Another bucket: NoSuchBucket; ``?versionId``: NotImplemented."""
+    raw = (request.headers.get("x-amz-copy-source") or "").strip()
+    raw = raw.removeprefix("/")
+    if "?" in raw:
+        raise S3NotImplemented("Copying a version is not implemented.", Header="x-amz-copy-source")
+    raw_bucket, slash, raw_key = raw.partition("/")
+    if not slash or not raw_key:
+        raise InvalidArgument(
+            "Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
+            ArgumentName="x-amz-copy-source",
+        )
+    if _decode_segment(raw_bucket, "copy source bucket") != bucket:
+        raise NoSuchBucket("Copies stay within the bucket.")
+    source = object_key(raw_key)
+    directive = (request.headers.get("x-amz-metadata-directive") or "COPY").strip().upper()
+    if directive not in ("COPY", "REPLACE"):
+        raise InvalidArgument(
+            "Unknown metadata directive.", ArgumentName="x-amz-metadata-directive"
+        )
+    conditions: dict[str, str] = {}
+    pairs = {
+        "x-amz-copy-source-if-match": "etagMatches",
+        "x-amz-copy-source-if-none-match": "etagDoesNotMatch",
+        "x-amz-copy-source-if-modified-since": "uploadedAfter",
+        "x-amz-copy-source-if-unmodified-since": "uploadedBefore",
+    }
+    for name, member in pairs.items():
+        value = _header(request.headers, name)
+        if value:
+            conditions[member] = value.strip('"') if member.startswith("etag") else value
+    return CopyPlan(source, directive == "REPLACE", conditions)
+
+
+def response_overrides(request: S3Request) -> dict[str, str]:
+    """GetObject's ``response-*`` parameters as response headers (values checked)."""
+    overrides: dict[str, str] = {}
+    for name, header in _RESPONSE_OVERRIDES.items():
+        value = request.param(name)
+        if value is not None:
+            if not _HEADER_VALUE.fullmatch(value):
+                raise InvalidArgument(f"{name} is not a valid header value.", ArgumentName=name)
+            overrides[header] = value
+    return overrides
