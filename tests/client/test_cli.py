@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from r2gate import cli
+from tests.support.data import write_file
+from tests.support.pyclient import API_KEY, MAX_PUT_BYTES, READER_KEY
 from tests.support.server import ROOT, RunningServer, free_port
-
-from .conftest import API_KEY, MAX_PUT_BYTES, READER_KEY, write_file
 
 
 class Run:

@@ -17,8 +17,8 @@ from r2gate.client import (
     TooLarge,
     Unauthorized,
 )
-
-from .conftest import MAX_PUT_BYTES, READER_KEY, RecordingTransport, write_file
+from tests.support.data import write_file
+from tests.support.pyclient import MAX_PUT_BYTES, READER_KEY, RecordingTransport
 
 
 def test_small_file_round_trip(client: Client, prefix: str, tmp_path: Path) -> None:

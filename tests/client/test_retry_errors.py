@@ -26,8 +26,7 @@ from r2gate.client import (
     UploadNotFound,
 )
 from r2gate.client.errors import error_from_response, parse_retry_after
-
-from .conftest import Scripted, error_reply
+from tests.support.pyclient import Scripted, error_reply
 
 OK_HEAD = (200, {"Content-Length": "5", "ETag": '"abc"', "Content-Type": "text/plain"}, b"")
 OBJECT = b'{"key":"a.txt","size":3,"etag":"e","content_type":"text/plain","uploaded":null}'

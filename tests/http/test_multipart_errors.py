@@ -6,8 +6,8 @@ import contextlib
 
 import pytest
 
-from tests.http.test_multipart_support import MIB, PART, Mpu, mpu_path
 from tests.support.client import Client
+from tests.support.multipart import MIB, PART, Mpu, mpu_path
 
 
 @pytest.fixture()
