@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from r2gate.apikeys import ApiKey, authenticate
-from r2gate.errors import ApiError
+from r2gate.errors import ApiError, from_token_error
 from r2gate.settings import Settings
-from r2gate.tokens import TokenClaims, verify_token
+from r2gate.token_uploads import check_token_scope
+from r2gate.tokens import InvalidTokenError, TokenClaims, verify_token
 
 from .web import Incoming
 
@@ -61,7 +62,10 @@ def identify(incoming: Incoming, settings: Settings) -> Caller:
     if token is not None:
         if settings.tokens is None:
             raise ApiError(401, "token_unsupported", "This server does not accept tokens.")
-        return Caller(token=verify_token(token, settings.tokens, now=int(time.time())))
+        try:
+            return Caller(token=verify_token(token, settings.tokens, now=int(time.time())))
+        except InvalidTokenError as error:
+            raise from_token_error(error) from None
     return Caller(api_key=authenticate(authorization, settings.api_keys))
 
 
@@ -71,5 +75,5 @@ def require(incoming: Incoming, settings: Settings, op: str, key: str) -> Caller
     if caller.api_key is not None:
         caller.api_key.require(op, key)
     elif caller.token is not None:
-        caller.token.check_operation(_TOKEN_OP_FOR[op], key)
+        check_token_scope(caller.token, _TOKEN_OP_FOR[op], key)
     return caller

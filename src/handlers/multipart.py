@@ -37,7 +37,7 @@ from r2gate.multipart import (
 from r2gate.objects import object_json
 from r2gate.settings import Settings
 from r2gate.storage_errors import classify_storage_error
-from r2gate.token_uploads import already_exists
+from r2gate.token_uploads import already_exists, check_token_scope
 from r2gate.upload_records import (
     Manifest,
     PartRecord,
@@ -81,7 +81,7 @@ async def route(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> A
     caller = auth.identify(incoming, settings)
     key = key_from_path(incoming.path)
     if caller.token is not None:
-        caller.token.check_operation("mpu", key)
+        check_token_scope(caller.token, "mpu", key)
         owner = owner_for_token(caller.token)
     else:
         assert caller.api_key is not None

@@ -12,9 +12,9 @@ from r2gate.api_requests import (
     parse_download_request,
     parse_upload_request,
 )
-from r2gate.apikeys import ApiKey, authenticate
+from r2gate.apikeys import ApiKey, authenticate, check_mint
 from r2gate.cache_policy import decide
-from r2gate.errors import ApiError
+from r2gate.errors import ApiError, from_token_error
 from r2gate.grants import (
     download_claims,
     download_response,
@@ -27,7 +27,7 @@ from r2gate.grants import (
     upload_response,
 )
 from r2gate.settings import Settings
-from r2gate.tokens import TokenConfig, mint_token
+from r2gate.tokens import InvalidGrantError, TokenConfig, mint_token
 
 from .web import Incoming, json_response, read_json_body
 
@@ -44,6 +44,18 @@ def _signer(incoming: Incoming, settings: Settings) -> tuple[ApiKey, TokenConfig
     return api_key, settings.tokens
 
 
+def _mint(
+    config: TokenConfig, claims: dict[str, Any], lifetime: int, now: int, api_key: ApiKey
+) -> str:
+    """Sign `claims` (400 invalid_request) within the API key's scope (403 key_scope)."""
+    try:
+        token = mint_token(config, claims, expires_in=lifetime, now=now)
+    except InvalidGrantError as error:
+        raise from_token_error(error) from None
+    check_mint(api_key, claims["op"], key=claims.get("key"), prefix=claims.get("prefix"))
+    return token
+
+
 async def create_upload(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> Any:
     """201 {upload_url, method, headers, key, token, expires_at, public_url, max_bytes,
     page_url, multipart}; with ``"multipart": true`` also an mpu token for the same key."""
@@ -53,14 +65,14 @@ async def create_upload(incoming: Incoming, env: Any, ctx: Any, settings: Settin
     key = upload_key(request, api_key, datetime.fromtimestamp(now, UTC), secrets.token_hex(4))
     claims, mpu_claims = upload_grants(request, key, settings.max_put_bytes, request.multipart)
     lifetime = expires_in(request.expires_in, config)
-    token = mint_token(config, claims, expires_in=lifetime, now=now, minted_by=api_key)
+    token = _mint(config, claims, lifetime, now, api_key)
     public = not decide(key, None, settings.cache).private
     base = origin(incoming.url)
     body = upload_response(request, base, key, token, now + lifetime, claims["max"], public)
     body["multipart"] = None
     mpu_token: str | None = None
     if mpu_claims is not None:
-        mpu_token = mint_token(config, mpu_claims, expires_in=lifetime, now=now, minted_by=api_key)
+        mpu_token = _mint(config, mpu_claims, lifetime, now, api_key)
         body["multipart"] = multipart_response(base, key, mpu_token, mpu_claims["max"])
     body["page_url"] = page_url(base, token, mpu_token)
     return json_response(body, 201, NO_STORE)
@@ -72,8 +84,6 @@ async def create_download(incoming: Incoming, env: Any, ctx: Any, settings: Sett
     request = parse_download_request(await read_json_body(incoming, MAX_BODY_BYTES))
     now = int(time.time())
     lifetime = expires_in(request.expires_in, config)
-    token = mint_token(
-        config, download_claims(request), expires_in=lifetime, now=now, minted_by=api_key
-    )
+    token = _mint(config, download_claims(request), lifetime, now, api_key)
     body = download_response(origin(incoming.url), request.key, token, now + lifetime)
     return json_response(body, 201, NO_STORE)

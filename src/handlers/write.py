@@ -17,7 +17,7 @@ from r2gate.keys import key_from_path
 from r2gate.objects import object_json
 from r2gate.settings import Settings
 from r2gate.storage_errors import classify_storage_error
-from r2gate.token_uploads import already_exists, check_token_put, put_options
+from r2gate.token_uploads import already_exists, check_token_put, check_token_scope, put_options
 from r2gate.tokens import TokenClaims
 from r2gate.uploads import check_single_put_size, parse_content_length, trusted_http_metadata
 
@@ -80,7 +80,7 @@ async def delete_object(incoming: Incoming, env: Any, ctx: Any, settings: Settin
     caller = auth.identify(incoming, settings)
     key = key_from_path(incoming.path)
     if caller.token is not None:
-        caller.token.check_operation("delete", key)
+        check_token_scope(caller.token, "delete", key)
     elif caller.api_key is not None:
         caller.api_key.require("delete", key)
     try:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import ApiError
-from .jws import strict_json_object
 from .keys import validate_key
+from .strict_json import StrictJsonError, strict_json_object
 from .tokens import media_type
 from .uploads import parse_content_length
 
@@ -75,7 +75,7 @@ def parse_json_object(data: bytes, limit: int = MAX_BODY_BYTES) -> dict[str, Any
         raise ApiError(413, "body_too_large", f"The JSON body exceeds {limit} bytes.")
     try:
         return strict_json_object(data)
-    except ValueError:
+    except StrictJsonError:
         raise ApiError(
             400,
             "invalid_json",

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from r2gate.errors import ApiError
-from r2gate.jws import strict_json_object
+from r2gate.strict_json import strict_json_object
 
 __all__ = [
     "API_OPS",

@@ -1,8 +1,8 @@
 """What the signing endpoints grant and answer: keys, token claims, URLs, response bodies.
 
 Pure functions over validated requests (`api_requests`), the caller's `ApiKey` and injected
-time and randomness; the handler mints with `tokens.mint_token(..., minted_by=api_key)`, so a
-token never exceeds the API key's scope.
+time and randomness; every token is checked against the API key's scope before it is handed
+out, so a token never exceeds the API key's scope.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ __all__ = [
     "TokenPut",
     "already_exists",
     "check_token_put",
+    "check_token_scope",
     "put_options",
     "upload_content_type",
 ]
@@ -53,12 +54,25 @@ def check_token_put(
     """In order: op and key scope (403 token_scope), Content-Length (411 length_required,
     400 invalid_content_length), size (413 too_large, 400 length_mismatch), content type
     (415 unsupported_media_type)."""
-    claims.check_operation("put", key)
+    check_token_scope(claims, "put", key)
     length = parse_content_length(headers)
     check_single_put_size(length, max_put_bytes)
     content_type = upload_content_type(claims, headers.get("content-type"), key)
-    claims.check_upload(key, length, content_type)
+    if claims.exact_length is not None and length != claims.exact_length:
+        raise ApiError(400, "length_mismatch", "body length differs from the token's len")
+    if claims.max_bytes is not None and length > claims.max_bytes:
+        raise ApiError(413, "too_large", f"body exceeds the token's max of {claims.max_bytes}")
+    if not claims.allows_content_type(content_type):
+        raise ApiError(415, "unsupported_media_type", "content type not allowed by token")
     return TokenPut(length=length, content_type=content_type)
+
+
+def check_token_scope(claims: TokenClaims, op: str, key: str) -> None:
+    """403 token_scope unless the token grants `op` (put, mpu, get, delete) on `key`."""
+    if op != claims.op:
+        raise ApiError(403, "token_scope", f"token grants {claims.op}, not {op}")
+    if not claims.covers(key):
+        raise ApiError(403, "token_scope", "token does not cover this key")
 
 
 def put_options(claims: TokenClaims, content_type: str) -> dict[str, Any]:

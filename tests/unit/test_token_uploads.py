@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from r2gate.errors import ApiError
-from r2gate.token_uploads import check_token_put, put_options, upload_content_type
+from r2gate.token_uploads import (
+    check_token_put,
+    check_token_scope,
+    put_options,
+    upload_content_type,
+)
 from r2gate.tokens import parse_claims
 
 LIMIT = 1000
@@ -84,3 +89,40 @@ def test_put_options_store_only_what_the_token_grants() -> None:
         "customMetadata": {"k": "v"},
         "sha256": "ab" * 32,
     }
+
+
+def scope_failure(op: str, target: str, **claims: object) -> tuple[int, str]:
+    grant = parse_claims({"op": "put", **(claims or {"key": "a/b.glb"})})
+    with pytest.raises(ApiError) as caught:
+        check_token_scope(grant, op, target)
+    return caught.value.status, caught.value.code
+
+
+def test_scope_is_the_op_and_the_exact_key_or_prefix() -> None:
+    check_token_scope(grant(), "put", "a/b.glb")
+    assert scope_failure("put", "a/b.glb2") == (403, "token_scope")
+    assert scope_failure("delete", "a/b.glb") == (403, "token_scope")
+    assert scope_failure("mpu", "a/b.glb") == (403, "token_scope")
+    check_token_scope(parse_claims({"op": "put", "prefix": "u/42/"}), "put", "u/42/x")
+    assert scope_failure("put", "u/420/x", prefix="u/42/") == (403, "token_scope")
+
+
+@pytest.mark.parametrize(
+    ("claims", "length", "answer"),
+    [
+        ({"max": 10}, 10, None),
+        ({"max": 10}, 11, (413, "too_large")),
+        ({"len": 10}, 10, None),
+        ({"len": 10}, 9, (400, "length_mismatch")),
+        ({"len": 10}, 11, (400, "length_mismatch")),
+        ({"max": 0}, 0, None),
+    ],
+)
+def test_lengths_against_max_and_len(
+    claims: dict[str, int], length: int, answer: tuple[int, str] | None
+) -> None:
+    headers = {"content-length": str(length)}
+    if answer is None:
+        assert check_token_put(grant(**claims), "a/b.glb", headers, LIMIT).length == length
+    else:
+        assert failure(grant(**claims), "a/b.glb", headers) == answer
