@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from pyodide.ffi import JsException
 
-from r2gate.apikeys import authenticate
+from r2gate.auth import Operation, identify
 from r2gate.errors import ApiError
 from r2gate.listing import list_options, list_page, parse_list_query
 from r2gate.settings import Settings
@@ -17,9 +18,9 @@ from .web import Incoming, js_error_message, json_response, list_result
 
 async def list_objects(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> Any:
     """200 {objects, prefixes, cursor, truncated}."""
-    api_key = authenticate(incoming.headers.get("authorization"), settings.api_keys)
+    principal = identify(incoming.headers, incoming.query, settings, int(time.time()))
     query = parse_list_query(incoming.query)
-    api_key.require("list", query.prefix)
+    principal.require(Operation.LIST, query.prefix)
     try:
         result = await env.BUCKET.list(list_options(query))
     except JsException as error:

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 from pyodide.ffi import JsException
 
 from r2gate.api_requests import MAX_BODY_BYTES
+from r2gate.auth import Operation, identify
 from r2gate.content_types import guess_content_type
 from r2gate.errors import ApiError
 from r2gate.keys import key_from_path
@@ -25,35 +26,31 @@ from r2gate.multipart import (
     check_part,
     choose_part_size,
     created_json,
-    key_upload_options,
     parse_complete_request,
     parse_create_request,
     parse_multipart_query,
     plan_completion,
+    plan_creation,
     status_json,
-    token_content_type,
-    token_upload_options,
 )
 from r2gate.objects import object_json
+from r2gate.puts import already_exists
 from r2gate.settings import Settings
 from r2gate.storage_errors import classify_storage_error
-from r2gate.token_uploads import already_exists, check_token_scope
 from r2gate.upload_records import (
     Manifest,
     PartRecord,
     check_access,
     manifest_key,
-    owner_for_api_key,
-    owner_for_token,
     part_record_key,
     part_record_metadata,
     part_records,
     parts_prefix,
     valid_upload_id,
 )
-from r2gate.uploads import parse_content_length
+from r2gate.uploads import UploadBounds, parse_content_length
 
-from . import auth, edge_cache
+from . import edge_cache
 from .web import (
     Incoming,
     js_error_message,
@@ -78,29 +75,24 @@ def is_multipart_request(incoming: Incoming) -> bool:
 async def route(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> Any:
     """Query (400/405), caller (401), key (400), scope (403), upload (404), then the action."""
     query = parse_multipart_query(incoming.query, incoming.method)
-    caller = auth.identify(incoming, settings)
-    key = key_from_path(incoming.path)
-    if caller.token is not None:
-        check_token_scope(caller.token, "mpu", key)
-        owner = owner_for_token(caller.token)
-    else:
-        assert caller.api_key is not None
-        caller.api_key.require("write", key)
-        owner = owner_for_api_key(caller.api_key.name)
     now = int(time.time())
+    principal = identify(incoming.headers, incoming.query, settings, now)
+    key = key_from_path(incoming.path)
+    principal.require(Operation.MULTIPART, key)
+    owner = principal.owner
     if query.action == "create":
-        return await _create(incoming, env, settings, caller, key, owner, now)
+        return await _create(incoming, env, settings, principal.upload, key, owner, now)
     assert query.upload_id is not None
     manifest = check_access(await _manifest(env, query.upload_id), key, owner, now)
     if query.action == "upload_part":
         assert query.part_number is not None
-        return await _upload_part(incoming, env, caller, manifest, query.part_number)
+        return await _upload_part(incoming, env, principal.upload, manifest, query.part_number)
     if query.action == "status":
         objects = await list_part_objects(env, manifest.upload_id)
         body = status_json(manifest, part_records(manifest.upload_id, objects))
         return json_response(body, 200, NO_STORE)
     if query.action == "complete":
-        return await _complete(incoming, env, ctx, caller, manifest)
+        return await _complete(incoming, env, ctx, principal.upload, manifest)
     await abort_r2_upload(env, manifest)
     await forget_upload(env, manifest.upload_id, await list_part_objects(env, manifest.upload_id))
     return stream_response(None, 204, NO_STORE)
@@ -113,40 +105,34 @@ async def _create(
     incoming: Incoming,
     env: Any,
     settings: Settings,
-    caller: auth.Caller,
+    upload: UploadBounds | None,
     key: str,
     owner: str,
     now: int,
 ) -> Any:
-    claims = caller.token
     request = parse_create_request(
-        await read_json_body(incoming, MAX_BODY_BYTES, optional=True), token=claims is not None
+        await read_json_body(incoming, MAX_BODY_BYTES, optional=True), token=upload is not None
     )
     part_size = choose_part_size(
         request.part_size, settings.multipart_part_size, settings.max_put_bytes
     )
-    if claims is not None:
-        content_type = token_content_type(claims, request.content_type, key)
-        options = token_upload_options(claims, content_type)
-        if not claims.overwrite and await _exists(env, key):
-            raise already_exists()
-    else:
-        content_type = request.content_type or guess_content_type(key)
-        options = key_upload_options(request, content_type)
+    content_type, options = plan_creation(upload, request, key)
+    if upload is not None and not upload.overwrite and await _exists(env, key):
+        raise already_exists()
     try:
-        upload = await env.BUCKET.createMultipartUpload(key, options)
+        r2_upload = await env.BUCKET.createMultipartUpload(key, options)
     except JsException as error:
         raise classify_storage_error(js_error_message(error)) from None
     manifest = Manifest.new(
         upload_id=secrets.token_hex(16),
         key=key,
-        r2_upload_id=str(upload.uploadId),
+        r2_upload_id=str(r2_upload.uploadId),
         owner=owner,
         part_size=part_size,
         content_type=content_type,
         now=now,
         max_age=settings.upload_max_age,
-        claims=claims,
+        bounds=upload,
     )
     try:
         await env.BUCKET.put(
@@ -159,10 +145,14 @@ async def _create(
 
 
 async def _upload_part(
-    incoming: Incoming, env: Any, caller: auth.Caller, manifest: Manifest, part_number: int
+    incoming: Incoming,
+    env: Any,
+    upload: UploadBounds | None,
+    manifest: Manifest,
+    part_number: int,
 ) -> Any:
     length = parse_content_length(incoming.headers)
-    bounds = bounds_for(manifest, caller.token)
+    bounds = bounds_for(manifest, upload)
     records: dict[int, PartRecord] | None = None
     if bounds.bounded:  # only token uploads need the sizes of the other parts
         records = part_records(manifest.upload_id, await list_part_objects(env, manifest.upload_id))
@@ -183,7 +173,7 @@ async def _upload_part(
 
 
 async def _complete(
-    incoming: Incoming, env: Any, ctx: Any, caller: auth.Caller, manifest: Manifest
+    incoming: Incoming, env: Any, ctx: Any, upload: UploadBounds | None, manifest: Manifest
 ) -> Any:
     requested = parse_complete_request(await read_json_body(incoming, MAX_COMPLETE_BODY_BYTES))
     objects = await list_part_objects(env, manifest.upload_id)
@@ -191,7 +181,7 @@ async def _complete(
         manifest,
         part_records(manifest.upload_id, objects),
         requested,
-        bounds_for(manifest, caller.token),
+        bounds_for(manifest, upload),
     )
     if not manifest.overwrite and await _exists(env, manifest.key):
         raise already_exists()

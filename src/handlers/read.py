@@ -8,8 +8,10 @@ second call to the first call's etag.
 from __future__ import annotations
 
 import secrets
+import time
 from typing import Any
 
+from r2gate.auth import Operation, identify, presents_token
 from r2gate.cache_policy import CachePolicy, decide
 from r2gate.content_types import guess_content_type
 from r2gate.disposition import content_disposition
@@ -28,7 +30,7 @@ from r2gate.read_plan import (
 )
 from r2gate.settings import Settings
 
-from . import auth, edge_cache
+from . import edge_cache
 from .web import (
     Incoming,
     add_headers,
@@ -65,12 +67,12 @@ def _bypasses_cache(headers: dict[str, str]) -> bool:
 async def read_object(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> Any:
     key = key_from_path(incoming.path)
     private = decide(key, None, settings.cache).private
-    caller = None
-    if private or auth.presents_token(incoming):  # a presented token is always checked
-        caller = auth.require(incoming, settings, "read", key)
     name = download_name(incoming.query, key)
-    if name is None and caller is not None and caller.token is not None:
-        name = caller.token.download_name
+    if private or presents_token(incoming.query):  # a presented token is always checked
+        principal = identify(incoming.headers, incoming.query, settings, int(time.time()))
+        principal.require(Operation.READ, key)
+        if name is None:
+            name = principal.download_name
     extra = {"Content-Disposition": content_disposition(name)} if name else {}
     url = None
     if settings.edge_cache and not private and not _bypasses_cache(incoming.headers):

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from r2gate.auth import TokenPrincipal
 from r2gate.errors import ApiError
 from r2gate.multipart import (
     DEFAULT_PART_SIZE,
@@ -17,17 +18,16 @@ from r2gate.multipart import (
     check_part,
     choose_part_size,
     created_json,
-    key_upload_options,
     parse_complete_request,
     parse_create_request,
     parse_multipart_query,
     plan_completion,
+    plan_creation,
     status_json,
-    token_content_type,
-    token_upload_options,
 )
 from r2gate.tokens import parse_claims
 from r2gate.upload_records import Manifest, PartRecord
+from r2gate.uploads import UploadBounds
 
 MIB = 1024 * 1024
 SIZE = 5 * MIB
@@ -58,8 +58,12 @@ def error(call, *args: object, **kwargs: object) -> tuple[int, str]:
     return caught.value.status, caught.value.code
 
 
-def mpu_claims(**claims: object):
-    return parse_claims({"op": "mpu", "key": "models/a.glb", **claims})
+def mpu_bounds(**claims: object) -> UploadBounds:
+    """The upload bounds of an mpu token with `claims`."""
+    return TokenPrincipal(parse_claims({"op": "mpu", "key": "models/a.glb", **claims})).upload
+
+
+EMPTY = parse_create_request({}, token=True)
 
 
 # --- the query ---------------------------------------------------------------------------------
@@ -190,38 +194,58 @@ def test_part_size_default_and_limits() -> None:
     )
 
 
-def test_api_key_upload_options_are_what_the_body_asked_for() -> None:
+def test_an_api_key_upload_is_what_the_body_asked_for() -> None:
     request = parse_create_request(
         {"metadata": {"a": "b"}, "cache_control": "no-cache"}, token=False
     )
-    assert key_upload_options(request, "image/png") == {
-        "httpMetadata": {"contentType": "image/png", "cacheControl": "no-cache"},
-        "customMetadata": {"a": "b"},
-    }
-    assert key_upload_options(parse_create_request({}, token=False), "image/png") == {
-        "httpMetadata": {"contentType": "image/png"}
-    }
+    assert plan_creation(None, request, "x/a.png") == (
+        "image/png",
+        {
+            "httpMetadata": {"contentType": "image/png", "cacheControl": "no-cache"},
+            "customMetadata": {"a": "b"},
+        },
+    )
+    typed = parse_create_request({"content_type": "model/vnd.usdz+zip"}, token=False)
+    assert plan_creation(None, typed, "x/a.png") == (
+        "model/vnd.usdz+zip",
+        {"httpMetadata": {"contentType": "model/vnd.usdz+zip"}},
+    )
 
 
-def test_token_upload_options_are_what_the_token_grants() -> None:
-    claims = mpu_claims(meta={"user": "7"}, cache="public, max-age=5")
-    assert token_upload_options(claims, "model/gltf-binary") == {
-        "httpMetadata": {"contentType": "model/gltf-binary", "cacheControl": "public, max-age=5"},
-        "customMetadata": {"user": "7"},
-    }  # no create-only condition: R2's multipart upload has none
+def test_a_token_upload_is_what_the_token_grants() -> None:
+    upload = mpu_bounds(meta={"user": "7"}, cache="public, max-age=5")
+    assert plan_creation(upload, EMPTY, "models/a.glb") == (
+        "model/gltf-binary",
+        {
+            "httpMetadata": {
+                "contentType": "model/gltf-binary",
+                "cacheControl": "public, max-age=5",
+            },
+            "customMetadata": {"user": "7"},
+        },
+    )  # no create-only condition: R2's multipart upload has none
 
 
 def test_a_token_with_sha256_cannot_start_a_multipart_upload() -> None:
-    claims = mpu_claims(sha256="0" * 64)
-    assert error(token_upload_options, claims, "image/png") == (400, "checksum_unsupported")
+    upload = mpu_bounds(sha256="0" * 64)
+    assert error(plan_creation, upload, EMPTY, "a.png") == (400, "checksum_unsupported")
 
 
-def test_token_content_type() -> None:
-    assert token_content_type(mpu_claims(ct=["image/png"]), None, "models/a.glb") == "image/png"
-    assert token_content_type(mpu_claims(), None, "models/a.glb") == "model/gltf-binary"
-    assert token_content_type(mpu_claims(ct=["image/*"]), "image/webp", "x") == "image/webp"
-    claims = mpu_claims(ct=["image/*"])
-    assert error(token_content_type, claims, "text/html", "x") == (415, "unsupported_media_type")
+def test_the_content_type_of_a_token_upload() -> None:
+    def content_type(upload: UploadBounds, requested: str | None, key: str) -> str:
+        request = parse_create_request(
+            {} if requested is None else {"content_type": requested}, token=True
+        )
+        return plan_creation(upload, request, key)[0]
+
+    assert content_type(mpu_bounds(ct=["image/png"]), None, "models/a.glb") == "image/png"
+    assert content_type(mpu_bounds(), None, "models/a.glb") == "model/gltf-binary"
+    assert content_type(mpu_bounds(ct=["image/*"]), "image/webp", "x") == "image/webp"
+    text = parse_create_request({"content_type": "text/html"}, token=True)
+    assert error(plan_creation, mpu_bounds(ct=["image/*"]), text, "x") == (
+        415,
+        "unsupported_media_type",
+    )
 
 
 def test_created_json() -> None:
@@ -263,11 +287,11 @@ def test_bounds_combine_the_creating_and_the_presented_token() -> None:
     assert bounds_for(manifest(), None) == Bounds()
     assert not Bounds().bounded
     assert bounds_for(manifest(max_bytes=100), None) == Bounds(max_bytes=100)
-    assert bounds_for(manifest(max_bytes=100), mpu_claims(max=50)) == Bounds(max_bytes=50)
-    assert bounds_for(manifest(max_bytes=100), mpu_claims(max=500)) == Bounds(max_bytes=100)
-    assert bounds_for(manifest(), mpu_claims(len=7)) == Bounds(exact_length=7)
-    assert bounds_for(manifest(exact_length=7), mpu_claims(len=7)) == Bounds(exact_length=7)
-    assert error(bounds_for, manifest(exact_length=7), mpu_claims(len=8)) == (
+    assert bounds_for(manifest(max_bytes=100), mpu_bounds(max=50)) == Bounds(max_bytes=50)
+    assert bounds_for(manifest(max_bytes=100), mpu_bounds(max=500)) == Bounds(max_bytes=100)
+    assert bounds_for(manifest(), mpu_bounds(len=7)) == Bounds(exact_length=7)
+    assert bounds_for(manifest(exact_length=7), mpu_bounds(len=7)) == Bounds(exact_length=7)
+    assert error(bounds_for, manifest(exact_length=7), mpu_bounds(len=8)) == (
         400,
         "length_mismatch",
     )

@@ -352,36 +352,6 @@ def test_key_scope_is_exact() -> None:
     assert not got.covers("u/42/a.png2") and not got.covers("u/42/a.pn")
 
 
-@pytest.mark.parametrize(
-    ("allowed", "ctype", "ok"),
-    [
-        (["image/*"], "image/png", True),
-        (["image/*"], "IMAGE/PNG; charset=binary", True),
-        (["image/*"], "video/mp4", False),
-        (["image/*"], "imagex/png", False),
-        (["model/gltf-binary"], "model/gltf-binary", True),
-        (["model/gltf-binary"], "Model/GLTF-Binary ; foo=bar", True),
-        (["model/gltf-binary"], "model/gltf+json", False),
-        (["Text/Plain; charset=utf-8"], "text/plain", True),
-        (["*/*"], "application/x-anything", True),
-        (["image/png", "video/*"], "video/webm", True),
-        (["image/*"], None, False),
-        (["image/*"], "", False),
-        (["image/*"], "image", False),
-        (["image/*"], "image/", False),
-        (["image/*"], "image/*", False),
-        (["*/*"], "*/*", False),
-    ],
-)
-def test_content_types(allowed: list[str], ctype: str | None, ok: bool) -> None:
-    assert verify(claims(ct=allowed)).allows_content_type(ctype) is ok
-
-
-def test_no_ct_allows_anything() -> None:
-    assert verify(claims()).allows_content_type(None)
-    assert verify(claims()).allows_content_type("whatever")
-
-
 def test_media_type() -> None:
     assert media_type(" Image/PNG ;q=1") == "image/png"
     assert media_type("nonsense") is None and media_type(None) is None

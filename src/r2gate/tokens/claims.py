@@ -72,18 +72,6 @@ class TokenClaims:
             return key.startswith(self.prefix)
         return key == self.key
 
-    def allows_content_type(self, content_type: str | None) -> bool:
-        """Media type (parameters and case ignored) matches one `ct` entry, or no `ct`."""
-        if self.content_types is None:
-            return True
-        media = media_type(content_type)
-        if media is None:
-            return False
-        major = media.split("/", 1)[0]
-        return any(
-            allowed in (media, "*/*") or allowed == f"{major}/*" for allowed in self.content_types
-        )
-
     def to_claims(self) -> dict[str, Any]:
         """The grant as wire claims (no aud/iss/times)."""
         wire: dict[str, Any] = {"op": self.op}
