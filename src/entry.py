@@ -3,7 +3,7 @@
 from workers import WorkerEntrypoint
 
 from handlers.cleanup import run_scheduled
-from handlers.router import dispatch
+from handlers.routes import dispatch
 
 
 class Default(WorkerEntrypoint):

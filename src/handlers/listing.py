@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from pyodide.ffi import JsException
@@ -10,15 +9,16 @@ from pyodide.ffi import JsException
 from r2gate.auth import Operation, identify
 from r2gate.errors import ApiError
 from r2gate.listing import list_options, list_page, parse_list_query
-from r2gate.settings import Settings
 from r2gate.storage_errors import classify_storage_error
 
-from .web import Incoming, js_error_message, json_response, list_result
+from .call import Call
+from .web import js_error_message, json_response, list_result
 
 
-async def list_objects(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> Any:
+async def list_objects(call: Call) -> Any:
     """200 {objects, prefixes, cursor, truncated}."""
-    principal = identify(incoming.headers, incoming.query, settings, int(time.time()))
+    incoming, env = call.incoming, call.env
+    principal = identify(incoming.headers, incoming.query, call.settings, call.now())
     query = parse_list_query(incoming.query)
     principal.require(Operation.LIST, query.prefix)
     try:

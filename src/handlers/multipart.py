@@ -1,4 +1,6 @@
-"""Multipart uploads on the object path, S3-style: ?uploads, ?uploadId=&partNumber=.
+"""Multipart uploads on the object path, S3-style: one handler per route of the table
+(handlers/routes.py): POST ?uploads, PUT ?uploadId=&partNumber=, GET, POST and DELETE
+?uploadId=.
 
 The decisions live in r2gate.multipart (rules) and r2gate.upload_records (r2gate's records in
 R2, ownership); this module does the I/O. Part bodies stream from the request into R2's
@@ -8,10 +10,9 @@ uploadPart and are never read into Python. See docs/multipart.md.
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
 
 from pyodide.ffi import JsException
 
@@ -19,9 +20,9 @@ from r2gate.api_requests import MAX_BODY_BYTES
 from r2gate.auth import Operation, identify
 from r2gate.content_types import guess_content_type
 from r2gate.errors import ApiError
-from r2gate.keys import key_from_path
 from r2gate.multipart import (
     MAX_COMPLETE_BODY_BYTES,
+    MultipartQuery,
     bounds_for,
     check_part,
     choose_part_size,
@@ -35,7 +36,6 @@ from r2gate.multipart import (
 )
 from r2gate.objects import object_json
 from r2gate.puts import already_exists
-from r2gate.settings import Settings
 from r2gate.storage_errors import classify_storage_error
 from r2gate.upload_records import (
     Manifest,
@@ -51,8 +51,8 @@ from r2gate.upload_records import (
 from r2gate.uploads import UploadBounds, parse_content_length
 
 from . import edge_cache
+from .call import Call
 from .web import (
-    Incoming,
     js_error_message,
     json_response,
     list_result,
@@ -66,33 +66,65 @@ MAX_LIST_PAGES = 100  # 10,000 part records fit in 10 full pages
 DELETE_BATCH = 1000  # R2's bucket.delete takes at most 1000 keys
 
 
-def is_multipart_request(incoming: Incoming) -> bool:
-    """True when the query names a multipart operation (`uploads` or `uploadId`)."""
-    names = {name for name, _ in parse_qsl(incoming.query, keep_blank_values=True)}
-    return bool(names & {"uploads", "uploadId"})
+@dataclass(frozen=True)
+class _Access:
+    """A multipart request that passed its checks: the caller's bounds, owner and key."""
+
+    upload: UploadBounds | None
+    owner: str
+    key: str
+    query: MultipartQuery
 
 
-async def route(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> Any:
-    """Query (400/405), caller (401), key (400), scope (403), upload (404), then the action."""
-    query = parse_multipart_query(incoming.query, incoming.method)
-    now = int(time.time())
-    principal = identify(incoming.headers, incoming.query, settings, now)
-    key = key_from_path(incoming.path)
+def _access(call: Call, action: str) -> _Access:
+    """Query (400), caller (401), key (400), scope (403)."""
+    incoming = call.incoming
+    query = parse_multipart_query(incoming.query, action)
+    principal = identify(incoming.headers, incoming.query, call.settings, call.now())
+    key = call.key()
     principal.require(Operation.MULTIPART, key)
-    owner = principal.owner
-    if query.action == "create":
-        return await _create(incoming, env, settings, principal.upload, key, owner, now)
-    assert query.upload_id is not None
-    manifest = check_access(await _manifest(env, query.upload_id), key, owner, now)
-    if query.action == "upload_part":
-        assert query.part_number is not None
-        return await _upload_part(incoming, env, principal.upload, manifest, query.part_number)
-    if query.action == "status":
-        objects = await list_part_objects(env, manifest.upload_id)
-        body = status_json(manifest, part_records(manifest.upload_id, objects))
-        return json_response(body, 200, NO_STORE)
-    if query.action == "complete":
-        return await _complete(incoming, env, ctx, principal.upload, manifest)
+    return _Access(principal.upload, principal.owner, key, query)
+
+
+async def _upload(call: Call, access: _Access) -> Manifest:
+    """The caller's upload of this key named by ``uploadId`` (404 upload_not_found)."""
+    assert access.query.upload_id is not None
+    found = await _manifest(call.env, access.query.upload_id)
+    return check_access(found, access.key, access.owner, call.now())
+
+
+async def create(call: Call) -> Any:
+    """POST /<key>?uploads: 201 {upload_id, key, part_size, max_parts, expires_at}."""
+    access = _access(call, "create")
+    return await _create(call, access.upload, access.key, access.owner)
+
+
+async def upload_part(call: Call) -> Any:
+    """PUT /<key>?uploadId=&partNumber=: 200 {part_number, etag, size}."""
+    access = _access(call, "upload_part")
+    manifest = await _upload(call, access)
+    assert access.query.part_number is not None
+    return await _upload_part(call, access.upload, manifest, access.query.part_number)
+
+
+async def status(call: Call) -> Any:
+    """GET /<key>?uploadId=: 200 with the parts received so far."""
+    manifest = await _upload(call, _access(call, "status"))
+    objects = await list_part_objects(call.env, manifest.upload_id)
+    body = status_json(manifest, part_records(manifest.upload_id, objects))
+    return json_response(body, 200, NO_STORE)
+
+
+async def complete(call: Call) -> Any:
+    """POST /<key>?uploadId=: 201 with the stored object."""
+    access = _access(call, "complete")
+    return await _complete(call, access.upload, await _upload(call, access))
+
+
+async def abort(call: Call) -> Any:
+    """DELETE /<key>?uploadId=: 204, the parts and records are gone."""
+    manifest = await _upload(call, _access(call, "abort"))
+    env = call.env
     await abort_r2_upload(env, manifest)
     await forget_upload(env, manifest.upload_id, await list_part_objects(env, manifest.upload_id))
     return stream_response(None, 204, NO_STORE)
@@ -101,15 +133,8 @@ async def route(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> A
 # --- actions -------------------------------------------------------------------------------
 
 
-async def _create(
-    incoming: Incoming,
-    env: Any,
-    settings: Settings,
-    upload: UploadBounds | None,
-    key: str,
-    owner: str,
-    now: int,
-) -> Any:
+async def _create(call: Call, upload: UploadBounds | None, key: str, owner: str) -> Any:
+    incoming, env, settings, now = call.incoming, call.env, call.settings, call.now()
     request = parse_create_request(
         await read_json_body(incoming, MAX_BODY_BYTES, optional=True), token=upload is not None
     )
@@ -145,12 +170,9 @@ async def _create(
 
 
 async def _upload_part(
-    incoming: Incoming,
-    env: Any,
-    upload: UploadBounds | None,
-    manifest: Manifest,
-    part_number: int,
+    call: Call, upload: UploadBounds | None, manifest: Manifest, part_number: int
 ) -> Any:
+    incoming, env = call.incoming, call.env
     length = parse_content_length(incoming.headers)
     bounds = bounds_for(manifest, upload)
     records: dict[int, PartRecord] | None = None
@@ -172,9 +194,8 @@ async def _upload_part(
     return json_response(body, 200, NO_STORE)
 
 
-async def _complete(
-    incoming: Incoming, env: Any, ctx: Any, upload: UploadBounds | None, manifest: Manifest
-) -> Any:
+async def _complete(call: Call, upload: UploadBounds | None, manifest: Manifest) -> Any:
+    incoming, env = call.incoming, call.env
     requested = parse_complete_request(await read_json_body(incoming, MAX_COMPLETE_BODY_BYTES))
     objects = await list_part_objects(env, manifest.upload_id)
     parts = plan_completion(
@@ -194,7 +215,7 @@ async def _complete(
         await forget_upload(env, manifest.upload_id, objects)
     except ApiError as error:  # the object is complete; the cleanup cron removes the rest
         print(f"r2gate: records of upload {manifest.upload_id} not removed: {error.code}")
-    edge_cache.evict(ctx, edge_cache.cache_url(incoming.url, manifest.key))
+    edge_cache.evict(call.ctx, edge_cache.cache_url(incoming.url, manifest.key))
     info = object_info(stored)
     body = object_json(info, info.content_type or guess_content_type(manifest.key))
     return json_response(body, 201, NO_STORE)

@@ -8,7 +8,6 @@ second call to the first call's etag.
 from __future__ import annotations
 
 import secrets
-import time
 from typing import Any
 
 from r2gate.auth import Operation, identify, presents_token
@@ -17,7 +16,6 @@ from r2gate.content_types import guess_content_type
 from r2gate.disposition import content_disposition
 from r2gate.errors import ApiError
 from r2gate.httpdates import parse_http_date
-from r2gate.keys import key_from_path
 from r2gate.objects import ObjectInfo, representation_headers
 from r2gate.ranges import multipart_byteranges
 from r2gate.read_plan import (
@@ -31,6 +29,7 @@ from r2gate.read_plan import (
 from r2gate.settings import Settings
 
 from . import edge_cache
+from .call import Call
 from .web import (
     Incoming,
     add_headers,
@@ -64,12 +63,14 @@ def _bypasses_cache(headers: dict[str, str]) -> bool:
     return "no-cache" in directives.lower()
 
 
-async def read_object(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> Any:
-    key = key_from_path(incoming.path)
+async def read_object(call: Call) -> Any:
+    """GET/HEAD: the edge cache first for public objects, then R2."""
+    incoming, env, ctx, settings = call.incoming, call.env, call.ctx, call.settings
+    key = call.key()
     private = decide(key, None, settings.cache).private
     name = download_name(incoming.query, key)
     if private or presents_token(incoming.query):  # a presented token is always checked
-        principal = identify(incoming.headers, incoming.query, settings, int(time.time()))
+        principal = identify(incoming.headers, incoming.query, settings, call.now())
         principal.require(Operation.READ, key)
         if name is None:
             name = principal.download_name

@@ -3,22 +3,21 @@ tokens (r2gate.grants), answer 201."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from r2gate.api_requests import MAX_BODY_BYTES, parse_download_request, parse_upload_request
 from r2gate.auth import identify
 from r2gate.grants import issue_download, issue_upload, origin, signing_config
-from r2gate.settings import Settings
 
-from .web import Incoming, json_response, read_json_body
+from .call import Call
+from .web import json_response, read_json_body
 
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-async def create_upload(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> Any:
+async def create_upload(call: Call) -> Any:
     """201: a signed upload URL (and an mpu token with ``"multipart": true``)."""
-    now = int(time.time())
+    incoming, settings, now = call.incoming, call.settings, call.now()
     principal = identify(incoming.headers, incoming.query, settings, now)
     signing_config(principal, settings)
     request = parse_upload_request(await read_json_body(incoming, MAX_BODY_BYTES))
@@ -26,9 +25,9 @@ async def create_upload(incoming: Incoming, env: Any, ctx: Any, settings: Settin
     return json_response(body, 201, NO_STORE)
 
 
-async def create_download(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> Any:
+async def create_download(call: Call) -> Any:
     """201: a GET/HEAD link for one key."""
-    now = int(time.time())
+    incoming, settings, now = call.incoming, call.settings, call.now()
     principal = identify(incoming.headers, incoming.query, settings, now)
     signing_config(principal, settings)
     request = parse_download_request(await read_json_body(incoming, MAX_BODY_BYTES))

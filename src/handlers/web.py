@@ -42,8 +42,11 @@ class Incoming:
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A JSON body built in Python, with its Content-Length (which HEAD repeats)."""
     body = json.dumps(data, separators=(",", ":"))
-    return Response(body, status=status, headers=_headers(JSON_TYPE, headers))
+    all_headers = _headers(JSON_TYPE, headers)
+    all_headers["Content-Length"] = str(len(body.encode("utf-8")))
+    return Response(body, status=status, headers=all_headers)
 
 
 def error_response(error: ApiError) -> Response:
@@ -60,12 +63,23 @@ def _headers(content_type: str, extra: dict[str, str] | None) -> dict[str, str]:
 
 def text_response(body: str, status: int, headers: dict[str, str]) -> Response:
     """A small text response (HTML, JS) built in Python; headers carry its Content-Type."""
-    return Response(body, status=status, headers={**BASE_HEADERS, **headers})
+    length = {"Content-Length": str(len(body.encode("utf-8")))}
+    return Response(body, status=status, headers={**BASE_HEADERS, **headers, **length})
 
 
 def stream_response(body: Any, status: int, headers: dict[str, str]) -> Response:
     """A response whose body is a JS stream (R2 object body) or None (HEAD, 304)."""
     return Response(body, status=status, headers={**BASE_HEADERS, **headers})
+
+
+async def without_body(response: Any) -> Any:
+    """The same status and headers without the body (HEAD answered by a GET handler)."""
+    js_response = response.js_object
+    body = js_response.body
+    if body is None or body is jsnull:
+        return response
+    await body.cancel()
+    return Response(None, status=int(js_response.status), headers=response_headers(js_response))
 
 
 def js_headers(headers: dict[str, str]) -> Any:

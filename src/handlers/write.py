@@ -7,27 +7,26 @@ token for DELETE, each only on its key or prefix.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from pyodide.ffi import JsException
 
 from r2gate.auth import Operation, identify
 from r2gate.content_types import guess_content_type
-from r2gate.keys import key_from_path
 from r2gate.objects import object_json
 from r2gate.puts import already_exists, plan_put
-from r2gate.settings import Settings
 from r2gate.storage_errors import classify_storage_error
 
 from . import edge_cache
+from .call import Call
 from .web import Incoming, js_error_message, json_response, object_info, stream_response
 
 
-async def write_object(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> Any:
+async def write_object(call: Call) -> Any:
     """PUT: stream the request body into R2 (201 created, 200 replaced)."""
-    principal = identify(incoming.headers, incoming.query, settings, int(time.time()))
-    key = key_from_path(incoming.path)
+    incoming, env, ctx, settings = call.incoming, call.env, call.ctx, call.settings
+    principal = identify(incoming.headers, incoming.query, settings, call.now())
+    key = call.key()
     principal.require(Operation.WRITE, key)
     plan = plan_put(principal.upload, key, incoming.headers, settings.max_put_bytes)
     # Only a caller that may replace an object needs to know whether it did (200 vs 201).
@@ -53,14 +52,15 @@ def _stored(incoming: Incoming, ctx: Any, key: str, stored: Any, existed: bool) 
     return json_response(data, status=200 if existed else 201)
 
 
-async def delete_object(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> Any:
+async def delete_object(call: Call) -> Any:
     """DELETE: remove the object; 204 whether or not it existed (idempotent, as S3)."""
-    principal = identify(incoming.headers, incoming.query, settings, int(time.time()))
-    key = key_from_path(incoming.path)
+    incoming, env = call.incoming, call.env
+    principal = identify(incoming.headers, incoming.query, call.settings, call.now())
+    key = call.key()
     principal.require(Operation.DELETE, key)
     try:
         await env.BUCKET.delete(key)
     except JsException as error:
         raise classify_storage_error(js_error_message(error)) from None
-    edge_cache.evict(ctx, edge_cache.cache_url(incoming.url, key))
+    edge_cache.evict(call.ctx, edge_cache.cache_url(incoming.url, key))
     return stream_response(None, 204, {})

@@ -67,7 +67,6 @@ MAX_ETAG_CHARS = 512
 MAX_COMPLETE_BODY_BYTES = 6 * MIB
 CREATE_FIELDS = frozenset({"content_type", "part_size", "metadata", "cache_control"})
 _QUERY_NAMES = frozenset({"uploads", "uploadId", "partNumber", "token"})
-_UPLOAD_METHODS = "GET, PUT, POST, DELETE, OPTIONS"
 
 
 def _bad(message: str) -> ApiError:
@@ -107,33 +106,18 @@ def _part_number(raw: str) -> int:
     return int(raw)
 
 
-def parse_multipart_query(query: str, method: str) -> MultipartQuery:
-    """The operation a request names: 400 invalid_request for a malformed or contradictory
-    query, 405 method_not_allowed (with Allow) for a method the operation does not take."""
+def parse_multipart_query(query: str, action: str) -> MultipartQuery:
+    """The query of one multipart action (create, upload_part, status, complete, abort; the
+    route table picks it by method and by ``uploads`` / ``uploadId``): 400 invalid_request
+    for a malformed or contradictory query."""
     values = _query_pairs(query)
-    if "uploads" in values:
-        if "uploadId" in values or "partNumber" in values or values["uploads"] != "":
+    if action == "create" or "uploads" in values:
+        if "uploadId" in values or "partNumber" in values or values.get("uploads") != "":
             raise _bad("'?uploads' (create an upload) takes no value and no other parameter.")
-        if method != "POST":
-            raise ApiError(
-                405,
-                "method_not_allowed",
-                f"{method} is not allowed with ?uploads.",
-                {"Allow": "POST, OPTIONS"},
-            )
         return MultipartQuery("create")
     upload_id = values.get("uploadId")
     if upload_id is None:
         raise _bad("Give '?uploads' or '?uploadId='.")
-    actions = {"GET": "status", "PUT": "upload_part", "POST": "complete", "DELETE": "abort"}
-    action = actions.get(method)
-    if action is None:
-        raise ApiError(
-            405,
-            "method_not_allowed",
-            f"{method} is not allowed with ?uploadId.",
-            {"Allow": _UPLOAD_METHODS},
-        )
     if action == "upload_part":
         if "partNumber" not in values:
             raise _bad("PUT ?uploadId= needs '&partNumber=' (1 to 10000).")
