@@ -10,7 +10,8 @@ from typing import Any
 from r2gate.keys import key_from_path
 from r2gate.settings import Settings
 
-from .web import Incoming
+from .http import Incoming
+from .r2 import Bucket
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,11 @@ class Call:
     def now(self) -> int:
         """The clock, in whole unix seconds."""
         return int(self.clock())
+
+    @property
+    def bucket(self) -> Bucket:
+        """The R2 bucket (``BUCKET``), its failures as storage errors."""
+        return Bucket(self.env.BUCKET)
 
     def key(self) -> str:
         """The validated object key of the ``{key}`` path parameter (400 invalid_key)."""

@@ -14,8 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pyodide.ffi import JsException
-
 from r2gate.api_requests import MAX_BODY_BYTES
 from r2gate.auth import Operation, identify
 from r2gate.content_types import guess_content_type
@@ -36,7 +34,6 @@ from r2gate.multipart import (
 )
 from r2gate.objects import object_json
 from r2gate.puts import already_exists
-from r2gate.storage_errors import classify_storage_error
 from r2gate.upload_records import (
     Manifest,
     PartRecord,
@@ -52,14 +49,8 @@ from r2gate.uploads import UploadBounds, parse_content_length
 
 from . import edge_cache
 from .call import Call
-from .web import (
-    js_error_message,
-    json_response,
-    list_result,
-    object_info,
-    read_json_body,
-    stream_response,
-)
+from .http import json_response, read_json_body, stream_response
+from .r2 import Bucket, list_result, object_info
 
 NO_STORE = {"Cache-Control": "no-store"}
 MAX_LIST_PAGES = 100  # 10,000 part records fit in 10 full pages
@@ -89,7 +80,7 @@ def _access(call: Call, action: str) -> _Access:
 async def _upload(call: Call, access: _Access) -> Manifest:
     """The caller's upload of this key named by ``uploadId`` (404 upload_not_found)."""
     assert access.query.upload_id is not None
-    found = await _manifest(call.env, access.query.upload_id)
+    found = await _manifest(call.bucket, access.query.upload_id)
     return check_access(found, access.key, access.owner, call.now())
 
 
@@ -110,7 +101,7 @@ async def upload_part(call: Call) -> Any:
 async def status(call: Call) -> Any:
     """GET /<key>?uploadId=: 200 with the parts received so far."""
     manifest = await _upload(call, _access(call, "status"))
-    objects = await list_part_objects(call.env, manifest.upload_id)
+    objects = await list_part_objects(call.bucket, manifest.upload_id)
     body = status_json(manifest, part_records(manifest.upload_id, objects))
     return json_response(body, 200, NO_STORE)
 
@@ -124,9 +115,10 @@ async def complete(call: Call) -> Any:
 async def abort(call: Call) -> Any:
     """DELETE /<key>?uploadId=: 204, the parts and records are gone."""
     manifest = await _upload(call, _access(call, "abort"))
-    env = call.env
-    await abort_r2_upload(env, manifest)
-    await forget_upload(env, manifest.upload_id, await list_part_objects(env, manifest.upload_id))
+    bucket = call.bucket
+    await abort_r2_upload(bucket, manifest)
+    parts = await list_part_objects(bucket, manifest.upload_id)
+    await forget_upload(bucket, manifest.upload_id, parts)
     return stream_response(None, 204, NO_STORE)
 
 
@@ -134,7 +126,7 @@ async def abort(call: Call) -> Any:
 
 
 async def _create(call: Call, upload: UploadBounds | None, key: str, owner: str) -> Any:
-    incoming, env, settings, now = call.incoming, call.env, call.settings, call.now()
+    incoming, bucket, settings, now = call.incoming, call.bucket, call.settings, call.now()
     request = parse_create_request(
         await read_json_body(incoming, MAX_BODY_BYTES, optional=True), token=upload is not None
     )
@@ -142,12 +134,9 @@ async def _create(call: Call, upload: UploadBounds | None, key: str, owner: str)
         request.part_size, settings.multipart_part_size, settings.max_put_bytes
     )
     content_type, options = plan_creation(upload, request, key)
-    if upload is not None and not upload.overwrite and await _exists(env, key):
+    if upload is not None and not upload.overwrite and await bucket.exists(key):
         raise already_exists()
-    try:
-        r2_upload = await env.BUCKET.createMultipartUpload(key, options)
-    except JsException as error:
-        raise classify_storage_error(js_error_message(error)) from None
+    r2_upload = await bucket.create_multipart_upload(key, options)
     manifest = Manifest.new(
         upload_id=secrets.token_hex(16),
         key=key,
@@ -159,60 +148,50 @@ async def _create(call: Call, upload: UploadBounds | None, key: str, owner: str)
         max_age=settings.upload_max_age,
         bounds=upload,
     )
+    metadata = {"customMetadata": manifest.to_metadata()}
     try:
-        await env.BUCKET.put(
-            manifest_key(manifest.upload_id), b"", {"customMetadata": manifest.to_metadata()}
-        )
-    except JsException as error:
-        await _abort_quietly(env, manifest)
-        raise classify_storage_error(js_error_message(error)) from None
+        await bucket.put(manifest_key(manifest.upload_id), b"", metadata)
+    except ApiError:
+        await _abort_quietly(bucket, manifest)
+        raise
     return json_response(created_json(manifest), 201, NO_STORE)
 
 
 async def _upload_part(
     call: Call, upload: UploadBounds | None, manifest: Manifest, part_number: int
 ) -> Any:
-    incoming, env = call.incoming, call.env
+    incoming, bucket = call.incoming, call.bucket
     length = parse_content_length(incoming.headers)
     bounds = bounds_for(manifest, upload)
     records: dict[int, PartRecord] | None = None
     if bounds.bounded:  # only token uploads need the sizes of the other parts
-        records = part_records(manifest.upload_id, await list_part_objects(env, manifest.upload_id))
+        listed = await list_part_objects(bucket, manifest.upload_id)
+        records = part_records(manifest.upload_id, listed)
     check_part(manifest, part_number, length, bounds, records)
-    upload = env.BUCKET.resumeMultipartUpload(manifest.key, manifest.r2_upload_id)
-    try:
-        part = await upload.uploadPart(part_number, incoming.body)
-        etag = str(part.etag)
-        await env.BUCKET.put(
-            part_record_key(manifest.upload_id, part_number),
-            b"",
-            {"customMetadata": part_record_metadata(length, etag)},
-        )
-    except JsException as error:
-        raise classify_storage_error(js_error_message(error)) from None
+    r2_upload = bucket.upload(manifest.key, manifest.r2_upload_id)
+    part = await r2_upload.upload_part(part_number, incoming.body)
+    etag = str(part.etag)
+    record = {"customMetadata": part_record_metadata(length, etag)}
+    await bucket.put(part_record_key(manifest.upload_id, part_number), b"", record)
     body = {"part_number": part_number, "etag": etag, "size": length}
     return json_response(body, 200, NO_STORE)
 
 
 async def _complete(call: Call, upload: UploadBounds | None, manifest: Manifest) -> Any:
-    incoming, env = call.incoming, call.env
+    incoming, bucket = call.incoming, call.bucket
     requested = parse_complete_request(await read_json_body(incoming, MAX_COMPLETE_BODY_BYTES))
-    objects = await list_part_objects(env, manifest.upload_id)
+    objects = await list_part_objects(bucket, manifest.upload_id)
     parts = plan_completion(
         manifest,
         part_records(manifest.upload_id, objects),
         requested,
         bounds_for(manifest, upload),
     )
-    if not manifest.overwrite and await _exists(env, manifest.key):
+    if not manifest.overwrite and await bucket.exists(manifest.key):
         raise already_exists()
-    upload = env.BUCKET.resumeMultipartUpload(manifest.key, manifest.r2_upload_id)
+    stored = await bucket.upload(manifest.key, manifest.r2_upload_id).complete(parts)
     try:
-        stored = await upload.complete(parts)
-    except JsException as error:
-        raise classify_storage_error(js_error_message(error)) from None
-    try:
-        await forget_upload(env, manifest.upload_id, objects)
+        await forget_upload(bucket, manifest.upload_id, objects)
     except ApiError as error:  # the object is complete; the cleanup cron removes the rest
         print(f"r2gate: records of upload {manifest.upload_id} not removed: {error.code}")
     edge_cache.evict(call.ctx, edge_cache.cache_url(incoming.url, manifest.key))
@@ -224,14 +203,11 @@ async def _complete(call: Call, upload: UploadBounds | None, manifest: Manifest)
 # --- R2 records (shared with the cleanup cron) ---------------------------------------------
 
 
-async def _manifest(env: Any, upload_id: str) -> Manifest | None:
+async def _manifest(bucket: Bucket, upload_id: str) -> Manifest | None:
     """The manifest of an upload id, or None (unknown, malformed or unreadable)."""
     if not valid_upload_id(upload_id):
         return None
-    try:
-        head = await env.BUCKET.head(manifest_key(upload_id))
-    except JsException as error:
-        raise classify_storage_error(js_error_message(error)) from None
+    head = await bucket.head(manifest_key(upload_id))
     if head is None:
         return None
     try:
@@ -241,7 +217,7 @@ async def _manifest(env: Any, upload_id: str) -> Manifest | None:
         return None
 
 
-async def list_objects(env: Any, prefix: str) -> list[tuple[str, Any, Mapping[str, str]]]:
+async def list_objects(bucket: Bucket, prefix: str) -> list[tuple[str, Any, Mapping[str, str]]]:
     """(key, uploaded, custom metadata) of every object under `prefix`, page by page."""
     found: list[tuple[str, Any, Mapping[str, str]]] = []
     cursor: str | None = None
@@ -249,56 +225,40 @@ async def list_objects(env: Any, prefix: str) -> list[tuple[str, Any, Mapping[st
         options: dict[str, Any] = {"prefix": prefix, "include": ["customMetadata"]}
         if cursor is not None:
             options["cursor"] = cursor
-        try:
-            result = await env.BUCKET.list(options)
-        except JsException as error:
-            raise classify_storage_error(js_error_message(error)) from None
-        objects, _, cursor, truncated = list_result(result)
+        objects, _, cursor, truncated = list_result(await bucket.list(options))
         found.extend((obj.key, obj.uploaded, obj.custom_metadata) for obj in objects)
         if not truncated or cursor is None:
             break
     return found
 
 
-async def list_part_objects(env: Any, upload_id: str) -> list[tuple[str, Mapping[str, str]]]:
+async def list_part_objects(bucket: Bucket, upload_id: str) -> list[tuple[str, Mapping[str, str]]]:
     """(key, custom metadata) of the part records of an upload."""
-    return [(key, meta) for key, _, meta in await list_objects(env, parts_prefix(upload_id))]
+    return [(key, meta) for key, _, meta in await list_objects(bucket, parts_prefix(upload_id))]
 
 
 async def forget_upload(
-    env: Any, upload_id: str, part_objects: list[tuple[str, Mapping[str, str]]]
+    bucket: Bucket, upload_id: str, part_objects: list[tuple[str, Mapping[str, str]]]
 ) -> None:
     """Delete an upload's part records, then its manifest (last, so that a failure leaves the
     manifest for the cleanup cron to find)."""
     keys = [key for key, _ in part_objects]
-    try:
-        for start in range(0, len(keys), DELETE_BATCH):
-            await env.BUCKET.delete(keys[start : start + DELETE_BATCH])
-        await env.BUCKET.delete(manifest_key(upload_id))
-    except JsException as error:
-        raise classify_storage_error(js_error_message(error)) from None
+    for start in range(0, len(keys), DELETE_BATCH):
+        await bucket.delete(keys[start : start + DELETE_BATCH])
+    await bucket.delete(manifest_key(upload_id))
 
 
-async def abort_r2_upload(env: Any, manifest: Manifest) -> None:
+async def abort_r2_upload(bucket: Bucket, manifest: Manifest) -> None:
     """Abort R2's upload; one R2 no longer knows (completed, aborted, expired) is fine."""
-    upload = env.BUCKET.resumeMultipartUpload(manifest.key, manifest.r2_upload_id)
     try:
-        await upload.abort()
-    except JsException as error:
-        failure = classify_storage_error(js_error_message(error))
+        await bucket.upload(manifest.key, manifest.r2_upload_id).abort()
+    except ApiError as failure:
         if failure.code != "upload_not_found":
-            raise failure from None
+            raise
 
 
-async def _abort_quietly(env: Any, manifest: Manifest) -> None:
+async def _abort_quietly(bucket: Bucket, manifest: Manifest) -> None:
     try:
-        await abort_r2_upload(env, manifest)
+        await abort_r2_upload(bucket, manifest)
     except ApiError as error:
         print(f"r2gate: abort of an unrecorded upload failed: {error.code}")
-
-
-async def _exists(env: Any, key: str) -> bool:
-    try:
-        return await env.BUCKET.head(key) is not None
-    except JsException as error:
-        raise classify_storage_error(js_error_message(error)) from None

@@ -30,16 +30,9 @@ from r2gate.settings import Settings
 
 from . import edge_cache
 from .call import Call
-from .web import (
-    Incoming,
-    add_headers,
-    concatenated_stream,
-    discard_body,
-    has_body,
-    object_info,
-    response_headers,
-    stream_response,
-)
+from .http import Incoming, add_headers, response_headers, stream_response
+from .r2 import Bucket, discard_body, has_body, object_info
+from .streams import concatenated_stream
 
 PINNED_READ_ATTEMPTS = 3
 SIZE_HEADER = "R2gate-Size"  # stored with cached responses; never sent to clients
@@ -65,7 +58,7 @@ def _bypasses_cache(headers: dict[str, str]) -> bool:
 
 async def read_object(call: Call) -> Any:
     """GET/HEAD: the edge cache first for public objects, then R2."""
-    incoming, env, ctx, settings = call.incoming, call.env, call.ctx, call.settings
+    incoming, ctx, settings = call.incoming, call.ctx, call.settings
     key = call.key()
     private = decide(key, None, settings.cache).private
     name = download_name(incoming.query, key)
@@ -81,7 +74,7 @@ async def read_object(call: Call) -> Any:
         hit = await _from_cache(incoming, url)
         if hit is not None:
             return add_headers(hit, {"X-Cache": "HIT", **extra})
-    response = await _from_r2(incoming, env.BUCKET, key, settings, ctx, url)
+    response = await _from_r2(incoming, call.bucket, key, settings, ctx, url)
     return add_headers(response, {"X-Cache": "MISS" if url else "BYPASS", **extra})
 
 
@@ -145,7 +138,7 @@ def _bodiless(plan: ReadPlan, headers: dict[str, str], size: int) -> Any:
 
 
 async def _from_r2(
-    incoming: Incoming, bucket: Any, key: str, settings: Settings, ctx: Any, url: str | None
+    incoming: Incoming, bucket: Bucket, key: str, settings: Settings, ctx: Any, url: str | None
 ) -> Any:
     if not needs_size_first(incoming.method, incoming.headers):
         obj = await (bucket.head(key) if incoming.method == "HEAD" else bucket.get(key))
@@ -163,7 +156,7 @@ async def _from_r2(
 
 async def _answer(
     incoming: Incoming,
-    bucket: Any,
+    bucket: Bucket,
     obj: Any,
     settings: Settings,
     ctx: Any,
@@ -207,7 +200,7 @@ async def _answer(
 
 
 def _multipart(
-    bucket: Any, info: ObjectInfo, plan: ReadPlan, headers: dict[str, str], ctx: Any
+    bucket: Bucket, info: ObjectInfo, plan: ReadPlan, headers: dict[str, str], ctx: Any
 ) -> Any:
     """206 multipart/byteranges, each part streamed from R2 in order (pinned to one etag)."""
     layout = multipart_byteranges(

@@ -22,7 +22,14 @@ from r2gate.settings import Settings
 from . import listing, multipart, read, signing, uploader, write
 from .call import Call, Handler
 from .config import settings_from_env
-from .web import Incoming, add_headers, error_response, json_response, stream_response, without_body
+from .http import (
+    Incoming,
+    add_headers,
+    error_response,
+    json_response,
+    stream_response,
+    without_body,
+)
 
 
 async def service(call: Call) -> Any:

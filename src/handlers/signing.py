@@ -10,7 +10,7 @@ from r2gate.auth import identify
 from r2gate.grants import issue_download, issue_upload, origin, signing_config
 
 from .call import Call
-from .web import json_response, read_json_body
+from .http import json_response, read_json_body
 
 NO_STORE = {"Cache-Control": "no-store"}
 

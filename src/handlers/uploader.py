@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from .call import Call
+from .http import text_response
 from .uploader_assets import PAGE_CSP, PAGE_HTML, UPLOADER_JS, UPLOADER_UI_JS
-from .web import text_response
 
 # Short: a deploy reaches browsers within minutes, and page and modules stay in step.
 CACHE_CONTROL = "public, max-age=300"
