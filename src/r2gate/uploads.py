@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .errors import ApiError
+from .text import has_control
 from .tokens import media_type
 
 _MAX_DIGITS = 16
@@ -42,7 +42,6 @@ _STORED_HEADERS = {
     "content-encoding": "contentEncoding",
     "content-language": "contentLanguage",
 }
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def trusted_http_metadata(headers: Mapping[str, str], content_type: str) -> dict[str, str]:
@@ -51,7 +50,7 @@ def trusted_http_metadata(headers: Mapping[str, str], content_type: str) -> dict
     for header, field in _STORED_HEADERS.items():
         value = headers.get(header, "").strip()
         if value:
-            if _CONTROL.search(value) or len(value) > 1024:
+            if has_control(value) or len(value) > 1024:
                 raise ApiError(400, "invalid_header", f"The {header} header is not acceptable.")
             metadata[field] = value
     return metadata

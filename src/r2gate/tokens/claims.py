@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from r2gate.text import has_control
+
 from .config import is_int
 from .errors import InvalidClaimError
 
@@ -40,7 +42,6 @@ _MEDIA_TYPE = re.compile(f"{_TCHARS}/{_TCHARS}")
 _MEDIA_RANGE = re.compile(f"{_TCHARS}/(?:{_TCHARS}|\\*)")
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 _HEADER_TEXT = re.compile(r"[\x20-\x7e]{1,1024}")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ def _metadata(value: Any) -> dict[str, str]:
 def _text(value: Any, name: str, pattern: re.Pattern[str] | None = None) -> str:
     if not isinstance(value, str) or not value or len(value) > 1024:
         raise InvalidClaimError(f"claim {name!r} must be a non-empty string of at most 1024 chars")
-    if (pattern is not None and not pattern.fullmatch(value)) or _CONTROL.search(value):
+    if (pattern is not None and not pattern.fullmatch(value)) or has_control(value):
         raise InvalidClaimError(f"claim {name!r} contains characters that are not allowed")
     return value
 
