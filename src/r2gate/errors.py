@@ -24,10 +24,6 @@ class ApiError(Exception):
     def __post_init__(self) -> None:
         super().__init__(f"{self.status} {self.code}: {self.message}")
 
-    def body(self) -> str:
-        """The JSON body: {"error": {"code": ..., "message": ...}}."""
-        return error_body(self.code, self.message)
-
 
 def error_body(code: str, message: str) -> str:
     """Serialise an error the way every endpoint does."""

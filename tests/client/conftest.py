@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from r2gate_client import Client, Retrier
 
-from r2gate.client import Client, Retrier
 from tests.support.pyclient import API_KEY, MAX_PUT_BYTES, READER_KEY, SIGNING_KEYS
 from tests.support.server import ROOT, RunningServer, start_runtime
 

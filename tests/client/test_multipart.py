@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
+from r2gate_client import Client, UploadNotFound
+from r2gate_client.transport import Body, Response
 
-from r2gate.client import Client, UploadNotFound
-from r2gate.client.transport import Body, Response
 from tests.support.data import write_file
 from tests.support.pyclient import API_KEY, PART_SIZE, RecordingTransport
 

@@ -7,8 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
-
-from r2gate.client import (
+from r2gate_client import (
     Client,
     Forbidden,
     InvalidRequest,
@@ -17,6 +16,7 @@ from r2gate.client import (
     TooLarge,
     Unauthorized,
 )
+
 from tests.support.data import write_file
 from tests.support.pyclient import MAX_PUT_BYTES, READER_KEY, RecordingTransport
 

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from r2gate.client import Transport
-from r2gate.client.transport import Body, Response, UrllibTransport
+from r2gate_client import Transport
+from r2gate_client.transport import Body, Response, UrllibTransport
 
 MIB = 1024 * 1024
 API_KEY = "client-test-" + "c" * 32

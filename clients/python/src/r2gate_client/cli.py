@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import mimetypes
 import os
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn, TextIO
 
-from r2gate import __version__
-from r2gate.client import (
+from . import (
     Client,
     Conflict,
     Forbidden,
@@ -28,11 +28,11 @@ from r2gate.client import (
     TooLarge,
     TransportError,
     Unauthorized,
+    __version__,
 )
-from r2gate.client.download import partial_paths
-from r2gate.client.progress import ProgressCallback, format_bytes
-from r2gate.client.state import default_state_dir
-from r2gate.content_types import guess_content_type
+from .download import partial_paths
+from .progress import ProgressCallback, format_bytes
+from .state import default_state_dir
 
 EXIT_OK = 0
 EXIT_USAGE = 1
@@ -278,13 +278,18 @@ def _run(args: argparse.Namespace, client: Client, out: Output, stderr: TextIO) 
     elif command == "token":
         url = client.mint_upload_url(
             args.key,
-            content_type=args.content_type or guess_content_type(args.key),
+            content_type=args.content_type or _content_type(args.key),
             max_bytes=args.max_bytes,
             expires_in=args.expires_in,
             overwrite=True if args.overwrite else None,
         )
         out.result(url.to_dict(), url.upload_url)
     return EXIT_OK
+
+
+def _content_type(key: str) -> str:
+    """The media type for a key's extension (the standard library's table)."""
+    return mimetypes.guess_type(key, strict=False)[0] or "application/octet-stream"
 
 
 def _list(args: argparse.Namespace, client: Client, out: Output) -> None:
