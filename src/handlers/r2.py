@@ -97,6 +97,7 @@ async def discard_body(obj: Any) -> None:
 def object_info(obj: Any) -> ObjectInfo:
     """Plain values from an R2 HeadResult/GetResult (a wrapped JS object)."""
     uploaded = _utc(obj.uploaded)  # the SDK converts JS Dates to naive UTC datetimes
+    assert uploaded is not None, "R2 reports every object's upload time"
     http = dict(obj.httpMetadata or {})
     return ObjectInfo(
         key=str(obj.key),

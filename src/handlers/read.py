@@ -212,7 +212,7 @@ def _multipart(
             info.key,
             {"range": {"offset": offset, "length": length}, "onlyIf": {"etagMatches": info.etag}},
         )
-        if not has_body(obj):
+        if obj is None or not has_body(obj):
             raise RuntimeError("the object changed while its ranges were being sent")
         return obj.body
 

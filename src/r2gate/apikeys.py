@@ -99,7 +99,7 @@ def _entry(index: int, raw: Any) -> ApiKey:
         raise ValueError(f"{where}: ops must be a list of strings")
     if not isinstance(prefixes, list):
         raise ValueError(f"{where}: prefixes must be a list")
-    return ApiKey(name=raw["name"], secret=raw["key"], ops=frozenset(ops), prefixes=prefixes)
+    return ApiKey(name=raw["name"], secret=raw["key"], ops=frozenset(ops), prefixes=tuple(prefixes))
 
 
 def _parse_keys_json(api_keys_json: str) -> list[ApiKey]:

@@ -81,7 +81,7 @@ def _parse_rule(index: int, raw: object) -> CacheRule:
         raise ValueError(f"{where} needs exactly one of cache_control or private: true")
     if value is not None and not _valid_value(value):
         raise ValueError(f"{where}.cache_control must be a non-empty header value")
-    return CacheRule(prefix, None if private else value.strip(), private)
+    return CacheRule(prefix, None if value is None else value.strip(), private)
 
 
 def parse_cache_config(text: str | None) -> CacheConfig:

@@ -234,8 +234,9 @@ class Bounds:
 def bounds_for(manifest: Manifest, upload: UploadBounds | None) -> Bounds:
     """The creating caller's bounds, narrowed by the bounds of the caller now (if any). Two
     different exact lengths cannot both be met: 400 length_mismatch."""
-    maxima = [m for m in (manifest.max_bytes, upload and upload.max_bytes) if m is not None]
-    exact = {e for e in (manifest.exact_length, upload and upload.exact_length) if e is not None}
+    now = upload or UploadBounds()
+    maxima = [m for m in (manifest.max_bytes, now.max_bytes) if m is not None]
+    exact = {e for e in (manifest.exact_length, now.exact_length) if e is not None}
     if len(exact) > 1:
         raise ApiError(400, "length_mismatch", "The token's 'len' differs from the upload's.")
     return Bounds(min(maxima) if maxima else None, exact.pop() if exact else None)

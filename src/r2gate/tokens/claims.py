@@ -121,7 +121,7 @@ def _content_types(value: Any) -> tuple[str, ...]:
 def _size(value: Any, name: str) -> int:
     if not is_int(value) or value < 0:
         raise InvalidClaimError(f"claim {name!r} must be a non-negative integer")
-    return value
+    return int(value)
 
 
 def _metadata(value: Any) -> dict[str, str]:

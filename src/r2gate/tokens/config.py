@@ -42,7 +42,7 @@ def is_int(value: Any) -> bool:
 class TokenConfig:
     """Verification/minting settings. `keys` is ordered: the last kid signs."""
 
-    keys: Mapping[str, bytes] = field(repr=False)
+    keys: Mapping[str, bytes | str] = field(repr=False)  # bytes once constructed
     audience: str = DEFAULT_AUDIENCE
     issuer: str | None = None
     max_lifetime: int = DEFAULT_MAX_LIFETIME
@@ -74,7 +74,7 @@ class TokenConfig:
     @property
     def signing_kid(self) -> str:
         """The newest key id: the last one configured."""
-        return next(reversed(self.keys))
+        return list(self.keys)[-1]
 
     @property
     def default_expires_in(self) -> int:

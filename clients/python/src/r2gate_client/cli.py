@@ -69,7 +69,7 @@ def parse_size(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a size: {text!r}")
     number, unit = int(match.group(1)), (match.group(2) or "").lower()
     if unit.endswith("b") and not unit.endswith("ib") and len(unit) == 2:
-        return number * 1000 ** ("kmg".index(unit[0]) + 1)
+        return number * int(1000 ** ("kmg".index(unit[0]) + 1))
     return number * _UNITS[unit[:1]]
 
 
@@ -80,7 +80,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     add = common.add_argument
     add("--url", default=argparse.SUPPRESS, help="server URL (env R2GATE_URL)")
     add("--api-key", default=argparse.SUPPRESS, help="API key (env R2GATE_API_KEY)")
