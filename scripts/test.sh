@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every check, offline: lint, unit tests (CPython), the offline runtime's contract tests,
+# Every check, offline: lint, types, unit tests (CPython), the offline runtime's contract tests,
 # HTTP and client tests against real servers, the browser uploader in headless Chromium,
 # and a wrangler dry-run deploy. Fails on the first error.
 set -euo pipefail
@@ -12,6 +12,9 @@ step() { printf '\n== %s\n' "$*"; }
 step "ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+
+step "mypy: the Worker (src/) and the client (clients/python/)"
+.venv/bin/mypy
 
 step "pytest: unit, runtime contract, HTTP, client, browser"
 .venv/bin/pytest tests

@@ -1,18 +1,20 @@
 """r2gate: an edge API for Cloudflare R2 (the Worker's main module)."""
 
+from typing import Any
+
 from workers import WorkerEntrypoint
 
 from handlers.cleanup import run_scheduled
-from handlers.router import dispatch
+from handlers.routes import dispatch
 
 
 class Default(WorkerEntrypoint):
     """workerd constructs one per request; all the work happens in handlers/."""
 
-    async def fetch(self, request):
+    async def fetch(self, request: Any) -> Any:
         return await dispatch(request, self.env, self.ctx)
 
-    async def scheduled(self, controller, env, ctx):
+    async def scheduled(self, controller: Any, env: Any, ctx: Any) -> None:
         """The cron trigger. workerd calls it NOT relaxed with (controller, None, None), so
         the bindings come from self.env and self.ctx."""
         await run_scheduled(controller, self.env, self.ctx)

@@ -19,6 +19,7 @@ from r2gate.upload_records import MANIFEST_PREFIX, Manifest, expired_upload_ids,
 
 from .config import settings_from_env
 from .multipart import abort_r2_upload, forget_upload, list_objects, list_part_objects
+from .r2 import Bucket
 
 BATCH = 100
 
@@ -42,20 +43,21 @@ def scheduled_time(controller: Any) -> datetime:
 async def run_scheduled(controller: Any, env: Any, ctx: Any) -> CleanupReport:
     """The Worker's scheduled handler."""
     settings = settings_from_env(env)
-    report = await cleanup_uploads(env, scheduled_time(controller), settings.upload_max_age)
+    bucket = Bucket(env.BUCKET)
+    report = await cleanup_uploads(bucket, scheduled_time(controller), settings.upload_max_age)
     print(f"r2gate: upload cleanup removed {report.removed}, failed {report.failed}")
     return report
 
 
-async def cleanup_uploads(env: Any, now: datetime, max_age: int) -> CleanupReport:
+async def cleanup_uploads(bucket: Bucket, now: datetime, max_age: int) -> CleanupReport:
     """Abort and forget every upload whose manifest is at least `max_age` seconds old."""
-    listed = await list_objects(env, MANIFEST_PREFIX)
+    listed = await list_objects(bucket, MANIFEST_PREFIX)
     metadata = {key: meta for key, _, meta in listed}
     expired = expired_upload_ids(((key, uploaded) for key, uploaded, _ in listed), now, max_age)
     report = CleanupReport()
     for upload_id in expired[:BATCH]:
         try:
-            await _remove(env, upload_id, metadata[manifest_key(upload_id)])
+            await _remove(bucket, upload_id, metadata[manifest_key(upload_id)])
             report.removed += 1
         except ApiError as error:
             print(f"r2gate: cleanup of upload {upload_id} failed: {error.code}")
@@ -63,11 +65,11 @@ async def cleanup_uploads(env: Any, now: datetime, max_age: int) -> CleanupRepor
     return report
 
 
-async def _remove(env: Any, upload_id: str, metadata: Any) -> None:
+async def _remove(bucket: Bucket, upload_id: str, metadata: Any) -> None:
     try:
         manifest = Manifest.from_metadata(upload_id, metadata)
     except ValueError:
         manifest = None  # unreadable: nothing to abort, the records still go
     if manifest is not None:
-        await abort_r2_upload(env, manifest)
-    await forget_upload(env, upload_id, await list_part_objects(env, upload_id))
+        await abort_r2_upload(bucket, manifest)
+    await forget_upload(bucket, upload_id, await list_part_objects(bucket, upload_id))

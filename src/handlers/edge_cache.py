@@ -14,7 +14,7 @@ from urllib.parse import quote, urlsplit
 import js
 from pyodide.ffi import JsException, to_js
 
-from .web import js_headers
+from .http import js_headers
 
 
 def cache_url(request_url: str, key: str) -> str:

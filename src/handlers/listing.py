@@ -4,28 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyodide.ffi import JsException
-
-from r2gate.apikeys import authenticate
+from r2gate.auth import Operation, identify
 from r2gate.errors import ApiError
 from r2gate.listing import list_options, list_page, parse_list_query
-from r2gate.settings import Settings
-from r2gate.storage_errors import classify_storage_error
 
-from .web import Incoming, js_error_message, json_response, list_result
+from .call import Call
+from .http import json_response
+from .r2 import list_result
 
 
-async def list_objects(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> Any:
+async def list_objects(call: Call) -> Any:
     """200 {objects, prefixes, cursor, truncated}."""
-    api_key = authenticate(incoming.headers.get("authorization"), settings.api_keys)
+    incoming = call.incoming
+    principal = identify(incoming.headers, incoming.query, call.settings, call.now())
     query = parse_list_query(incoming.query)
-    api_key.require("list", query.prefix)
+    principal.require(Operation.LIST, query.prefix)
     try:
-        result = await env.BUCKET.list(list_options(query))
-    except JsException as error:
+        result = await call.bucket.list(list_options(query))
+    except ApiError:
         if query.cursor is not None:
             raise ApiError(400, "invalid_request", "'cursor' is not a valid cursor.") from None
-        raise classify_storage_error(js_error_message(error)) from None
+        raise
     objects, prefixes, cursor, truncated = list_result(result)
     return json_response(
         list_page(objects, prefixes, cursor, truncated), 200, {"Cache-Control": "no-store"}

@@ -10,12 +10,12 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from r2gate.auth import Operation, identify, presents_token
 from r2gate.cache_policy import CachePolicy, decide
 from r2gate.content_types import guess_content_type
 from r2gate.disposition import content_disposition
 from r2gate.errors import ApiError
 from r2gate.httpdates import parse_http_date
-from r2gate.keys import key_from_path
 from r2gate.objects import ObjectInfo, representation_headers
 from r2gate.ranges import multipart_byteranges
 from r2gate.read_plan import (
@@ -28,17 +28,11 @@ from r2gate.read_plan import (
 )
 from r2gate.settings import Settings
 
-from . import auth, edge_cache
-from .web import (
-    Incoming,
-    add_headers,
-    concatenated_stream,
-    discard_body,
-    has_body,
-    object_info,
-    response_headers,
-    stream_response,
-)
+from . import edge_cache
+from .call import Call
+from .http import Incoming, add_headers, response_headers, stream_response
+from .r2 import Bucket, discard_body, has_body, object_info
+from .streams import concatenated_stream
 
 PINNED_READ_ATTEMPTS = 3
 SIZE_HEADER = "R2gate-Size"  # stored with cached responses; never sent to clients
@@ -62,15 +56,17 @@ def _bypasses_cache(headers: dict[str, str]) -> bool:
     return "no-cache" in directives.lower()
 
 
-async def read_object(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> Any:
-    key = key_from_path(incoming.path)
+async def read_object(call: Call) -> Any:
+    """GET/HEAD: the edge cache first for public objects, then R2."""
+    incoming, ctx, settings = call.incoming, call.ctx, call.settings
+    key = call.key()
     private = decide(key, None, settings.cache).private
-    caller = None
-    if private or auth.presents_token(incoming):  # a presented token is always checked
-        caller = auth.require(incoming, settings, "read", key)
     name = download_name(incoming.query, key)
-    if name is None and caller is not None and caller.token is not None:
-        name = caller.token.download_name
+    if private or presents_token(incoming.query):  # a presented token is always checked
+        principal = identify(incoming.headers, incoming.query, settings, call.now())
+        principal.require(Operation.READ, key)
+        if name is None:
+            name = principal.download_name
     extra = {"Content-Disposition": content_disposition(name)} if name else {}
     url = None
     if settings.edge_cache and not private and not _bypasses_cache(incoming.headers):
@@ -78,7 +74,7 @@ async def read_object(incoming: Incoming, env: Any, ctx: Any, settings: Settings
         hit = await _from_cache(incoming, url)
         if hit is not None:
             return add_headers(hit, {"X-Cache": "HIT", **extra})
-    response = await _from_r2(incoming, env.BUCKET, key, settings, ctx, url)
+    response = await _from_r2(incoming, call.bucket, key, settings, ctx, url)
     return add_headers(response, {"X-Cache": "MISS" if url else "BYPASS", **extra})
 
 
@@ -142,7 +138,7 @@ def _bodiless(plan: ReadPlan, headers: dict[str, str], size: int) -> Any:
 
 
 async def _from_r2(
-    incoming: Incoming, bucket: Any, key: str, settings: Settings, ctx: Any, url: str | None
+    incoming: Incoming, bucket: Bucket, key: str, settings: Settings, ctx: Any, url: str | None
 ) -> Any:
     if not needs_size_first(incoming.method, incoming.headers):
         obj = await (bucket.head(key) if incoming.method == "HEAD" else bucket.get(key))
@@ -160,7 +156,7 @@ async def _from_r2(
 
 async def _answer(
     incoming: Incoming,
-    bucket: Any,
+    bucket: Bucket,
     obj: Any,
     settings: Settings,
     ctx: Any,
@@ -204,7 +200,7 @@ async def _answer(
 
 
 def _multipart(
-    bucket: Any, info: ObjectInfo, plan: ReadPlan, headers: dict[str, str], ctx: Any
+    bucket: Bucket, info: ObjectInfo, plan: ReadPlan, headers: dict[str, str], ctx: Any
 ) -> Any:
     """206 multipart/byteranges, each part streamed from R2 in order (pinned to one etag)."""
     layout = multipart_byteranges(
@@ -216,7 +212,7 @@ def _multipart(
             info.key,
             {"range": {"offset": offset, "length": length}, "onlyIf": {"etagMatches": info.etag}},
         )
-        if not has_body(obj):
+        if obj is None or not has_body(obj):
             raise RuntimeError("the object changed while its ranges were being sent")
         return obj.body
 

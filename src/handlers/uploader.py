@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from r2gate.settings import Settings
-
+from .call import Call
+from .http import text_response
 from .uploader_assets import PAGE_CSP, PAGE_HTML, UPLOADER_JS, UPLOADER_UI_JS
-from .web import Incoming, text_response
 
 # Short: a deploy reaches browsers within minutes, and page and modules stay in step.
 CACHE_CONTROL = "public, max-age=300"
@@ -26,16 +25,16 @@ PAGE_HEADERS = {
 }
 
 
-async def page(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> Any:
+async def page(call: Call) -> Any:
     """200 text/html: the uploader page."""
     return text_response(PAGE_HTML, 200, PAGE_HEADERS)
 
 
-async def library(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> Any:
+async def library(call: Call) -> Any:
     """200 text/javascript: the uploader module (Upload, uploadEvents)."""
     return text_response(UPLOADER_JS, 200, JS_HEADERS)
 
 
-async def page_script(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> Any:
+async def page_script(call: Call) -> Any:
     """200 text/javascript: the page's own module."""
     return text_response(UPLOADER_UI_JS, 200, JS_HEADERS)

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import ApiError
-from .jws import strict_json_object
 from .keys import validate_key
+from .strict_json import StrictJsonError, strict_json_object
+from .text import has_control
 from .tokens import media_type
 from .uploads import parse_content_length
 
@@ -50,7 +51,6 @@ UPLOAD_FIELDS = frozenset(
 DOWNLOAD_FIELDS = frozenset({"key", "expires_in", "download_name"})
 HEADER_VALUE = re.compile(r"[\x20-\x7e]{1,256}")
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _bad(message: str) -> ApiError:
@@ -75,7 +75,7 @@ def parse_json_object(data: bytes, limit: int = MAX_BODY_BYTES) -> dict[str, Any
         raise ApiError(413, "body_too_large", f"The JSON body exceeds {limit} bytes.")
     try:
         return strict_json_object(data)
-    except ValueError:
+    except StrictJsonError:
         raise ApiError(
             400,
             "invalid_json",
@@ -179,7 +179,7 @@ def text_member(
     value = _string(document, name)
     if value is None:
         return None
-    if len(value) > MAX_FILENAME_CHARS or _CONTROL.search(value):
+    if len(value) > MAX_FILENAME_CHARS or has_control(value):
         raise _bad(f"'{name}' must be at most {MAX_FILENAME_CHARS} characters, no controls.")
     if pattern is not None and not pattern.fullmatch(value):
         raise _bad(f"'{name}' has characters that are not allowed.")

@@ -12,10 +12,9 @@ Configuration (both may be set; names must be unique, secrets distinct):
 Secrets are at least 16 visible ASCII characters without spaces. Bad configuration
 raises ``ApiError(500, "server_misconfigured")`` naming the entry, never its secret.
 
-Scopes: ops are read, write, delete, sign, list. A key (or listing prefix) is inside
-a scope prefix when it starts with it. Minting a token needs "sign" plus the op the
-token grants (put/mpu -> write, get -> read, delete -> delete), and the token's key or
-prefix must lie inside one of the API key's prefixes.
+Scopes: ops are read, write, delete, sign, list, each granting the `Operation` of that name
+("write" also grants multipart uploads). A key (or listing prefix) is inside a scope prefix
+when it starts with it. What a key may do is asked through its `r2gate.auth.Principal`.
 """
 
 from __future__ import annotations
@@ -28,24 +27,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from r2gate.errors import ApiError
-from r2gate.jws import strict_json_object
+from r2gate.operations import Operation
+from r2gate.strict_json import strict_json_object
 
-__all__ = [
-    "API_OPS",
-    "TOKEN_OP_REQUIRES",
-    "ApiKey",
-    "authenticate",
-    "can_mint",
-    "check_mint",
-    "load_api_keys",
-]
+__all__ = ["API_OPS", "CHALLENGE", "ApiKey", "authenticate", "load_api_keys"]
 
-API_OPS = frozenset({"read", "write", "delete", "sign", "list"})
-TOKEN_OP_REQUIRES = {"put": "write", "mpu": "write", "get": "read", "delete": "delete"}
+API_OPS = frozenset(operation.grant for operation in Operation)
 DEFAULT_KEY_NAME = "default"
 _SECRET = re.compile(r"[\x21-\x7e]{16,4096}")
 _ENTRY_MEMBERS = frozenset({"name", "key", "ops", "prefixes"})
-_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="r2gate"'}
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="r2gate"'}
 
 
 def _digest(secret: str) -> bytes:
@@ -94,16 +85,9 @@ class ApiKey:
         """True when an object key (or listing prefix) lies inside one of our prefixes."""
         return isinstance(key, str) and _inside(key, self.prefixes)
 
-    def allows(self, op: str, key: str) -> bool:
-        """True when this key may perform `op` (read/write/delete/sign/list) on `key`."""
-        if op not in API_OPS:
-            raise ValueError(f"unknown API op {op!r}")
-        return op in self.ops and self.covers(key)
-
-    def require(self, op: str, key: str) -> None:
-        """`allows` or raise 403 key_scope."""
-        if not self.allows(op, key):
-            raise ApiError(403, "key_scope", f"API key {self.name!r} may not {op} this key")
+    def allows(self, operation: Operation, key: str | None = None) -> bool:
+        """True when this key may do `operation` on `key` (None: on some key in its scope)."""
+        return operation.grant in self.ops and (key is None or self.covers(key))
 
 
 def _entry(index: int, raw: Any) -> ApiKey:
@@ -115,7 +99,7 @@ def _entry(index: int, raw: Any) -> ApiKey:
         raise ValueError(f"{where}: ops must be a list of strings")
     if not isinstance(prefixes, list):
         raise ValueError(f"{where}: prefixes must be a list")
-    return ApiKey(name=raw["name"], secret=raw["key"], ops=frozenset(ops), prefixes=prefixes)
+    return ApiKey(name=raw["name"], secret=raw["key"], ops=frozenset(ops), prefixes=tuple(prefixes))
 
 
 def _parse_keys_json(api_keys_json: str) -> list[ApiKey]:
@@ -155,7 +139,7 @@ def authenticate(authorization: str | None, keys: Sequence[ApiKey]) -> ApiKey:
     """
     if authorization is None or not authorization.strip():
         raise ApiError(
-            401, "auth_required", "Authorization: Bearer <key> is required", dict(_CHALLENGE)
+            401, "auth_required", "Authorization: Bearer <key> is required", dict(CHALLENGE)
         )
     parts = authorization.strip().split(None, 1)
     presented = parts[1].strip() if len(parts) == 2 else ""
@@ -165,26 +149,5 @@ def authenticate(authorization: str | None, keys: Sequence[ApiKey]) -> ApiKey:
         if hmac.compare_digest(digest, candidate._digest) and matched is None:
             matched = candidate
     if parts[0].lower() != "bearer" or not presented or matched is None:
-        raise ApiError(401, "auth_invalid", "invalid API key", dict(_CHALLENGE))
+        raise ApiError(401, "auth_invalid", "invalid API key", dict(CHALLENGE))
     return matched
-
-
-def can_mint(
-    api_key: ApiKey, op: str, *, key: str | None = None, prefix: str | None = None
-) -> bool:
-    """True when `api_key` may sign a token for `op` over exactly one of key/prefix."""
-    required = TOKEN_OP_REQUIRES.get(op)
-    target = key if prefix is None else prefix
-    if required is None or (key is None) == (prefix is None) or not isinstance(target, str):
-        return False
-    return "sign" in api_key.ops and required in api_key.ops and api_key.covers(target)
-
-
-def check_mint(
-    api_key: ApiKey, op: str, *, key: str | None = None, prefix: str | None = None
-) -> None:
-    """`can_mint` or raise 403 key_scope."""
-    if not can_mint(api_key, op, key=key, prefix=prefix):
-        raise ApiError(
-            403, "key_scope", f"API key {api_key.name!r} may not sign {op} tokens for this scope"
-        )

@@ -23,13 +23,13 @@ Unknown keys or bad values raise ValueError: this is operator input, checked at 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
+
+from .text import has_control
 
 DEFAULT_CACHE_CONTROL = "public, max-age=3600"
 PRIVATE_CACHE_CONTROL = "private, no-store"
 _NOT_EDGE_CACHEABLE = frozenset({"no-store", "private", "no-cache"})
-_BAD_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class CachePolicy:
 
 
 def _valid_value(value: object) -> bool:
-    return isinstance(value, str) and value.strip() != "" and not _BAD_CHARS.search(value)
+    return isinstance(value, str) and value.strip() != "" and not has_control(value)
 
 
 def _parse_rule(index: int, raw: object) -> CacheRule:
@@ -81,7 +81,7 @@ def _parse_rule(index: int, raw: object) -> CacheRule:
         raise ValueError(f"{where} needs exactly one of cache_control or private: true")
     if value is not None and not _valid_value(value):
         raise ValueError(f"{where}.cache_control must be a non-empty header value")
-    return CacheRule(prefix, None if private else value.strip(), private)
+    return CacheRule(prefix, None if value is None else value.strip(), private)
 
 
 def parse_cache_config(text: str | None) -> CacheConfig:

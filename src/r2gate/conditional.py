@@ -2,11 +2,8 @@
 
 Reads: call `evaluate_preconditions` only when the object exists. For a missing key
 the unconditional answer is 404, so preconditions are skipped (RFC 9110 13.2.1):
-the caller answers 404 even for `If-Match: *`.
-
-Writes (PUT/DELETE): `evaluate_write_preconditions` also handles the missing-object
-case. There a malformed If-Match / If-None-Match fails closed (412) rather than being
-ignored, so a client that asked for a conditional write never gets an unconditional one.
+the caller answers 404 even for `If-Match: *`. The read plan (read_plan.py) turns the
+outcome into a status.
 
 Header names in the mappings are matched case-insensitively.
 """
@@ -39,9 +36,6 @@ class Outcome(Enum):
     PRECONDITION_FAILED = "precondition_failed"
 
 
-_STATUS = {Outcome.PROCEED: 200, Outcome.NOT_MODIFIED: 304, Outcome.PRECONDITION_FAILED: 412}
-
-
 @dataclass(frozen=True)
 class Precondition:
     """The decision. `range_allowed` is True only when a GET may honour its Range
@@ -49,11 +43,6 @@ class Precondition:
 
     outcome: Outcome
     range_allowed: bool = False
-
-    @property
-    def status(self) -> int:
-        """200 (or 206 if a Range is honoured), 304 or 412."""
-        return _STATUS[self.outcome]
 
 
 _FAILED = Precondition(Outcome.PRECONDITION_FAILED)
@@ -122,32 +111,3 @@ def evaluate_preconditions(
         "range" not in h or "if-range" not in h or _if_range(h["if-range"], current, modified)
     )
     return Precondition(Outcome.PROCEED, range_allowed=range_allowed)
-
-
-def evaluate_write_preconditions(
-    headers: Mapping[str, str],
-    current_etag: str | None,
-    current_last_modified: datetime | None,
-) -> Precondition:
-    """Evaluate PUT/DELETE preconditions; `current_etag` None means the key is absent.
-
-    Missing object: If-Match (even `*`) fails, If-None-Match passes, If-Unmodified-Since
-    is ignored (no modification date). Result is PROCEED or PRECONDITION_FAILED.
-    """
-    h = _lower(headers)
-    current = None if current_etag is None else to_entity_tag(current_etag)
-
-    if "if-match" in h:
-        tags = parse_etag_list(h["if-match"])
-        if tags is None or current is None or not _if_match(tags, current):
-            return _FAILED
-    elif current is not None and current_last_modified is not None:
-        since = parse_http_date(h.get("if-unmodified-since"))
-        if since is not None and truncate_to_seconds(current_last_modified) > since:
-            return _FAILED
-
-    if "if-none-match" in h:
-        tags = parse_etag_list(h["if-none-match"])
-        if tags is None or (current is not None and not _if_none_match(tags, current)):
-            return _FAILED
-    return Precondition(Outcome.PROCEED)

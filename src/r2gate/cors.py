@@ -14,7 +14,8 @@ Origin patterns: an exact origin (`scheme://host[:port]`, no path); `scheme://*.
 for subdomains at any depth (not the bare domain; the port must be identical, absent
 included); `scheme://*` for any origin of that scheme; `"*"` for any origin. The opaque
 origin `null` matches only an explicit `"null"` entry. Patterns are case-insensitive.
-`allow_headers` entries may end in `*` to allow every header with that prefix.
+`allow_headers` entries may end in `*` to allow every header with that prefix. A preflight
+allows the methods its path takes (the route table's ``Allow``) that `methods` also lists.
 
 Only a syntactically valid Origin can match any pattern, `*` included: the RFC 6454
 serialisation browsers send, `scheme "://" host [":" port]` in lowercase (a DNS name, an
@@ -32,7 +33,7 @@ reading the response sees why.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .json_bounds import JsonRejected, load_json_object
@@ -200,16 +201,20 @@ def preflight(
     request_method: str | None,
     request_headers: str | None,
     config: CorsConfig,
+    route_methods: Sequence[str],
 ) -> dict[str, str] | None:
     """Headers for a 204 preflight answer, or None when it must be rejected (see module doc).
 
     `request_method` / `request_headers` are the Access-Control-Request-Method and
-    -Headers values. Every requested header must be allowed; they are echoed back, once
-    each. A header list over `MAX_REQUEST_HEADERS_CHARS` is rejected unread.
+    -Headers values; `route_methods` are the methods the requested path takes (its
+    ``Allow``). The allowed methods are those the configuration also lists, and the
+    requested method must be one of them. Every requested header must be allowed; they are
+    echoed back, once each. A header list over `MAX_REQUEST_HEADERS_CHARS` is rejected unread.
     """
     if origin is None or not origin_allowed(origin, config) or not request_method:
         return None
-    if request_method not in config.methods:
+    methods = [method for method in route_methods if method in config.methods]
+    if request_method not in methods:
         return None
     if request_headers is not None and len(request_headers) > MAX_REQUEST_HEADERS_CHARS:
         return None
@@ -223,7 +228,7 @@ def preflight(
         requested[name] = None
     headers = {
         "Access-Control-Allow-Origin": origin,
-        "Access-Control-Allow-Methods": ", ".join(config.methods),
+        "Access-Control-Allow-Methods": ", ".join(methods),
         "Access-Control-Max-Age": str(config.max_age),
         "Vary": "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
     }

@@ -35,7 +35,9 @@ def _ascii_fallback(name: str) -> str:
     decomposed = unicodedata.normalize("NFKD", name)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     ascii_name = "".join(ch if " " <= ch <= "~" else "_" for ch in stripped)
-    ascii_name = _PERCENT_HEX.sub(lambda m: "_" + m.group(0)[1:], ascii_name)
+    ascii_name = _PERCENT_HEX.sub(lambda m: "_" + m.group(0)[1:], ascii_name).strip()
+    if not ascii_name:  # only combining marks: nothing of the name survives in ASCII
+        return FALLBACK_NAME
     return ascii_name.replace("\\", "\\\\").replace('"', '\\"')
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from .tokens.errors import InvalidGrantError, InvalidTokenError, TokenConfigError, TokenError
+
 
 @dataclass
 class ApiError(Exception):
@@ -22,11 +24,21 @@ class ApiError(Exception):
     def __post_init__(self) -> None:
         super().__init__(f"{self.status} {self.code}: {self.message}")
 
-    def body(self) -> str:
-        """The JSON body: {"error": {"code": ..., "message": ...}}."""
-        return error_body(self.code, self.message)
-
 
 def error_body(code: str, message: str) -> str:
     """Serialise an error the way every endpoint does."""
     return json.dumps({"error": {"code": code, "message": message}}, separators=(",", ":"))
+
+
+def from_token_error(error: TokenError) -> ApiError:
+    """The one ApiError for a tokens error: its class's code, with 401 for a refused token,
+    400 for claims that cannot be minted, 500 for signing keys that do not parse."""
+    if isinstance(error, InvalidTokenError):
+        status = 401
+    elif isinstance(error, InvalidGrantError):
+        status = 400
+    elif isinstance(error, TokenConfigError):
+        status = 500
+    else:
+        raise TypeError(f"no HTTP status for {type(error).__name__}")
+    return ApiError(status, error.code, error.message)

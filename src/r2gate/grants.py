@@ -1,29 +1,40 @@
-"""What the signing endpoints grant and answer: keys, token claims, URLs, response bodies.
+"""What the signing endpoints grant and answer: `issue_upload` and `issue_download`.
 
-Pure functions over validated requests (`api_requests`), the caller's `ApiKey` and injected
-time and randomness; the handler mints with `tokens.mint_token(..., minted_by=api_key)`, so a
-token never exceeds the API key's scope.
+Pure functions over validated requests (`api_requests`), the caller's `Principal`, the
+settings and injected time and randomness; they return the 201 body as plain values. Every
+token is checked against the caller's scope before it is handed out, so a token never
+exceeds the scope of the API key that asked for it.
 """
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from .api_requests import DownloadRequest, UploadRequest
-from .apikeys import ApiKey
-from .errors import ApiError
+from .cache_policy import decide
+from .errors import ApiError, from_token_error
 from .keygen import generated_key
 from .keys import validate_key
-from .tokens import DEFAULT_EXPIRES_IN, TokenConfig, media_type
+from .operations import TOKEN_OPERATIONS, Operation
+from .tokens import DEFAULT_EXPIRES_IN, InvalidGrantError, TokenConfig, media_type, mint_token
+
+if TYPE_CHECKING:
+    from .auth import Principal
+    from .settings import Settings
 
 UPLOADER_PATH = "/api/v1/uploader"
 # R2's largest object (5 TiB): the default `max` of a multipart (mpu) upload token.
 MAX_OBJECT_BYTES = 5 * 1024**4
 
 __all__ = [
+    "issue_download",
+    "issue_upload",
+    "signing_config",
     "download_claims",
     "download_response",
     "expires_in",
@@ -61,28 +72,29 @@ def expires_in(requested: int | None, config: TokenConfig) -> int:
     return requested if requested is not None else min(DEFAULT_EXPIRES_IN, config.max_lifetime)
 
 
-def _scope_prefix(api_key: ApiKey) -> str | None:
+def _scope_prefix(prefixes: tuple[str, ...]) -> str | None:
     """The prefix a generated key goes under when the request names none (None: by type)."""
-    if "" in api_key.prefixes:
+    if "" in prefixes:
         return None
-    if len(api_key.prefixes) == 1:
-        return api_key.prefixes[0]
+    if len(prefixes) == 1:
+        return prefixes[0]
     raise ApiError(
-        400,
-        "prefix_required",
-        f"API key {api_key.name!r} is limited to several prefixes: give 'prefix'.",
+        400, "prefix_required", "This API key is limited to several prefixes: give 'prefix'."
     )
 
 
-def upload_key(request: UploadRequest, api_key: ApiKey, now: datetime, random_hex: str) -> str:
+def upload_key(
+    request: UploadRequest, prefixes: tuple[str, ...], now: datetime, random_hex: str
+) -> str:
     """The request's key, or a generated ``{prefix}{YYYYMMDD_HHMMSS}_{hex8}_{filename}``.
 
-    The prefix is the request's, else the API key's single scope prefix, else the default
-    folder for the content type (models/, videos/, images/, audio/, documents/, other/).
+    The prefix is the request's, else the caller's single scope prefix (of `prefixes`), else
+    the default folder for the content type (models/, videos/, images/, audio/, documents/,
+    other/).
     """
     if request.key is not None:
         return request.key
-    prefix = request.prefix if request.prefix is not None else _scope_prefix(api_key)
+    prefix = request.prefix if request.prefix is not None else _scope_prefix(prefixes)
     return validate_key(
         generated_key(request.filename, request.content_type, prefix, now, random_hex)
     )
@@ -192,3 +204,79 @@ def page_url(base: str, token: str, multipart_token: str | None = None) -> str:
     if multipart_token is not None:
         fragment += f"&mpu={quote(multipart_token, safe='')}"
     return f"{base}{UPLOADER_PATH}#{fragment}"
+
+
+# --- issuing -------------------------------------------------------------------------------
+
+
+def signing_config(principal: Principal, settings: Settings) -> TokenConfig:
+    """Before reading a signing request's body: the caller may sign (403 key_scope) and tokens
+    are on (501 tokens_disabled, SIGNING_KEYS unset)."""
+    principal.require(Operation.SIGN)
+    if settings.tokens is None:
+        raise ApiError(501, "tokens_disabled", "Tokens are off: SIGNING_KEYS is not set.")
+    return settings.tokens
+
+
+def _mint(
+    principal: Principal,
+    config: TokenConfig,
+    claims: Mapping[str, Any],
+    lifetime: int,
+    now: int,
+    random_hex: Callable[[int], str],
+) -> str:
+    """Sign `claims` (400 invalid_request) if the caller may sign them and may itself do what
+    they grant, on their key or prefix (403)."""
+    try:
+        token = mint_token(config, claims, expires_in=lifetime, now=now, random_hex=random_hex)
+    except InvalidGrantError as error:
+        raise from_token_error(error) from None
+    target = claims.get("key", claims.get("prefix"))
+    principal.require(Operation.SIGN, target)
+    principal.require(TOKEN_OPERATIONS[claims["op"]], target)
+    return token
+
+
+def issue_upload(
+    principal: Principal,
+    request: UploadRequest,
+    settings: Settings,
+    base: str,
+    now: int,
+    random_hex: Callable[[int], str] = secrets.token_hex,
+) -> dict[str, Any]:
+    """The 201 body of POST /api/v1/uploads: {upload_url, method, headers, key, token,
+    expires_at, public_url, max_bytes, multipart, page_url}; with ``"multipart": true`` the
+    ``multipart`` member carries an mpu token for the same key."""
+    config = signing_config(principal, settings)
+    when = datetime.fromtimestamp(now, UTC)
+    key = upload_key(request, principal.prefixes, when, random_hex(4))
+    claims, mpu_claims = upload_grants(request, key, settings.max_put_bytes, request.multipart)
+    lifetime = expires_in(request.expires_in, config)
+    token = _mint(principal, config, claims, lifetime, now, random_hex)
+    public = not decide(key, None, settings.cache).private
+    body = upload_response(request, base, key, token, now + lifetime, claims["max"], public)
+    body["multipart"] = None
+    mpu_token: str | None = None
+    if mpu_claims is not None:
+        mpu_token = _mint(principal, config, mpu_claims, lifetime, now, random_hex)
+        body["multipart"] = multipart_response(base, key, mpu_token, mpu_claims["max"])
+    body["page_url"] = page_url(base, token, mpu_token)
+    return body
+
+
+def issue_download(
+    principal: Principal,
+    request: DownloadRequest,
+    settings: Settings,
+    base: str,
+    now: int,
+    random_hex: Callable[[int], str] = secrets.token_hex,
+) -> dict[str, Any]:
+    """The 201 body of POST /api/v1/downloads: {url, token, expires_at, key}, a GET/HEAD link
+    for one key."""
+    config = signing_config(principal, settings)
+    lifetime = expires_in(request.expires_in, config)
+    token = _mint(principal, config, download_claims(request), lifetime, now, random_hex)
+    return download_response(base, request.key, token, now + lifetime)

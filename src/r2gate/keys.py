@@ -26,6 +26,7 @@ import unicodedata
 from urllib.parse import unquote
 
 from .errors import ApiError
+from .text import has_control
 
 MAX_KEY_BYTES = 1024  # R2's limit
 RESERVED_PREFIX = "api/"  # every non-object route lives under /api/
@@ -37,10 +38,6 @@ def _invalid(message: str) -> ApiError:
 
 _REFUSED_CATEGORIES = frozenset({"Cf", "Zl", "Zp"})
 _INVISIBLE = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0")
-
-
-def _has_control_character(text: str) -> bool:
-    return any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in text)
 
 
 def _is_noncharacter(code: int) -> bool:
@@ -70,7 +67,7 @@ def validate_key(key: str) -> str:
         raise _invalid("The object key is empty.")
     if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
         raise _invalid(f"The object key is longer than {MAX_KEY_BYTES} bytes.")
-    if _has_control_character(key):
+    if has_control(key):
         raise _invalid("The object key contains a control character.")
     if any(0xD800 <= ord(c) <= 0xDFFF for c in key):
         raise _invalid("The object key is not valid UTF-8.")

@@ -26,6 +26,7 @@ from .errors import ApiError
 from .keys import MAX_KEY_BYTES, RESERVED_PREFIX
 from .numbers import decimal_param
 from .objects import ObjectInfo, object_json
+from .text import has_control
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -46,7 +47,6 @@ MAX_LIMIT = 1000
 MAX_DELIMITER_CHARS = 16
 MAX_CURSOR_CHARS = 2048
 PARAMETERS = frozenset({"prefix", "delimiter", "cursor", "limit"})
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CURSOR = re.compile(r"[\x21-\x7e]+")
 # Greater, in UTF-8 byte order, than every key under api/ (keys are at most 1024 bytes) and
 # smaller than every key after that range: R2's ``startAfter`` for skipping r2gate's records.
@@ -87,7 +87,7 @@ def _pairs(query: str) -> dict[str, str]:
 
 
 def _text(value: str, name: str, max_bytes: int) -> str:
-    if _CONTROL.search(value) or any(0xD800 <= ord(c) <= 0xDFFF for c in value):
+    if has_control(value) or any(0xD800 <= ord(c) <= 0xDFFF for c in value):
         raise _bad(f"'{name}' contains characters that are not allowed.")
     if len(value.encode("utf-8")) > max_bytes:
         raise _bad(f"'{name}' exceeds {max_bytes} bytes.")

@@ -28,12 +28,13 @@ from .api_requests import (
     metadata_member,
     text_member,
 )
+from .content_types import guess_content_type
 from .errors import ApiError
 from .grants import iso_time
-from .token_uploads import put_options, upload_content_type
-from .tokens import MAX_META_BYTES, TokenClaims
+from .puts import bounded_content_type, put_options
+from .tokens import MAX_META_BYTES
 from .upload_records import Manifest, PartRecord
-from .uploads import write_options
+from .uploads import UploadBounds, write_options
 
 __all__ = [
     "DEFAULT_PART_SIZE",
@@ -48,14 +49,12 @@ __all__ = [
     "check_part",
     "choose_part_size",
     "created_json",
-    "key_upload_options",
     "parse_complete_request",
     "parse_create_request",
     "parse_multipart_query",
     "plan_completion",
+    "plan_creation",
     "status_json",
-    "token_content_type",
-    "token_upload_options",
 ]
 
 MIB = 1024 * 1024
@@ -68,7 +67,6 @@ MAX_ETAG_CHARS = 512
 MAX_COMPLETE_BODY_BYTES = 6 * MIB
 CREATE_FIELDS = frozenset({"content_type", "part_size", "metadata", "cache_control"})
 _QUERY_NAMES = frozenset({"uploads", "uploadId", "partNumber", "token"})
-_UPLOAD_METHODS = "GET, PUT, POST, DELETE, OPTIONS"
 
 
 def _bad(message: str) -> ApiError:
@@ -108,33 +106,18 @@ def _part_number(raw: str) -> int:
     return int(raw)
 
 
-def parse_multipart_query(query: str, method: str) -> MultipartQuery:
-    """The operation a request names: 400 invalid_request for a malformed or contradictory
-    query, 405 method_not_allowed (with Allow) for a method the operation does not take."""
+def parse_multipart_query(query: str, action: str) -> MultipartQuery:
+    """The query of one multipart action (create, upload_part, status, complete, abort; the
+    route table picks it by method and by ``uploads`` / ``uploadId``): 400 invalid_request
+    for a malformed or contradictory query."""
     values = _query_pairs(query)
-    if "uploads" in values:
-        if "uploadId" in values or "partNumber" in values or values["uploads"] != "":
+    if action == "create" or "uploads" in values:
+        if "uploadId" in values or "partNumber" in values or values.get("uploads") != "":
             raise _bad("'?uploads' (create an upload) takes no value and no other parameter.")
-        if method != "POST":
-            raise ApiError(
-                405,
-                "method_not_allowed",
-                f"{method} is not allowed with ?uploads.",
-                {"Allow": "POST, OPTIONS"},
-            )
         return MultipartQuery("create")
     upload_id = values.get("uploadId")
     if upload_id is None:
         raise _bad("Give '?uploads' or '?uploadId='.")
-    actions = {"GET": "status", "PUT": "upload_part", "POST": "complete", "DELETE": "abort"}
-    action = actions.get(method)
-    if action is None:
-        raise ApiError(
-            405,
-            "method_not_allowed",
-            f"{method} is not allowed with ?uploadId.",
-            {"Allow": _UPLOAD_METHODS},
-        )
     if action == "upload_part":
         if "partNumber" not in values:
             raise _bad("PUT ?uploadId= needs '&partNumber=' (1 to 10000).")
@@ -193,37 +176,33 @@ def choose_part_size(requested: int | None, default: int, max_put_bytes: int) ->
     return requested
 
 
-def key_upload_options(request: CreateRequest, content_type: str) -> dict[str, Any]:
-    """R2 createMultipartUpload options for an API-key upload: what the body asked for."""
-    return write_options(content_type, request.cache_control, request.metadata)
+def plan_creation(
+    upload: UploadBounds | None, request: CreateRequest, key: str
+) -> tuple[str, dict[str, Any]]:
+    """The content type and R2 createMultipartUpload options of a new upload.
 
-
-def token_content_type(claims: TokenClaims, requested: str | None, key: str) -> str:
-    """The content type of a token upload (as for a token PUT), which the token's ``ct`` must
-    allow: 415 unsupported_media_type."""
-    content_type = upload_content_type(claims, requested, key)
-    if not claims.allows_content_type(content_type):
-        raise ApiError(415, "unsupported_media_type", "content type not allowed by token")
-    return content_type
-
-
-def token_upload_options(claims: TokenClaims, content_type: str) -> dict[str, Any]:
-    """R2 createMultipartUpload options for a token upload: only what the token grants.
-
-    R2 cannot verify a checksum over a multipart object, so a token with ``sha256`` is refused
+    A trusted caller gets what the body asked for. A bounded caller gets only what its bounds
+    grant, as for a bounded PUT, and its type must be allowed (415 unsupported_media_type).
+    R2 cannot verify a checksum over a multipart object, so bounds with a sha256 are refused
     (400 checksum_unsupported) rather than silently not verified; and R2's multipart upload
-    has no create-only condition, so ``ow`` is checked by the handler before creating and
-    before completing."""
-    if claims.sha256 is not None:
+    has no create-only condition, so ``overwrite`` is checked by the handler before creating
+    and before completing."""
+    if upload is None:
+        content_type = request.content_type or guess_content_type(key)
+        return content_type, write_options(content_type, request.cache_control, request.metadata)
+    content_type = bounded_content_type(upload, request.content_type, key)
+    if not upload.allows_content_type(content_type):
+        raise ApiError(415, "unsupported_media_type", "content type not allowed by token")
+    if upload.sha256 is not None:
         raise ApiError(
             400,
             "checksum_unsupported",
             "A multipart upload cannot be verified against the token's sha256; "
             "use a single PUT or a token without sha256.",
         )
-    options = put_options(claims, content_type)
+    options = put_options(upload, content_type)
     options.pop("onlyIf", None)
-    return options
+    return content_type, options
 
 
 def created_json(manifest: Manifest) -> dict[str, Any]:
@@ -252,11 +231,12 @@ class Bounds:
         return self.max_bytes is not None or self.exact_length is not None
 
 
-def bounds_for(manifest: Manifest, claims: TokenClaims | None) -> Bounds:
-    """The creating token's bounds, narrowed by the token presented now (if any). Two
+def bounds_for(manifest: Manifest, upload: UploadBounds | None) -> Bounds:
+    """The creating caller's bounds, narrowed by the bounds of the caller now (if any). Two
     different exact lengths cannot both be met: 400 length_mismatch."""
-    maxima = [m for m in (manifest.max_bytes, claims and claims.max_bytes) if m is not None]
-    exact = {e for e in (manifest.exact_length, claims and claims.exact_length) if e is not None}
+    now = upload or UploadBounds()
+    maxima = [m for m in (manifest.max_bytes, now.max_bytes) if m is not None]
+    exact = {e for e in (manifest.exact_length, now.exact_length) if e is not None}
     if len(exact) > 1:
         raise ApiError(400, "length_mismatch", "The token's 'len' differs from the upload's.")
     return Bounds(min(maxima) if maxima else None, exact.pop() if exact else None)

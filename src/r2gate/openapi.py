@@ -196,8 +196,8 @@ _SCHEMAS: dict[str, Any] = {
     },
 }
 
-_API_KEY = [{"apiKey": []}]
-_TOKEN = [{"token": []}, {"tokenQuery": []}, {"apiKey": []}]
+_API_KEY: list[dict[str, list[str]]] = [{"apiKey": []}]
+_TOKEN: list[dict[str, list[str]]] = [{"token": []}, {"tokenQuery": []}, {"apiKey": []}]
 _AUTH_ERRORS = {
     "401": _error("auth_required, auth_invalid"),
     "403": _error("key_scope: the API key lacks the operation or the prefix"),

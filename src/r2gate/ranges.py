@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import NamedTuple
 
+from .text import without_controls
+
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _RANGE_SPEC = re.compile(r"([0-9]*)-([0-9]*)")
 _MAX_DIGITS = 64
@@ -48,25 +50,12 @@ class RangeKind(Enum):
     UNSATISFIABLE = "unsatisfiable"
 
 
-_STATUS = {
-    RangeKind.FULL: 200,
-    RangeKind.SINGLE: 206,
-    RangeKind.MULTIPLE: 206,
-    RangeKind.UNSATISFIABLE: 416,
-}
-
-
 @dataclass(frozen=True)
 class RangeDecision:
     """The decision; `ranges` has one entry for SINGLE, several for MULTIPLE."""
 
     kind: RangeKind
     ranges: tuple[ByteRange, ...] = ()
-
-    @property
-    def status(self) -> int:
-        """200, 206 or 416."""
-        return _STATUS[self.kind]
 
 
 FULL = RangeDecision(RangeKind.FULL)
@@ -137,7 +126,6 @@ def unsatisfied_content_range(size: int) -> str:
 
 # RFC 2046 5.1.1 boundary: 1-70 bchars, not ending in a space.
 _BOUNDARY = re.compile(r"[0-9A-Za-z'()+_,./:=? -]{0,69}[0-9A-Za-z'()+_,./:=?-]")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -162,7 +150,7 @@ def multipart_byteranges(
         raise ValueError("boundary must be 1-70 RFC 2046 bchars and not end in a space")
     if not ranges:
         raise ValueError("a multipart/byteranges body needs at least one range")
-    part_type = _CONTROL.sub("", content_type).strip()
+    part_type = without_controls(content_type).strip()
     type_line = f"Content-Type: {part_type}\r\n" if part_type else ""
     parts: list[bytes | ByteRange] = []
     for index, (offset, length) in enumerate(ranges):

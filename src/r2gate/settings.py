@@ -27,9 +27,9 @@ from typing import TypeVar
 from .apikeys import ApiKey, load_api_keys
 from .cache_policy import CacheConfig, parse_cache_config
 from .cors import CorsConfig, parse_cors_config
-from .errors import ApiError
+from .errors import ApiError, from_token_error
 from .multipart import DEFAULT_PART_SIZE, MAX_PART_SIZE, MIN_PART_SIZE
-from .tokens import DEFAULT_AUDIENCE, DEFAULT_MAX_LIFETIME, TokenConfig
+from .tokens import DEFAULT_AUDIENCE, DEFAULT_MAX_LIFETIME, TokenConfig, TokenConfigError
 
 SETTING_NAMES = (
     "API_KEY",
@@ -111,14 +111,18 @@ def _tokens(raw: dict[str, str | None]) -> TokenConfig | None:
     keys = raw.get("SIGNING_KEYS")
     if keys is None or not keys.strip():
         return None
-    return TokenConfig.from_json(
-        keys,
-        audience=(raw.get("TOKEN_AUDIENCE") or DEFAULT_AUDIENCE).strip(),
-        issuer=(raw.get("TOKEN_ISSUER") or "").strip() or None,
-        max_lifetime=_positive_int(
-            "TOKEN_MAX_LIFETIME", raw.get("TOKEN_MAX_LIFETIME"), DEFAULT_MAX_LIFETIME
-        ),
+    max_lifetime = _positive_int(
+        "TOKEN_MAX_LIFETIME", raw.get("TOKEN_MAX_LIFETIME"), DEFAULT_MAX_LIFETIME
     )
+    try:
+        return TokenConfig.from_json(
+            keys,
+            audience=(raw.get("TOKEN_AUDIENCE") or DEFAULT_AUDIENCE).strip(),
+            issuer=(raw.get("TOKEN_ISSUER") or "").strip() or None,
+            max_lifetime=max_lifetime,
+        )
+    except TokenConfigError as error:
+        raise from_token_error(error) from None
 
 
 def parse_settings(raw: dict[str, str | None]) -> Settings:

@@ -29,6 +29,7 @@ from datetime import datetime
 
 from .errors import ApiError
 from .tokens import TokenClaims
+from .uploads import UploadBounds
 
 __all__ = [
     "MANIFEST_PREFIX",
@@ -138,10 +139,11 @@ class Manifest:
         content_type: str,
         now: int,
         max_age: int,
-        claims: TokenClaims | None,
+        bounds: UploadBounds | None,
     ) -> Manifest:
-        """A new upload's manifest: a token's bounds and create-only flag are kept; an API
-        key's upload is unbounded and may replace an existing object, as its PUT does."""
+        """A new upload's manifest: a bounded caller's limits and create-only flag are kept;
+        a trusted caller's upload is unbounded and may replace an existing object, as its PUT
+        does."""
         return cls(
             upload_id=upload_id,
             key=key,
@@ -151,9 +153,9 @@ class Manifest:
             created=now,
             expires=now + max_age,
             content_type=content_type,
-            max_bytes=claims.max_bytes if claims is not None else None,
-            exact_length=claims.exact_length if claims is not None else None,
-            overwrite=claims.overwrite if claims is not None else True,
+            max_bytes=bounds.max_bytes if bounds is not None else None,
+            exact_length=bounds.exact_length if bounds is not None else None,
+            overwrite=bounds.overwrite if bounds is not None else True,
         )
 
     def to_metadata(self) -> dict[str, str]:

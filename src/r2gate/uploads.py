@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from .errors import ApiError
+from .text import has_control
+from .tokens import media_type
 
 _MAX_DIGITS = 16
 
@@ -40,7 +42,6 @@ _STORED_HEADERS = {
     "content-encoding": "contentEncoding",
     "content-language": "contentLanguage",
 }
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def trusted_http_metadata(headers: Mapping[str, str], content_type: str) -> dict[str, str]:
@@ -49,7 +50,7 @@ def trusted_http_metadata(headers: Mapping[str, str], content_type: str) -> dict
     for header, field in _STORED_HEADERS.items():
         value = headers.get(header, "").strip()
         if value:
-            if _CONTROL.search(value) or len(value) > 1024:
+            if has_control(value) or len(value) > 1024:
                 raise ApiError(400, "invalid_header", f"The {header} header is not acceptable.")
             metadata[field] = value
     return metadata
@@ -66,3 +67,30 @@ def write_options(
     if metadata:
         options["customMetadata"] = dict(metadata)
     return options
+
+
+@dataclass(frozen=True)
+class UploadBounds:
+    """What a bounded caller's upload may be and what is stored with it: a token's grant
+    today (an S3 credential's limits next). None means unbounded; `overwrite` False makes
+    every write create-only. Trusted callers (API keys) have no bounds at all."""
+
+    content_types: tuple[str, ...] | None = None
+    max_bytes: int | None = None
+    exact_length: int | None = None
+    sha256: str | None = None
+    metadata: Mapping[str, str] | None = None
+    cache_control: str | None = None
+    overwrite: bool = False
+
+    def allows_content_type(self, content_type: str | None) -> bool:
+        """Media type (parameters and case ignored) matches one allowed range, or no ranges."""
+        if self.content_types is None:
+            return True
+        media = media_type(content_type)
+        if media is None:
+            return False
+        major = media.split("/", 1)[0]
+        return any(
+            allowed in (media, "*/*") or allowed == f"{major}/*" for allowed in self.content_types
+        )

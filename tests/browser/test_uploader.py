@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from tests.browser.conftest import Uploader, mint, sign_token, write_file
+from tests.support.browser import Uploader, mint_grant, sign_token
 from tests.support.client import Client
+from tests.support.data import write_file
 from tests.support.server import RunningServer
 
 MIB = 1024 * 1024
@@ -43,7 +44,7 @@ def test_small_file_single_put(
     uploader: Uploader, client: Client, prefix: str, tmp_path: Path
 ) -> None:
     data = write_file(tmp_path / "notes.bin", 300_000)
-    grant = mint(
+    grant = mint_grant(
         client, filename="notes.bin", prefix=prefix, content_type="application/octet-stream"
     )
     uploader.open(grant["page_url"])
@@ -64,7 +65,7 @@ def test_large_file_goes_in_parallel_parts(
 ) -> None:
     size = 40 * 1000 * 1000
     data = write_file(tmp_path / "scan.ply", size)
-    grant = mint(
+    grant = mint_grant(
         client,
         filename="scan.ply",
         prefix=prefix,

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Route
 
-from tests.browser.conftest import Uploader, mint, sign_token, write_file
+from tests.support.browser import Uploader, mint_grant, sign_token
 from tests.support.client import Client
+from tests.support.data import write_file
 from tests.support.server import RunningServer
 
 MIB = 1024 * 1024
@@ -32,7 +33,7 @@ def test_cancel_stops_the_upload_and_stores_nothing(
 ) -> None:
     size = 20 * 1000 * 1000
     data = write_file(tmp_path / "movie.mp4", size)
-    grant = mint(
+    grant = mint_grant(
         client, filename="movie.mp4", prefix=prefix, content_type="video/mp4", multipart=multipart
     )
     uploader.throttle(4_000_000)  # 5 s for the whole file: time to cancel halfway
@@ -69,7 +70,7 @@ def test_a_failed_part_is_retried(
 ) -> None:
     size = 24 * MIB
     data = write_file(tmp_path / "splat.splat", size)
-    grant = mint(
+    grant = mint_grant(
         client,
         filename="splat.splat",
         prefix=prefix,
@@ -100,7 +101,7 @@ def test_retry_button_resumes_with_the_missing_parts(
 ) -> None:
     size = 40 * 1000 * 1000
     data = write_file(tmp_path / "scan.ply", size)
-    grant = mint(
+    grant = mint_grant(
         client,
         filename="scan.ply",
         prefix=prefix,
@@ -153,7 +154,7 @@ def test_a_tampered_token_is_refused_by_the_server(
     uploader: Uploader, client: Client, prefix: str, tmp_path: Path
 ) -> None:
     write_file(tmp_path / "a.txt", 1000)
-    grant = mint(client, key=f"{prefix}a.txt", content_type="text/plain")
+    grant = mint_grant(client, key=f"{prefix}a.txt", content_type="text/plain")
     head, payload, signature = grant["token"].split(".")
     forged = f"{head}.{payload}.{'A' if signature[0] != 'A' else 'B'}{signature[1:]}"
     uploader.open(grant["page_url"].replace(grant["token"], forged))
@@ -185,7 +186,7 @@ def test_a_file_the_link_does_not_take_is_refused_before_sending(
     write_file(tmp_path / "big.png", 2001)
     sent: list[str] = []
     uploader.page.on("request", lambda request: sent.append(request.method))
-    grant = mint(client, key=f"{prefix}a.png", content_type="image/png", max_bytes=2000)
+    grant = mint_grant(client, key=f"{prefix}a.png", content_type="image/png", max_bytes=2000)
     uploader.open(grant["page_url"])
     uploader.choose(tmp_path / "notes.txt")
     assert uploader.settle() == "failed"

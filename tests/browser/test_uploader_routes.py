@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.browser.conftest import Uploader, mint, post_upload
-from tests.http.test_api_openapi import errors
+from tests.support.browser import Uploader, mint_grant, post_upload
 from tests.support.client import Client
+from tests.support.schema import errors
 from tests.support.server import RunningServer
 
 MAX_PUT_BYTES = 100_000_000  # the default single-PUT limit
@@ -73,7 +73,7 @@ def test_the_policy_is_enforced_in_the_browser(uploader: Uploader, server: Runni
 
 
 def test_page_url_carries_the_token_in_the_fragment(client: Client, prefix: str) -> None:
-    grant = mint(client, key=f"{prefix}a.glb", content_type="model/gltf-binary")
+    grant = mint_grant(client, key=f"{prefix}a.glb", content_type="model/gltf-binary")
     base = grant["upload_url"].split(f"/{prefix}")[0]
     assert grant["page_url"] == f"{base}/api/v1/uploader#token={grant['token']}"
     assert grant["multipart"] is None
@@ -81,7 +81,7 @@ def test_page_url_carries_the_token_in_the_fragment(client: Client, prefix: str)
 
 def test_multipart_mints_an_mpu_token_for_the_same_grant(client: Client, prefix: str) -> None:
     key = f"{prefix}big.ply"
-    grant = mint(
+    grant = mint_grant(
         client,
         key=key,
         content_type="application/octet-stream",
@@ -110,15 +110,15 @@ def test_multipart_mints_an_mpu_token_for_the_same_grant(client: Client, prefix:
 
 
 def test_multipart_without_max_bytes_allows_r2s_largest_object(client: Client, prefix: str) -> None:
-    grant = mint(client, key=f"{prefix}x.bin", content_type="text/plain", multipart=True)
+    grant = mint_grant(client, key=f"{prefix}x.bin", content_type="text/plain", multipart=True)
     assert grant["multipart"]["max_bytes"] == 5 * 1024**4
     assert claims(grant["token"])["max"] == MAX_PUT_BYTES
 
 
 def test_tokens_do_not_stand_in_for_each_other(client: Client, prefix: str) -> None:
     key = f"{prefix}a.txt"
-    single = mint(client, key=key, content_type="text/plain")
-    both = mint(client, key=f"{prefix}b.txt", content_type="text/plain", multipart=True)
+    single = mint_grant(client, key=key, content_type="text/plain")
+    both = mint_grant(client, key=f"{prefix}b.txt", content_type="text/plain", multipart=True)
     start = client.request("POST", f"/{key}?uploads&token={single['token']}", body=b"")
     assert (start.status, start.error_code) == (403, "token_scope")
     put = client.request("PUT", f"/{prefix}b.txt?token={both['multipart']['token']}", body=b"hello")
@@ -146,7 +146,7 @@ def test_responses_match_the_openapi_document(client: Client, prefix: str) -> No
     document = client.get("/api/v1/openapi.json").json()
     schema = document["paths"]["/api/v1/uploads"]["post"]["responses"]["201"]["content"]
     for multipart in (False, True):
-        grant = mint(
+        grant = mint_grant(
             client, key=f"{prefix}{multipart}.txt", content_type="text/plain", multipart=multipart
         )
         assert errors(schema["application/json"]["schema"], grant, document) == []

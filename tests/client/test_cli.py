@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from r2gate_client import cli
 
-from r2gate import cli
+from tests.support.data import write_file
+from tests.support.pyclient import API_KEY, MAX_PUT_BYTES, READER_KEY
 from tests.support.server import ROOT, RunningServer, free_port
-
-from .conftest import API_KEY, MAX_PUT_BYTES, READER_KEY, write_file
 
 
 class Run:
@@ -188,14 +188,14 @@ def test_ctrl_c_saves_the_state_and_the_same_command_resumes(
 
 
 def test_the_module_runs_as_a_program(env: dict[str, str], prefix: str) -> None:
-    command = [sys.executable, "-m", "r2gate.cli", "--json", "stat", f"{prefix}none"]
+    command = [sys.executable, "-m", "r2gate_client.cli", "--json", "stat", f"{prefix}none"]
     done = subprocess.run(
         command, env={**os.environ, **env}, capture_output=True, text=True, cwd=ROOT, timeout=60
     )
     assert done.returncode == 2
     assert json.loads(done.stdout)["error"]["status"] == 404
     version = subprocess.run(
-        [sys.executable, "-m", "r2gate.cli", "--version"],
+        [sys.executable, "-m", "r2gate_client.cli", "--version"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -222,7 +222,7 @@ def test_a_real_ctrl_c_exits_8_and_the_rerun_resumes(
     command = [
         sys.executable,
         "-m",
-        "r2gate.cli",
+        "r2gate_client.cli",
         "--json",
         "upload",
         "--threshold",

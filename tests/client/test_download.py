@@ -8,11 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
+from r2gate_client import Client, IntegrityError
+from r2gate_client.download import partial_paths
 
-from r2gate.client import Client, IntegrityError
-from r2gate.client.download import partial_paths
-
-from .conftest import RecordingTransport, random_bytes
+from tests.support.data import random_bytes
+from tests.support.pyclient import RecordingTransport
 
 SIZE = 3_000_000
 

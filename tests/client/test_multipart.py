@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
+from r2gate_client import Client, UploadNotFound
+from r2gate_client.transport import Body, Response
 
-from r2gate.client import Client, UploadNotFound
-from r2gate.client.transport import Body, Response
-
-from .conftest import API_KEY, PART_SIZE, RecordingTransport, write_file
+from tests.support.data import write_file
+from tests.support.pyclient import API_KEY, PART_SIZE, RecordingTransport
 
 SIZE = 12 * 1024 * 1024 + 12_345  # three parts of 5 MiB: 5, 5, 2 MiB + a bit
 

@@ -7,8 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
-
-from r2gate.client import (
+from r2gate_client import (
     Client,
     Forbidden,
     InvalidRequest,
@@ -18,7 +17,8 @@ from r2gate.client import (
     Unauthorized,
 )
 
-from .conftest import MAX_PUT_BYTES, READER_KEY, RecordingTransport, write_file
+from tests.support.data import write_file
+from tests.support.pyclient import MAX_PUT_BYTES, READER_KEY, RecordingTransport
 
 
 def test_small_file_round_trip(client: Client, prefix: str, tmp_path: Path) -> None:

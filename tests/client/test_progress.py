@@ -6,9 +6,8 @@ import argparse
 import io
 
 import pytest
-
-from r2gate.cli import parse_size
-from r2gate.client import ProgressBar
+from r2gate_client import ProgressBar
+from r2gate_client.cli import parse_size
 
 
 class Clock:

@@ -22,8 +22,8 @@ console.log("RESULT " + await py.runPythonAsync(process.env.CODE));
 CODE = r"""
 import io, json, sys
 sys.path.insert(0, "/src")
-from r2gate.client import Client, DEFAULT_CONCURRENCY
-from r2gate.client.transport import Response
+from r2gate_client import Client, DEFAULT_CONCURRENCY
+from r2gate_client.transport import Response
 
 MD5 = '"781e5e245d69b566979b86e28d23f2c7"'  # of b"0123456789"
 
@@ -64,7 +64,11 @@ def test_upload_and_download_run_under_pyodide() -> None:
     done = subprocess.run(
         [node, "--input-type=module", "-e", RUNNER],
         cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", "SRC": str(ROOT / "src"), "CODE": CODE},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "SRC": str(ROOT / "clients" / "python" / "src"),
+            "CODE": CODE,
+        },
         capture_output=True,
         text=True,
         timeout=120,

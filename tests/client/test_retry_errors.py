@@ -6,8 +6,7 @@ import io
 from datetime import UTC, datetime
 
 import pytest
-
-from r2gate.client import (
+from r2gate_client import (
     Client,
     Conflict,
     Forbidden,
@@ -25,9 +24,9 @@ from r2gate.client import (
     Unauthorized,
     UploadNotFound,
 )
-from r2gate.client.errors import error_from_response, parse_retry_after
+from r2gate_client.errors import error_from_response, parse_retry_after
 
-from .conftest import Scripted, error_reply
+from tests.support.pyclient import Scripted, error_reply
 
 OK_HEAD = (200, {"Content-Length": "5", "ETag": '"abc"', "Content-Type": "text/plain"}, b"")
 OBJECT = b'{"key":"a.txt","size":3,"etag":"e","content_type":"text/plain","uploaded":null}'

@@ -3,56 +3,20 @@ R2GATE_TEST_URL (wrangler dev, a deployment) with R2GATE_TEST_API_KEY."""
 
 from __future__ import annotations
 
-import json
 import os
-import secrets
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.support.client import Client
 from tests.support.server import ROOT, RunningServer, start_runtime
-
-TEST_API_KEY = "test-" + "k" * 32
-TEST_CACHE_POLICY = (
-    '{"default": "public, max-age=3600", "rules": ['
-    '{"prefix": "models/", "cache_control": "public, max-age=31536000, immutable"},'
-    '{"prefix": "private/", "private": true},'
-    '{"prefix": "nostore/", "cache_control": "no-store"}]}'
-)
-TEST_CORS = (
-    '{"origins": ["https://app.example.com", "https://*.example.org", "ar-code://*"],'
-    ' "max_age": 600}'
-)
-# Token signing keys: "old" still verifies, "new" (the last) signs (tests/http/test_tokens*.py).
-TEST_SIGNING_SECRETS = {
-    "old": "old-signing-secret-" + "o" * 32,
-    "new": "new-signing-secret-" + "n" * 32,
-}
-TEST_SIGNING_KEYS = json.dumps(TEST_SIGNING_SECRETS)
-# Scoped API keys (name -> (secret, ops, prefixes)), used by tests/http/test_tokens*/test_api*.
-TEST_SCOPED_KEYS = {
-    "tenant42": (
-        "tenant42-" + "t" * 24,
-        ["read", "write", "delete", "sign", "list"],
-        ["tenant-42/"],
-    ),
-    "u42": ("u42-key-" + "u" * 24, ["write", "delete", "sign", "list"], ["u/42/"]),
-    "twofolders": ("twofolders-" + "w" * 24, ["write", "sign"], ["a/", "b/"]),
-    "nosign": ("nosign-key-" + "n" * 24, ["read", "write", "delete", "list"], [""]),
-    "private-reader": ("private-reader-" + "r" * 24, ["read", "sign"], ["private/"]),
-    "writer": ("writer-key-" + "x" * 24, ["write", "sign"], [""]),
-    "dotted": ("dotted.api.key-" + "d" * 24, ["read", "write"], ["dotted/"]),
-}
-TEST_API_KEYS = json.dumps(
-    {
-        "keys": [
-            {"name": name, "key": secret, "ops": ops, "prefixes": prefixes}
-            for name, (secret, ops, prefixes) in TEST_SCOPED_KEYS.items()
-        ]
-    }
+from tests.support.settings import (
+    TEST_API_KEY,
+    TEST_API_KEYS,
+    TEST_CACHE_POLICY,
+    TEST_CORS,
+    TEST_SIGNING_KEYS,
 )
 
 
@@ -92,10 +56,3 @@ def client(server: RunningServer, api_key: str) -> Client:
 def prefix() -> str:
     """A key prefix unique to one test, so tests never see each other's objects."""
     return f"t-{uuid.uuid4().hex[:12]}/"
-
-
-def random_bytes(size: int) -> bytes:
-    return secrets.token_bytes(size)
-
-
-__all__ = ["Path", "random_bytes"]

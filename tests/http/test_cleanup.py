@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.http.test_multipart_support import Mpu
 from tests.support.client import Client
+from tests.support.multipart import Mpu
 from tests.support.server import RunningServer
 
 DAY_MS = 86400 * 1000

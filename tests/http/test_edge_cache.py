@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from tests.http.conftest import random_bytes
 from tests.support.client import Client, Reply
+from tests.support.data import random_bytes
 
 
 def until_hit(client: Client, path: str, headers: dict[str, str] | None = None) -> Reply:

@@ -6,9 +6,9 @@ import re
 import time
 from datetime import UTC, datetime
 
-from tests.http.conftest import random_bytes
-from tests.http.test_multipart_support import MIB, PART, Mpu, declared_only, mpu_path
 from tests.support.client import Client
+from tests.support.data import random_bytes
+from tests.support.multipart import MIB, PART, Mpu, declared_only, mpu_path
 
 
 def test_create_answers_the_upload_parameters(client: Client, prefix: str) -> None:

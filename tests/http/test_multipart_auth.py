@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from tests.http.test_multipart_support import PART, Mpu, mpu_path
 from tests.support.client import Client
+from tests.support.multipart import PART, Mpu, mpu_path
 from tests.support.tokens import scoped, token
 
 # --- API keys ----------------------------------------------------------------------------------

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from tests.http.conftest import random_bytes
 from tests.support.client import Client
+from tests.support.data import random_bytes
 
 HTTP_DATE = re.compile(r"^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$")
 
@@ -148,7 +148,7 @@ def test_wrong_api_key_is_401(client: Client, prefix: str, authorization: str) -
 
 
 def test_api_key_that_looks_like_a_token_still_authenticates(client: Client, prefix: str) -> None:
-    from tests.http.conftest import TEST_SCOPED_KEYS
+    from tests.support.settings import TEST_SCOPED_KEYS
 
     secret = TEST_SCOPED_KEYS["dotted"][0]
     reply = client.put(

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.http.conftest import random_bytes
 from tests.support.client import Client, Reply
+from tests.support.data import random_bytes
 
 SIZE = 1000
 

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from tests.http.conftest import random_bytes
 from tests.support.client import Client
+from tests.support.data import random_bytes
 from tests.support.tokens import path_of, post_json, scoped, token
 
 

@@ -9,11 +9,14 @@ import threading
 import time
 from datetime import UTC, datetime
 
+import jwt
 import pytest
 
-from tests.http.conftest import random_bytes
 from tests.support.client import Client, Reply
+from tests.support.data import random_bytes
+from tests.support.settings import TEST_SIGNING_SECRETS
 from tests.support.tokens import (
+    decode,
     mint_upload,
     path_of,
     post_json,
@@ -60,6 +63,25 @@ def test_expires_at_and_max_bytes_reflect_the_request(client: Client, prefix: st
     assert grant["max_bytes"] == 10
     default = mint_upload(client, key=f"{prefix}b.png", content_type="image/png")
     assert default["max_bytes"] == 100_000_000  # the single-PUT limit
+
+
+def test_pyjwt_verifies_the_minted_token_with_the_newest_key(client: Client, prefix: str) -> None:
+    before = int(time.time())
+    grant = mint_upload(
+        client, key=f"{prefix}a.png", content_type="image/png", max_bytes=10, multipart=True
+    )
+    for tok, op, limit in ((grant["token"], "put", 10), (grant["multipart"]["token"], "mpu", 10)):
+        assert jwt.get_unverified_header(tok)["kid"] == "new"
+        claims = decode(tok, TEST_SIGNING_SECRETS["new"])
+        assert {k: claims[k] for k in ("op", "key", "ct", "max")} == {
+            "op": op,
+            "key": f"{prefix}a.png",
+            "ct": ["image/png"],
+            "max": limit,
+        }
+        assert before <= claims["iat"] and claims["exp"] == claims["iat"] + 900
+        with pytest.raises(jwt.InvalidSignatureError):
+            decode(tok, TEST_SIGNING_SECRETS["old"])
 
 
 def test_the_token_is_also_accepted_as_bearer(client: Client, prefix: str) -> None:

@@ -1,56 +1,94 @@
-"""Helpers shared by the token and /api/v1 HTTP tests (no tests here).
+"""Tokens for the tests, minted and read by PyJWT (what a backend uses), never by r2gate's own
+code; and the HTTP calls that carry them.
 
-Tokens are built by hand (base64url JSON + HMAC-SHA256), independently of r2gate's own
-minting code, exactly as a backend with PyJWT would build them.
+Hostile tokens that PyJWT refuses to produce (an unknown ``alg``, duplicate header members)
+are made by replacing one segment of a PyJWT token (`with_header`) or by signing raw
+segments with PyJWT's own HMAC (`signed_raw`).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.http.conftest import TEST_SCOPED_KEYS, TEST_SIGNING_SECRETS
+import jwt
+from jwt.algorithms import HMACAlgorithm
+from jwt.utils import base64url_encode
+
 from tests.support.client import Client, Reply
+from tests.support.settings import TEST_SCOPED_KEYS, TEST_SIGNING_SECRETS
 
 AUDIENCE = "r2gate"
 
 
 def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    """base64url without padding (PyJWT's encoding of a segment)."""
+    return base64url_encode(data).decode("ascii")
 
 
-def compact(data: Any) -> bytes:
-    return json.dumps(data, separators=(",", ":")).encode("ascii")
+def segment(value: Any) -> str:
+    """One JSON segment as PyJWT serialises it."""
+    return b64url(json.dumps(value, separators=(",", ":")).encode())
 
 
-def sign(header: dict[str, Any], payload: dict[str, Any], secret: str) -> str:
-    """A compact JWS over the given header and payload, HMAC-SHA256 with `secret`."""
-    signing_input = f"{b64url(compact(header))}.{b64url(compact(payload))}"
-    mac = hmac.new(secret.encode(), signing_input.encode("ascii"), hashlib.sha256).digest()
-    return f"{signing_input}.{b64url(mac)}"
+def mint(
+    payload: dict[str, Any],
+    secret: str,
+    *,
+    kid: str | None,
+    algorithm: str = "HS256",
+    headers: dict[str, Any] | None = None,
+    sort_headers: bool = True,
+) -> str:
+    """`jwt.encode`: `payload` as given, signed with `secret`; `kid` None leaves it out."""
+    extra = {} if kid is None else {"kid": kid}
+    extra.update(headers or {})
+    return jwt.encode(
+        payload, secret, algorithm=algorithm, headers=extra, sort_headers=sort_headers
+    )
+
+
+def decode(tok: str, secret: str, **options: Any) -> dict[str, Any]:
+    """`jwt.decode` with the r2gate audience: the verified payload (times checked unless
+    `options` says otherwise)."""
+    return jwt.decode(tok, secret, algorithms=["HS256"], audience=AUDIENCE, options=options or None)
+
+
+def with_header(tok: str, header: dict[str, Any]) -> str:
+    """A PyJWT token whose header segment is replaced (its signature no longer matches)."""
+    _, payload, signature = tok.split(".")
+    return f"{segment(header)}.{payload}.{signature}"
+
+
+def signed_raw(raw_header: str, raw_payload: str, secret: str | bytes) -> str:
+    """Two raw JSON texts as a token signed by PyJWT's HS256: for malformed JSON (duplicate
+    members) that no encoder produces but a correctly keyed attacker could."""
+    key = secret.encode() if isinstance(secret, str) else secret
+    signing_input = f"{b64url(raw_header.encode())}.{b64url(raw_payload.encode())}"
+    signature = HMACAlgorithm(HMACAlgorithm.SHA256).sign(signing_input.encode(), key)
+    return f"{signing_input}.{b64url(signature)}"
 
 
 def token(
     claims: dict[str, Any],
     *,
-    kid: str = "new",
+    kid: str | None = "new",
     iat: int | None = None,
     exp: int | None = None,
     lifetime: int = 300,
-    header: dict[str, Any] | None = None,
     secret: str | None = None,
+    headers: dict[str, Any] | None = None,
 ) -> str:
-    """A token granting `claims` (aud, iat and exp added unless given in `claims`)."""
+    """A token granting `claims` from the HTTP tests' signing keys (aud, iat and exp added
+    unless given in `claims`; a claim set to None is left out)."""
     issued = int(time.time()) if iat is None else iat
     payload = {"aud": AUDIENCE, "iat": issued, "exp": issued + lifetime if exp is None else exp}
     payload.update(claims)
-    head = {"alg": "HS256", "typ": "JWT", "kid": kid} if header is None else header
-    return sign(head, payload, TEST_SIGNING_SECRETS.get(kid, "") if secret is None else secret)
+    payload = {name: value for name, value in payload.items() if value is not None}
+    key = TEST_SIGNING_SECRETS.get(kid or "new", "") if secret is None else secret
+    return mint(payload, key, kid=kid, headers=headers)
 
 
 def path_of(url: str) -> str:
@@ -60,7 +98,7 @@ def path_of(url: str) -> str:
 
 
 def scoped(client: Client, name: str) -> Client:
-    """A client authenticating with one of the scoped API keys from conftest."""
+    """A client authenticating with one of the scoped API keys of tests/support/settings.py."""
     secret = TEST_SCOPED_KEYS[name][0]
     return Client(f"{client.scheme}://{client.host}:{client.port}", secret)
 

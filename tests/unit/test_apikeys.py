@@ -8,8 +8,9 @@ import json
 import pytest
 
 from r2gate import apikeys
-from r2gate.apikeys import API_OPS, ApiKey, authenticate, can_mint, check_mint, load_api_keys
+from r2gate.apikeys import API_OPS, ApiKey, authenticate, load_api_keys
 from r2gate.errors import ApiError
+from r2gate.operations import Operation
 
 ROOT = "root-secret-0123456789"
 T42 = "tenant42-secret-abcdef"
@@ -166,58 +167,28 @@ def test_every_key_is_compared(monkeypatch: pytest.MonkeyPatch, secret: str) -> 
 
 def test_allows_on_prefix_boundary() -> None:
     tenant = KEYS[1]
-    assert tenant.allows("write", "t42/a.png") and tenant.allows("list", "t42/")
-    assert not tenant.allows("write", "t420/a.png")
-    assert not tenant.allows("list", "t4") and not tenant.allows("list", "")
-    assert not tenant.allows("read", "other/t42/x")
+    assert tenant.allows(Operation.WRITE, "t42/a.png") and tenant.allows(Operation.LIST, "t42/")
+    assert not tenant.allows(Operation.WRITE, "t420/a.png")
+    assert not tenant.allows(Operation.LIST, "t4") and not tenant.allows(Operation.LIST, "")
+    assert not tenant.allows(Operation.READ, "other/t42/x")
 
 
 def test_allows_checks_op() -> None:
     reader = KEYS[2]
-    assert reader.allows("read", "public/x") and reader.allows("read", "t42/shared/y")
-    assert not reader.allows("write", "public/x") and not reader.allows("delete", "public/x")
-    assert not reader.allows("read", "t42/private")
-    with pytest.raises(ValueError):
-        reader.allows("admin", "public/x")
+    assert reader.allows(Operation.READ, "public/x") and reader.allows(
+        Operation.READ, "t42/shared/y"
+    )
+    assert not reader.allows(Operation.WRITE, "public/x") and not reader.allows(
+        Operation.DELETE, "public/x"
+    )
+    assert not reader.allows(Operation.READ, "t42/private")
 
 
 def test_default_key_allows_everything() -> None:
     default = KEYS[0]
-    for op in API_OPS:
-        assert default.allows(op, "any/key") and default.allows(op, "")
-
-
-def test_require() -> None:
-    KEYS[1].require("delete", "t42/x")
-    err = error(KEYS[2].require, "write", "public/x")
-    assert (err.status, err.code) == (403, "key_scope")
-
-
-# --- minting rights ------------------------------------------------------------------
-
-
-def test_can_mint() -> None:
-    default, tenant, reader = KEYS
-    assert can_mint(default, "put", key="anything")
-    assert can_mint(tenant, "put", key="t42/a") and can_mint(tenant, "mpu", prefix="t42/in/")
-    assert can_mint(tenant, "get", key="t42/a") and can_mint(tenant, "delete", prefix="t42/")
-    assert not can_mint(tenant, "put", key="t420/a")
-    assert not can_mint(tenant, "get", prefix="t4/")  # broader than the key's own prefix
-    assert not can_mint(tenant, "copy", key="t42/a")
-    assert not can_mint(tenant, "put", key="t42/a", prefix="t42/")  # both
-    assert not can_mint(tenant, "put")  # neither
-    assert not can_mint(reader, "get", key="public/x")  # no "sign"
-
-
-def test_can_mint_needs_the_mapped_op() -> None:
-    signer = ApiKey("signer", "signer-secret-0123456", frozenset({"sign", "read"}), ("p/",))
-    assert can_mint(signer, "get", key="p/x")
-    assert not can_mint(signer, "put", key="p/x")  # put/mpu need write
-    assert not can_mint(signer, "mpu", key="p/x")
-    assert not can_mint(signer, "delete", key="p/x")  # delete needs delete
-    err = error(check_mint, signer, "put", key="p/x")
-    assert (err.status, err.code) == (403, "key_scope")
-    check_mint(signer, "get", key="p/x")
+    assert {"read", "write", "delete", "sign", "list"} == API_OPS
+    for operation in Operation:
+        assert default.allows(operation, "any/key") and default.allows(operation, "")
 
 
 def test_apikey_constructor_validates() -> None:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from r2gate.cors import (
     DEFAULT_EXPOSE_HEADERS,
+    DEFAULT_METHODS,
     CorsConfig,
     cors_headers,
     origin_allowed,
@@ -133,7 +134,7 @@ def test_only_syntactically_valid_origins_match_any_pattern(origin):
     for config in (CONFIG, ANY_ORIGIN):
         assert not origin_allowed(origin, config)
         assert "Access-Control-Allow-Origin" not in cors_headers(origin, config)
-        assert preflight(origin, "GET", None, config) is None
+        assert preflight(origin, "GET", None, config, OBJECT_METHODS) is None
 
 
 @pytest.mark.parametrize(
@@ -158,13 +159,20 @@ def test_cors_headers_omit_empty_expose_list():
     assert all(headers.values())
 
 
+OBJECT_METHODS = ("GET", "HEAD", "PUT", "DELETE", "OPTIONS")
+
+
 def test_preflight_allowed():
     headers = preflight(
-        "https://a.example.com", "PUT", "Authorization, content-type,x-r2gate-checksum", CONFIG
+        "https://a.example.com",
+        "PUT",
+        "Authorization, content-type,x-r2gate-checksum",
+        CONFIG,
+        OBJECT_METHODS,
     )
     assert headers == {
         "Access-Control-Allow-Origin": "https://a.example.com",
-        "Access-Control-Allow-Methods": "GET, HEAD, PUT, POST, DELETE, OPTIONS",
+        "Access-Control-Allow-Methods": "GET, HEAD, PUT, DELETE, OPTIONS",
         "Access-Control-Allow-Headers": "authorization, content-type, x-r2gate-checksum",
         "Access-Control-Max-Age": "86400",
         "Vary": "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
@@ -172,13 +180,25 @@ def test_preflight_allowed():
 
 
 def test_preflight_echoes_each_requested_header_once():
-    headers = preflight("https://a.example.com", "PUT", "Range, range,x-r2gate-a, RANGE", CONFIG)
+    headers = preflight(
+        "https://a.example.com", "PUT", "Range, range,x-r2gate-a, RANGE", CONFIG, OBJECT_METHODS
+    )
     assert headers is not None
     assert headers["Access-Control-Allow-Headers"] == "range, x-r2gate-a"
 
 
+def test_preflight_allows_only_the_methods_of_the_path():
+    upload_route = ("POST", "OPTIONS")
+    headers = preflight("https://a.example.com", "POST", None, CONFIG, upload_route)
+    assert headers is not None
+    assert headers["Access-Control-Allow-Methods"] == "POST, OPTIONS"
+    assert preflight("https://a.example.com", "PUT", None, CONFIG, upload_route) is None
+    get_only = parse_cors_config('{"origins": ["*"], "methods": ["GET"]}')
+    assert preflight("https://x.test", "POST", None, get_only, upload_route) is None
+
+
 def test_preflight_without_request_headers_has_no_empty_value():
-    headers = preflight("https://a.example.com", "GET", "", CONFIG)
+    headers = preflight("https://a.example.com", "GET", "", CONFIG, OBJECT_METHODS)
     assert headers is not None
     assert "Access-Control-Allow-Headers" not in headers
     assert all(headers.values())
@@ -203,7 +223,7 @@ def test_preflight_without_request_headers_has_no_empty_value():
     ],
 )
 def test_preflight_rejected(origin, method, request_headers):
-    assert preflight(origin, method, request_headers, CONFIG) is None
+    assert preflight(origin, method, request_headers, CONFIG, DEFAULT_METHODS) is None
 
 
 def test_custom_lists_and_max_age():
@@ -218,8 +238,8 @@ def test_custom_lists_and_max_age():
             }
         )
     )
-    assert preflight("https://a.test", "PUT", None, config) is None
-    headers = preflight("https://a.test", "GET", "range", config)
+    assert preflight("https://a.test", "PUT", None, config, OBJECT_METHODS) is None
+    headers = preflight("https://a.test", "GET", "range", config, OBJECT_METHODS)
     assert headers is not None
     assert headers["Access-Control-Max-Age"] == "0"
     assert headers["Access-Control-Allow-Headers"] == "range"
@@ -260,5 +280,5 @@ def test_never_raises_and_never_emits_empty_values(origin, method, request_heade
     for config in (CONFIG, ANY_ORIGIN):
         simple = cors_headers(origin, config)
         assert all(simple.values())
-        result = preflight(origin, method, request_headers, config)
+        result = preflight(origin, method, request_headers, config, DEFAULT_METHODS)
         assert result is None or all(result.values())

@@ -125,3 +125,9 @@ def test_header_is_ascii_and_round_trips(filename):
     elif filename.isascii() and filename.isprintable():
         expected = filename.replace("\\", "/").split("/")[-1].strip(" .") or "download"
         assert fallback == expected
+
+
+def test_a_name_of_combining_marks_only_falls_back_to_download() -> None:
+    assert content_disposition("\u1dc0") == (
+        "attachment; filename=\"download\"; filename*=UTF-8''%E1%B7%80"
+    )

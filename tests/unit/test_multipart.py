@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from r2gate.auth import TokenPrincipal
 from r2gate.errors import ApiError
 from r2gate.multipart import (
     DEFAULT_PART_SIZE,
@@ -17,17 +18,16 @@ from r2gate.multipart import (
     check_part,
     choose_part_size,
     created_json,
-    key_upload_options,
     parse_complete_request,
     parse_create_request,
     parse_multipart_query,
     plan_completion,
+    plan_creation,
     status_json,
-    token_content_type,
-    token_upload_options,
 )
 from r2gate.tokens import parse_claims
 from r2gate.upload_records import Manifest, PartRecord
+from r2gate.uploads import UploadBounds
 
 MIB = 1024 * 1024
 SIZE = 5 * MIB
@@ -58,69 +58,58 @@ def error(call, *args: object, **kwargs: object) -> tuple[int, str]:
     return caught.value.status, caught.value.code
 
 
-def mpu_claims(**claims: object):
-    return parse_claims({"op": "mpu", "key": "models/a.glb", **claims})
+def mpu_bounds(**claims: object) -> UploadBounds:
+    """The upload bounds of an mpu token with `claims`."""
+    return TokenPrincipal(parse_claims({"op": "mpu", "key": "models/a.glb", **claims})).upload
+
+
+EMPTY = parse_create_request({}, token=True)
 
 
 # --- the query ---------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("query", "method", "expected"),
+    ("query", "action", "expected"),
     [
-        ("uploads", "POST", MultipartQuery("create")),
-        ("uploads=", "POST", MultipartQuery("create")),
-        ("uploads&token=abc", "POST", MultipartQuery("create")),
-        ("uploadId=u&partNumber=7", "PUT", MultipartQuery("upload_part", "u", 7)),
-        ("partNumber=10000&uploadId=u", "PUT", MultipartQuery("upload_part", "u", 10000)),
-        ("uploadId=u", "GET", MultipartQuery("status", "u")),
-        ("uploadId=u", "POST", MultipartQuery("complete", "u")),
-        ("uploadId=u", "DELETE", MultipartQuery("abort", "u")),
+        ("uploads", "create", MultipartQuery("create")),
+        ("uploads=", "create", MultipartQuery("create")),
+        ("uploads&token=abc", "create", MultipartQuery("create")),
+        ("uploadId=u&partNumber=7", "upload_part", MultipartQuery("upload_part", "u", 7)),
+        ("partNumber=10000&uploadId=u", "upload_part", MultipartQuery("upload_part", "u", 10000)),
+        ("uploadId=u", "status", MultipartQuery("status", "u")),
+        ("uploadId=u", "complete", MultipartQuery("complete", "u")),
+        ("uploadId=u", "abort", MultipartQuery("abort", "u")),
     ],
 )
-def test_query_names_the_action(query: str, method: str, expected: MultipartQuery) -> None:
-    assert parse_multipart_query(query, method) == expected
+def test_query_of_each_action(query: str, action: str, expected: MultipartQuery) -> None:
+    assert parse_multipart_query(query, action) == expected
 
 
 @pytest.mark.parametrize(
-    ("query", "method"),
+    ("query", "action"),
     [
-        ("uploads=1", "POST"),
-        ("uploads&uploadId=u", "POST"),
-        ("uploads&partNumber=1", "POST"),
-        ("uploads&x=1", "POST"),
-        ("uploads&uploads", "POST"),
-        ("uploadId=u&uploadId=v", "GET"),
-        ("uploadId=u", "PUT"),
-        ("uploadId=u&partNumber=1", "GET"),
-        ("uploadId=u&partNumber=1", "POST"),
-        ("uploadId=u&partNumber=0", "PUT"),
-        ("uploadId=u&partNumber=10001", "PUT"),
-        ("uploadId=u&partNumber=%2B1", "PUT"),
-        ("uploadId=u&partNumber=1e3", "PUT"),
-        ("uploadId=u&partNumber=%D9%A1", "PUT"),  # an Arabic-Indic digit one
-        ("uploadId=%FF", "GET"),
-        ("token=x", "GET"),
+        ("uploads=1", "create"),
+        ("uploads&uploadId=u", "create"),
+        ("uploads&partNumber=1", "create"),
+        ("uploads&x=1", "create"),
+        ("uploads&uploads", "create"),
+        ("uploadId=u&uploads", "upload_part"),
+        ("uploadId=u&uploadId=v", "status"),
+        ("uploadId=u", "upload_part"),
+        ("uploadId=u&partNumber=1", "status"),
+        ("uploadId=u&partNumber=1", "complete"),
+        ("uploadId=u&partNumber=0", "upload_part"),
+        ("uploadId=u&partNumber=10001", "upload_part"),
+        ("uploadId=u&partNumber=%2B1", "upload_part"),
+        ("uploadId=u&partNumber=1e3", "upload_part"),
+        ("uploadId=u&partNumber=%D9%A1", "upload_part"),  # an Arabic-Indic digit one
+        ("uploadId=%FF", "status"),
+        ("token=x", "status"),
     ],
 )
-def test_bad_queries_are_400(query: str, method: str) -> None:
-    assert error(parse_multipart_query, query, method) == (400, "invalid_request")
-
-
-@pytest.mark.parametrize(
-    ("query", "method", "allow"),
-    [
-        ("uploads", "GET", "POST, OPTIONS"),
-        ("uploads", "PUT", "POST, OPTIONS"),
-        ("uploadId=u", "HEAD", "GET, PUT, POST, DELETE, OPTIONS"),
-        ("uploadId=u", "PATCH", "GET, PUT, POST, DELETE, OPTIONS"),
-    ],
-)
-def test_other_methods_are_405_with_allow(query: str, method: str, allow: str) -> None:
-    with pytest.raises(ApiError) as caught:
-        parse_multipart_query(query, method)
-    assert (caught.value.status, caught.value.code) == (405, "method_not_allowed")
-    assert caught.value.headers == {"Allow": allow}
+def test_bad_queries_are_400(query: str, action: str) -> None:
+    assert error(parse_multipart_query, query, action) == (400, "invalid_request")
 
 
 # --- creation ----------------------------------------------------------------------------------
@@ -190,38 +179,58 @@ def test_part_size_default_and_limits() -> None:
     )
 
 
-def test_api_key_upload_options_are_what_the_body_asked_for() -> None:
+def test_an_api_key_upload_is_what_the_body_asked_for() -> None:
     request = parse_create_request(
         {"metadata": {"a": "b"}, "cache_control": "no-cache"}, token=False
     )
-    assert key_upload_options(request, "image/png") == {
-        "httpMetadata": {"contentType": "image/png", "cacheControl": "no-cache"},
-        "customMetadata": {"a": "b"},
-    }
-    assert key_upload_options(parse_create_request({}, token=False), "image/png") == {
-        "httpMetadata": {"contentType": "image/png"}
-    }
+    assert plan_creation(None, request, "x/a.png") == (
+        "image/png",
+        {
+            "httpMetadata": {"contentType": "image/png", "cacheControl": "no-cache"},
+            "customMetadata": {"a": "b"},
+        },
+    )
+    typed = parse_create_request({"content_type": "model/vnd.usdz+zip"}, token=False)
+    assert plan_creation(None, typed, "x/a.png") == (
+        "model/vnd.usdz+zip",
+        {"httpMetadata": {"contentType": "model/vnd.usdz+zip"}},
+    )
 
 
-def test_token_upload_options_are_what_the_token_grants() -> None:
-    claims = mpu_claims(meta={"user": "7"}, cache="public, max-age=5")
-    assert token_upload_options(claims, "model/gltf-binary") == {
-        "httpMetadata": {"contentType": "model/gltf-binary", "cacheControl": "public, max-age=5"},
-        "customMetadata": {"user": "7"},
-    }  # no create-only condition: R2's multipart upload has none
+def test_a_token_upload_is_what_the_token_grants() -> None:
+    upload = mpu_bounds(meta={"user": "7"}, cache="public, max-age=5")
+    assert plan_creation(upload, EMPTY, "models/a.glb") == (
+        "model/gltf-binary",
+        {
+            "httpMetadata": {
+                "contentType": "model/gltf-binary",
+                "cacheControl": "public, max-age=5",
+            },
+            "customMetadata": {"user": "7"},
+        },
+    )  # no create-only condition: R2's multipart upload has none
 
 
 def test_a_token_with_sha256_cannot_start_a_multipart_upload() -> None:
-    claims = mpu_claims(sha256="0" * 64)
-    assert error(token_upload_options, claims, "image/png") == (400, "checksum_unsupported")
+    upload = mpu_bounds(sha256="0" * 64)
+    assert error(plan_creation, upload, EMPTY, "a.png") == (400, "checksum_unsupported")
 
 
-def test_token_content_type() -> None:
-    assert token_content_type(mpu_claims(ct=["image/png"]), None, "models/a.glb") == "image/png"
-    assert token_content_type(mpu_claims(), None, "models/a.glb") == "model/gltf-binary"
-    assert token_content_type(mpu_claims(ct=["image/*"]), "image/webp", "x") == "image/webp"
-    claims = mpu_claims(ct=["image/*"])
-    assert error(token_content_type, claims, "text/html", "x") == (415, "unsupported_media_type")
+def test_the_content_type_of_a_token_upload() -> None:
+    def content_type(upload: UploadBounds, requested: str | None, key: str) -> str:
+        request = parse_create_request(
+            {} if requested is None else {"content_type": requested}, token=True
+        )
+        return plan_creation(upload, request, key)[0]
+
+    assert content_type(mpu_bounds(ct=["image/png"]), None, "models/a.glb") == "image/png"
+    assert content_type(mpu_bounds(), None, "models/a.glb") == "model/gltf-binary"
+    assert content_type(mpu_bounds(ct=["image/*"]), "image/webp", "x") == "image/webp"
+    text = parse_create_request({"content_type": "text/html"}, token=True)
+    assert error(plan_creation, mpu_bounds(ct=["image/*"]), text, "x") == (
+        415,
+        "unsupported_media_type",
+    )
 
 
 def test_created_json() -> None:
@@ -263,11 +272,11 @@ def test_bounds_combine_the_creating_and_the_presented_token() -> None:
     assert bounds_for(manifest(), None) == Bounds()
     assert not Bounds().bounded
     assert bounds_for(manifest(max_bytes=100), None) == Bounds(max_bytes=100)
-    assert bounds_for(manifest(max_bytes=100), mpu_claims(max=50)) == Bounds(max_bytes=50)
-    assert bounds_for(manifest(max_bytes=100), mpu_claims(max=500)) == Bounds(max_bytes=100)
-    assert bounds_for(manifest(), mpu_claims(len=7)) == Bounds(exact_length=7)
-    assert bounds_for(manifest(exact_length=7), mpu_claims(len=7)) == Bounds(exact_length=7)
-    assert error(bounds_for, manifest(exact_length=7), mpu_claims(len=8)) == (
+    assert bounds_for(manifest(max_bytes=100), mpu_bounds(max=50)) == Bounds(max_bytes=50)
+    assert bounds_for(manifest(max_bytes=100), mpu_bounds(max=500)) == Bounds(max_bytes=100)
+    assert bounds_for(manifest(), mpu_bounds(len=7)) == Bounds(exact_length=7)
+    assert bounds_for(manifest(exact_length=7), mpu_bounds(len=7)) == Bounds(exact_length=7)
+    assert error(bounds_for, manifest(exact_length=7), mpu_bounds(len=8)) == (
         400,
         "length_mismatch",
     )

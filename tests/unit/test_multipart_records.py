@@ -27,6 +27,7 @@ from r2gate.upload_records import (
     upload_id_from_manifest_key,
     valid_upload_id,
 )
+from r2gate.uploads import UploadBounds
 
 UPLOAD_ID = "0123456789abcdef" * 2
 MANIFEST = Manifest(
@@ -87,14 +88,12 @@ def test_a_new_manifest_keeps_a_tokens_bounds_and_create_only_flag() -> None:
         "now": 100,
         "max_age": 50,
     }
-    by_key = Manifest.new(**fields, claims=None)
+    by_key = Manifest.new(**fields, bounds=None)
     assert (by_key.created, by_key.expires) == (100, 150)
     assert (by_key.max_bytes, by_key.exact_length, by_key.overwrite) == (None, None, True)
-    claims = parse_claims({"op": "mpu", "key": "a", "max": 9})
-    by_token = Manifest.new(**fields, claims=claims)
+    by_token = Manifest.new(**fields, bounds=UploadBounds(max_bytes=9))
     assert (by_token.max_bytes, by_token.exact_length, by_token.overwrite) == (9, None, False)
-    claims = parse_claims({"op": "mpu", "key": "a", "len": 7, "ow": True})
-    by_token = Manifest.new(**fields, claims=claims)
+    by_token = Manifest.new(**fields, bounds=UploadBounds(exact_length=7, overwrite=True))
     assert (by_token.max_bytes, by_token.exact_length, by_token.overwrite) == (None, 7, True)
 
 

@@ -183,8 +183,8 @@ def verify_buffered_body(
             raise BadDigest("The Content-MD5 you specified did not match what we received.")
     if checksum is None:
         return None
-    computed = _python_digest(checksum.algorithm, body)
-    if computed is None:
+    digest = _python_digest(checksum.algorithm, body)
+    if digest is None:
         return checksum
-    checksum.verify(computed)
+    checksum.verify(digest)
     return None

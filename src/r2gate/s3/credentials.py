@@ -37,8 +37,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from r2gate.apikeys import API_OPS, ApiKey
-from r2gate.jws import strict_json_object
-from r2gate.tokens import TokenClaims
+from r2gate.mediatype import MediaTypeError, allows, parse_media_ranges, parse_media_type
+from r2gate.operations import Operation
+from r2gate.strict_json import strict_json_object
 
 from .errors import InvalidAccessKeyId
 
@@ -97,9 +98,17 @@ class UploadLimits:
         return self.max_bytes is None or length <= self.max_bytes
 
     def allows_content_type(self, content_type: str | None) -> bool:
-        """The token rules, by composition: parameters and case ignored, ranges allowed."""
-        grant = TokenClaims(op="put", prefix="", content_types=self.content_types)
-        return grant.allows_content_type(content_type)
+        """RFC 9110 media types against the allowed ranges (r2gate.mediatype): parameters and
+        case ignored, an active type (HTML, SVG, ...) only when named explicitly."""
+        if self.content_types is None:
+            return True
+        if content_type is None:
+            return False
+        try:
+            media = parse_media_type(content_type)
+        except MediaTypeError:
+            return False
+        return allows(parse_media_ranges(self.content_types), media)
 
 
 NO_LIMITS = UploadLimits()
@@ -145,7 +154,9 @@ class S3Credential:
             raise ValueError(
                 f"S3 credential {name!r}: secret_access_key must be 32-256 visible ASCII characters"
             )
-        scope = ApiKey(name=name, secret=secret_access_key, ops=frozenset(ops), prefixes=prefixes)
+        scope = ApiKey(
+            name=name, secret=secret_access_key, ops=frozenset(ops), prefixes=tuple(prefixes)
+        )
         return cls(access_key_id, secret_access_key, scope, limits)
 
     @classmethod
@@ -160,7 +171,7 @@ class S3Credential:
 
     def allows(self, op: str, key: str) -> bool:
         """The API-key rule: `op` granted and `key` (or listing prefix) inside a prefix."""
-        return self.scope.allows(op, key)
+        return self.scope.allows(Operation(op), key)
 
 
 class S3Keyring:

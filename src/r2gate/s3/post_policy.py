@@ -42,8 +42,8 @@ from urllib.parse import urlencode, urlsplit
 
 from r2gate.content_types import guess_content_type
 from r2gate.errors import ApiError
-from r2gate.jws import strict_json_object
 from r2gate.keys import MAX_KEY_BYTES, validate_key
+from r2gate.strict_json import strict_json_object
 from r2gate.tokens import MAX_META_BYTES
 
 from .credentials import S3Credential, S3Keyring
@@ -188,7 +188,8 @@ def parse_policy(policy_b64: str) -> Policy:
     if match is None:
         raise InvalidPolicyDocument("expiration must be an ISO 8601 UTC time.")
     try:
-        moment = datetime(*(int(part) for part in match.groups()), tzinfo=UTC)
+        year, month, day, hour, minute, second = (int(part) for part in match.groups())
+        moment = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     except ValueError:
         raise InvalidPolicyDocument("expiration is not a valid time.") from None
     if not isinstance(conditions, list) or len(conditions) > MAX_CONDITIONS:

@@ -170,8 +170,9 @@ def parse_amz_date(value: str) -> int:
     match = _AMZ_DATE.fullmatch(value)
     if match is None:
         raise ValueError("not an ISO 8601 basic UTC timestamp")
-    parts = [int(part) for part in match.groups()]
-    moment = datetime(*parts, tzinfo=UTC)  # ValueError for a day or hour out of range
+    year, month, day, hour, minute, second = (int(part) for part in match.groups())
+    # ValueError for a day or hour out of range
+    moment = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     return timegm(moment.utctimetuple())
 
 

@@ -374,7 +374,8 @@ def _events(body: bytes, limit: int) -> Iterator[tuple[str, str]]:
     text = text.removeprefix("\ufeff")
     if not _XML_CHAR.fullmatch(text):
         raise MalformedXML("The XML body contains characters XML does not allow.")
-    position, stack, seen_root = 0, [], False
+    position, seen_root = 0, False
+    stack: list[str] = []
     while position < len(text):
         match = _TOKEN.match(text, position)
         if match is None:

@@ -1,11 +1,13 @@
 """r2gate's Python client: uploads (multipart, parallel, resumable), downloads (resumable,
 verified), listing, stat, delete and upload URLs. Stdlib only; see docs/client.md.
 
-    from r2gate.client import Client
+    from r2gate_client import Client
     client = Client("https://assets.example.com", api_key="...")
     client.upload("scene.splat", key="splats/scene.splat")
     client.download("splats/scene.splat", "scene.splat")
 """
+
+__version__ = "0.1.0"
 
 from .api import DEFAULT_CONCURRENCY, DEFAULT_MULTIPART_THRESHOLD, Client
 from .errors import (

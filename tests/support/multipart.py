@@ -1,4 +1,4 @@
-"""Helpers shared by the multipart HTTP tests (no tests here)."""
+"""Multipart requests for the HTTP tests: paths, one upload's calls, a body that never comes."""
 
 from __future__ import annotations
 

@@ -34,8 +34,8 @@ class RetryPolicy:
     def delay(self, retry: int, error: R2gateError, rand: Callable[[], float]) -> float:
         """Seconds to wait before retry number `retry` (0-based) after `error`."""
         if error.retry_after is not None:
-            return min(error.retry_after, self.max_retry_after)
-        ceiling = min(self.max_delay, self.base_delay * 2**retry)
+            return float(min(error.retry_after, self.max_retry_after))
+        ceiling = min(self.max_delay, self.base_delay * 2.0**retry)
         return ceiling / 2 + rand() * ceiling / 2
 
 

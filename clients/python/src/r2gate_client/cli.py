@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import mimetypes
 import os
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn, TextIO
 
-from r2gate import __version__
-from r2gate.client import (
+from . import (
     Client,
     Conflict,
     Forbidden,
@@ -28,11 +28,11 @@ from r2gate.client import (
     TooLarge,
     TransportError,
     Unauthorized,
+    __version__,
 )
-from r2gate.client.download import partial_paths
-from r2gate.client.progress import ProgressCallback, format_bytes
-from r2gate.client.state import default_state_dir
-from r2gate.content_types import guess_content_type
+from .download import partial_paths
+from .progress import ProgressCallback, format_bytes
+from .state import default_state_dir
 
 EXIT_OK = 0
 EXIT_USAGE = 1
@@ -69,7 +69,7 @@ def parse_size(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a size: {text!r}")
     number, unit = int(match.group(1)), (match.group(2) or "").lower()
     if unit.endswith("b") and not unit.endswith("ib") and len(unit) == 2:
-        return number * 1000 ** ("kmg".index(unit[0]) + 1)
+        return number * int(1000 ** ("kmg".index(unit[0]) + 1))
     return number * _UNITS[unit[:1]]
 
 
@@ -80,7 +80,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     add = common.add_argument
     add("--url", default=argparse.SUPPRESS, help="server URL (env R2GATE_URL)")
     add("--api-key", default=argparse.SUPPRESS, help="API key (env R2GATE_API_KEY)")
@@ -278,13 +278,18 @@ def _run(args: argparse.Namespace, client: Client, out: Output, stderr: TextIO) 
     elif command == "token":
         url = client.mint_upload_url(
             args.key,
-            content_type=args.content_type or guess_content_type(args.key),
+            content_type=args.content_type or _content_type(args.key),
             max_bytes=args.max_bytes,
             expires_in=args.expires_in,
             overwrite=True if args.overwrite else None,
         )
         out.result(url.to_dict(), url.upload_url)
     return EXIT_OK
+
+
+def _content_type(key: str) -> str:
+    """The media type for a key's extension (the standard library's table)."""
+    return mimetypes.guess_type(key, strict=False)[0] or "application/octet-stream"
 
 
 def _list(args: argparse.Namespace, client: Client, out: Output) -> None:

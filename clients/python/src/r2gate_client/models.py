@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from r2gate.httpdates import parse_http_date
+from .httpdate import parse_http_date
 
 
 def _parse_time(value: object) -> datetime | None:

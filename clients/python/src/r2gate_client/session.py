@@ -9,25 +9,15 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from r2gate import __version__
-from r2gate.errors import ApiError
-from r2gate.keys import validate_key
-
-from .errors import MAX_ERROR_BODY, InvalidRequest, R2gateError, error_from_response
+from . import __version__
+from .errors import MAX_ERROR_BODY, R2gateError, error_from_response
+from .keys import checked_key
 from .retry import Retrier
 from .transport import Body, Response, Transport
 
 USER_AGENT = f"r2gate-client/{__version__} Python/{platform.python_version()}"
 Query = Sequence[tuple[str, str | None]]
 BodyFactory = Callable[[], Body]
-
-
-def checked_key(key: str) -> str:
-    """The key unchanged when r2gate would accept it, else InvalidRequest (no round trip)."""
-    try:
-        return validate_key(key)
-    except ApiError as error:
-        raise InvalidRequest(error.status, error.code, error.message) from None
 
 
 def query_string(query: Query) -> str:

@@ -13,11 +13,18 @@ import http.client
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
-from typing import Any, BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol, cast
 
 from .errors import TransportError
 
-Body = bytes | BinaryIO | None
+
+class Readable(Protocol):
+    """A request body read in chunks (a binary file, or a slice of one)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+Body = bytes | Readable | None
 
 
 class Response:
@@ -140,7 +147,7 @@ class UrllibTransport:
             raw = self._opener.open(request, timeout=timeout)
         except urllib.error.HTTPError as error:  # a 4xx/5xx (or 3xx) is still a response
             # Keep the HTTPError itself: its body closes when the HTTPError is collected.
-            return Response(error.code, dict(error.headers.items()), error)
+            return Response(error.code, dict(error.headers.items()), cast(BinaryIO, error))
         except (OSError, http.client.HTTPException) as error:
             reason = getattr(error, "reason", error)
             raise TransportError(f"{method} {_origin(url)} failed: {reason}") from error

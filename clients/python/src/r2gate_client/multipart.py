@@ -71,7 +71,8 @@ def create_upload(
     if content_type:
         payload["content_type"] = content_type
     url = session.object_url(key, [("uploads", None)])
-    return session.json("POST", url, payload, ok=(200, 201))
+    created: dict[str, Any] = session.json("POST", url, payload, ok=(200, 201))
+    return created
 
 
 def upload_part(

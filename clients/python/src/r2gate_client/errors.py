@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from http import HTTPStatus
 
-from r2gate.httpdates import parse_http_date
+from .httpdate import parse_http_date
 
 MAX_ERROR_BODY = 64 * 1024
 

@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from .bodies import PathSource, Source, StreamSource
 from .download import Downloader
@@ -90,9 +90,7 @@ class Client:
         defaults to what the server infers from the key.
         """
         src: Source = (
-            StreamSource(source)  # type: ignore[arg-type]
-            if hasattr(source, "read")
-            else PathSource(source)  # type: ignore[arg-type]
+            StreamSource(cast(BinaryIO, source)) if hasattr(source, "read") else PathSource(source)
         )
         use_multipart = src.size > self.multipart_threshold if multipart is None else multipart
         if not use_multipart or src.size == 0:

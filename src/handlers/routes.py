@@ -1,0 +1,118 @@
+"""The Worker's one route table, and `dispatch`: every fetch goes through it.
+
+Adding a route is one line in `ROUTES`. Every handler takes one `Call`. Per route, HEAD
+runs the GET handler without sending its body, OPTIONS answers the CORS preflight (with the
+route's methods) or lists ``Allow``, and a method the route does not take is 405 with that
+route's ``Allow`` (r2gate.routing). Every failure becomes r2gate's JSON error shape.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from typing import Any
+
+from r2gate import __version__
+from r2gate.cors import cors_headers, preflight
+from r2gate.errors import ApiError
+from r2gate.openapi import openapi_document
+from r2gate.routing import Route, RouteTable
+from r2gate.settings import Settings
+
+from . import listing, multipart, read, signing, uploader, write
+from .call import Call, Handler
+from .config import settings_from_env
+from .http import (
+    Incoming,
+    add_headers,
+    error_response,
+    json_response,
+    stream_response,
+    without_body,
+)
+
+
+async def service(call: Call) -> Any:
+    """GET /: what this server is."""
+    return json_response({"service": "r2gate", "version": __version__})
+
+
+async def openapi(call: Call) -> Any:
+    """GET /api/v1/openapi.json."""
+    return json_response(openapi_document(), 200, {"Cache-Control": "public, max-age=300"})
+
+
+UPLOAD = {
+    "GET": multipart.status,
+    "PUT": multipart.upload_part,
+    "POST": multipart.complete,
+    "DELETE": multipart.abort,
+}
+OBJECT = {"GET": read.read_object, "PUT": write.write_object, "DELETE": write.delete_object}
+
+ROUTES: RouteTable[Handler] = RouteTable(
+    [
+        Route("/", {"GET": service}),
+        Route("/api/v1/uploads", {"POST": signing.create_upload}),
+        Route("/api/v1/downloads", {"POST": signing.create_download}),
+        Route("/api/v1/objects", {"GET": listing.list_objects}),
+        Route("/api/v1/openapi.json", {"GET": openapi}),
+        Route("/api/v1/uploader", {"GET": uploader.page}),
+        Route("/api/v1/uploader.js", {"GET": uploader.library}),
+        Route("/api/v1/uploader-ui.js", {"GET": uploader.page_script}),
+        Route("/api", {}),  # every other path under /api/ is reserved: 404
+        Route("/api/{rest*}", {}),
+        Route("/{key*}", {"POST": multipart.create}, query="uploads"),
+        Route("/{key*}", UPLOAD, query="uploadId"),
+        Route("/{key*}", OBJECT),
+    ]
+)
+
+
+async def dispatch(request: Any, env: Any, ctx: Any) -> Any:
+    """Entry point for every fetch: never lets an exception escape as a bare 500."""
+    started = time.perf_counter()
+    where = "request"
+    settings: Settings | None = None
+    incoming: Incoming | None = None
+    try:
+        incoming = Incoming(request)
+        where = f"{incoming.method} {incoming.path}"
+        settings = settings_from_env(env)
+        response = await _route(incoming, env, ctx, settings)
+    except ApiError as error:
+        if error.status >= 500:
+            print(f"r2gate: {where} -> {error.status} {error.code}: {error.message}")
+        response = error_response(error)
+    except Exception:
+        print(f"r2gate: unhandled error on {where}\n{traceback.format_exc()}")
+        response = error_response(ApiError(500, "internal_error", "An unexpected error occurred."))
+    if settings is not None and incoming is not None:
+        if incoming.method != "OPTIONS":  # a preflight answer carries its own CORS headers
+            # After any cache lookup: a stored response never carries another origin's headers.
+            add_headers(response, cors_headers(incoming.headers.get("origin"), settings.cors))
+        if settings.server_timing:
+            elapsed = (time.perf_counter() - started) * 1000
+            add_headers(response, {"Server-Timing": f"py;dur={elapsed:.2f}"})
+    return response
+
+
+async def _route(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> Any:
+    resolved = ROUTES.resolve(incoming.method, incoming.path, incoming.query)
+    if resolved.handler is None:
+        return _options(incoming, settings, resolved.route.allowed)
+    response = await resolved.handler(Call(incoming, env, ctx, settings, params=resolved.params))
+    return await without_body(response) if resolved.drop_body else response
+
+
+def _options(incoming: Incoming, settings: Settings, allowed: tuple[str, ...]) -> Any:
+    """CORS preflight for the route's methods; a plain OPTIONS lists them."""
+    origin = incoming.headers.get("origin")
+    requested = incoming.headers.get("access-control-request-method")
+    if origin is None or requested is None:
+        return stream_response(None, 204, {"Allow": ", ".join(allowed)})
+    request_headers = incoming.headers.get("access-control-request-headers")
+    answer = preflight(origin, requested, request_headers, settings.cors, allowed)
+    if answer is None:
+        raise ApiError(403, "cors_denied", "This origin, method or header is not allowed.")
+    return stream_response(None, 204, answer)

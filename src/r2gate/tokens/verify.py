@@ -1,0 +1,75 @@
+"""Verify a presented token: signature, audience, issuer, times, then its grant.
+
+``exp`` is required; ``nbf``/``iat`` are optional; at most 60 s leeway (PyJWT semantics:
+expired when ``now >= exp + leeway``, early when ``nbf > now + leeway``; an ``iat`` after
+``now + leeway`` is early too); the lifetime ``exp - (iat or nbf or now)`` must not exceed
+the configured maximum. Verification takes ``now`` as an argument and never reads the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from .claims import TokenClaims, parse_claims
+from .config import TokenConfig, is_int
+from .errors import (
+    DecodeError,
+    ExpiredTokenError,
+    ImmatureTokenError,
+    InvalidAudienceError,
+    InvalidIssuerError,
+    LifetimeTooLongError,
+)
+from .jws import decode_verified
+
+__all__ = ["verify_token"]
+
+
+def _time_claim(payload: Mapping[str, Any], name: str) -> int | float | None:
+    value = payload.get(name)
+    if value is not None and not (is_int(value) or isinstance(value, float)):
+        raise DecodeError(f"claim {name!r} must be a NumericDate")
+    return value
+
+
+def _check_audience(payload: Mapping[str, Any], config: TokenConfig) -> None:
+    aud = payload.get("aud")
+    if isinstance(aud, list) and all(isinstance(a, str) for a in aud):
+        ok = config.audience in aud
+    elif isinstance(aud, str):
+        ok = aud == config.audience
+    elif aud is None:
+        ok = False
+    else:
+        raise DecodeError("claim 'aud' must be a string or list of strings")
+    if not ok:
+        raise InvalidAudienceError("token audience does not match")
+    if config.issuer is not None and payload.get("iss") != config.issuer:
+        raise InvalidIssuerError("token issuer does not match")
+
+
+def verify_token(token: str, config: TokenConfig, now: int) -> TokenClaims:
+    """Verify signature, audience, issuer, times and claims; return the grant.
+
+    Raises an InvalidTokenError subclass (tokens.errors) for every failure.
+    """
+    header, payload = decode_verified(token, config.keys)
+    exp = _time_claim(payload, "exp")
+    nbf = _time_claim(payload, "nbf")
+    iat = _time_claim(payload, "iat")
+    if exp is None:
+        raise DecodeError("claim 'exp' is required")
+    claims = parse_claims(payload)
+    _check_audience(payload, config)
+    if now >= exp + config.leeway:
+        raise ExpiredTokenError("token has expired")
+    if (nbf is not None and nbf > now + config.leeway) or (
+        iat is not None and iat > now + config.leeway
+    ):
+        raise ImmatureTokenError("token is not valid yet")
+    start = iat if iat is not None else nbf if nbf is not None else now
+    if exp - start > config.max_lifetime:
+        raise LifetimeTooLongError(f"token lifetime exceeds {config.max_lifetime} s")
+    return replace(claims, expires_at=exp, not_before=nbf, issued_at=iat, kid=header["kid"])

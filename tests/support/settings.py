@@ -1,0 +1,45 @@
+"""The settings the HTTP tests' server runs with: API keys, signing keys, cache policy, CORS."""
+
+from __future__ import annotations
+
+import json
+
+TEST_API_KEY = "test-" + "k" * 32
+TEST_CACHE_POLICY = (
+    '{"default": "public, max-age=3600", "rules": ['
+    '{"prefix": "models/", "cache_control": "public, max-age=31536000, immutable"},'
+    '{"prefix": "private/", "private": true},'
+    '{"prefix": "nostore/", "cache_control": "no-store"}]}'
+)
+TEST_CORS = (
+    '{"origins": ["https://app.example.com", "https://*.example.org", "ar-code://*"],'
+    ' "max_age": 600}'
+)
+# Token signing keys: "old" still verifies, "new" (the last) signs (tests/http/test_tokens*.py).
+TEST_SIGNING_SECRETS = {
+    "old": "old-signing-secret-" + "o" * 32,
+    "new": "new-signing-secret-" + "n" * 32,
+}
+TEST_SIGNING_KEYS = json.dumps(TEST_SIGNING_SECRETS)
+# Scoped API keys (name -> (secret, ops, prefixes)), used by tests/http/test_tokens*/test_api*.
+TEST_SCOPED_KEYS = {
+    "tenant42": (
+        "tenant42-" + "t" * 24,
+        ["read", "write", "delete", "sign", "list"],
+        ["tenant-42/"],
+    ),
+    "u42": ("u42-key-" + "u" * 24, ["write", "delete", "sign", "list"], ["u/42/"]),
+    "twofolders": ("twofolders-" + "w" * 24, ["write", "sign"], ["a/", "b/"]),
+    "nosign": ("nosign-key-" + "n" * 24, ["read", "write", "delete", "list"], [""]),
+    "private-reader": ("private-reader-" + "r" * 24, ["read", "sign"], ["private/"]),
+    "writer": ("writer-key-" + "x" * 24, ["write", "sign"], [""]),
+    "dotted": ("dotted.api.key-" + "d" * 24, ["read", "write"], ["dotted/"]),
+}
+TEST_API_KEYS = json.dumps(
+    {
+        "keys": [
+            {"name": name, "key": secret, "ops": ops, "prefixes": prefixes}
+            for name, (secret, ops, prefixes) in TEST_SCOPED_KEYS.items()
+        ]
+    }
+)
