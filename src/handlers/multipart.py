@@ -170,7 +170,11 @@ async def _upload_part(
     upload = env.BUCKET.resumeMultipartUpload(manifest.key, manifest.r2_upload_id)
     try:
         part = await upload.uploadPart(part_number, incoming.body)
-        etag = str(part.etag)
+    except JsException as error:
+        message = js_error_message(error)
+        raise classify_storage_error(message, reading_request_body=True) from None
+    etag = str(part.etag)
+    try:
         await env.BUCKET.put(
             part_record_key(manifest.upload_id, part_number),
             b"",

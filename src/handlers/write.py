@@ -65,7 +65,8 @@ async def _put(env: Any, key: str, body: Any, options: dict[str, Any]) -> Any:
     try:
         return await env.BUCKET.put(key, body, options)
     except JsException as error:
-        raise classify_storage_error(js_error_message(error)) from None
+        message = js_error_message(error)
+        raise classify_storage_error(message, reading_request_body=True) from None
 
 
 def _stored(incoming: Incoming, ctx: Any, key: str, stored: Any, existed: bool) -> Any:
