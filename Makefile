@@ -7,7 +7,7 @@ UV_VERSION := 0.13.8
 NODE_BIN := $(CURDIR)/node_modules/.bin
 export PATH := $(NODE_BIN):$(PATH)
 
-.PHONY: dev test install browser lint format unit runtime-test http-test dry-run bench clean
+.PHONY: dev test install browser lint format unit local-test http-test dry-run bench clean
 
 dev: install
 	@$(PY) scripts/dev_vars.py
@@ -46,8 +46,8 @@ format: install
 unit: install
 	$(VENV)/bin/pytest tests/unit
 
-runtime-test: install
-	$(VENV)/bin/pytest tests/runtime
+local-test: install
+	$(VENV)/bin/pytest tests/local
 
 http-test: install
 	$(VENV)/bin/pytest tests/http

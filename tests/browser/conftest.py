@@ -1,5 +1,5 @@
 """Browser tests of the uploader page: a real headless Chromium (Debian's, driven by Playwright)
-against the offline runtime started here with its own throw-away bucket."""
+against `wrangler dev` on workerd, started here with its own throw-away bucket."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, sync_playwright
 
 from tests.support.client import Client, Reply
-from tests.support.server import ROOT, RunningServer, start_runtime
+from tests.support.server import RunningServer, start_wrangler_dev
 
 API_KEY = "browser-test-" + "b" * 32
 SIGNING_SECRET = "browser-signing-secret-" + "s" * 32
@@ -46,9 +46,7 @@ def chromium_path() -> str:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     state = tmp_path_factory.mktemp("browser-r2-state")
-    running = start_runtime(
-        ROOT / "wrangler.toml", state, {"API_KEY": API_KEY, "SIGNING_KEYS": SIGNING_KEYS}
-    )
+    running = start_wrangler_dev({"API_KEY": API_KEY, "SIGNING_KEYS": SIGNING_KEYS}, state)
     yield running
     running.stop()
 
