@@ -1,4 +1,4 @@
-# r2gate: `make dev` serves the Worker locally, `make test` runs every test offline.
+# r2gate: `make dev` serves the Worker with `wrangler dev`, `make test` runs every test offline.
 SHELL := /bin/bash
 PORT ?= 8787
 VENV := .venv
@@ -9,9 +9,11 @@ export PATH := $(NODE_BIN):$(PATH)
 
 .PHONY: dev test install browser lint format unit local-test http-test dry-run bench clean
 
+# `wrangler dev` on workerd: Cloudflare's Pyodide bundle when its host answers, else the local
+# dev bundle (scripts/wrangler_dev.py says which; PYODIDE_BUNDLE=local|cloudflare forces one).
 dev: install
 	@$(PY) scripts/dev_vars.py
-	@PORT=$(PORT) scripts/dev.sh
+	@$(PY) scripts/wrangler_dev.py --ip 127.0.0.1 --port $(PORT) --test-scheduled
 
 test: install browser
 	@scripts/test.sh

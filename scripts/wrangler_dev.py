@@ -103,6 +103,11 @@ def main() -> None:
         )
     else:
         print(f"r2gate: wrangler dev with Cloudflare's Pyodide bundle ({why})", flush=True)
+    print(
+        "r2gate: run the cron handler with GET /cdn-cgi/local/scheduled?cron=17+*+*+*+* "
+        "(wrangler's /__scheduled exists for JS Workers only)",
+        flush=True,
+    )
     os.chdir(ROOT)
     os.execvpe(line[0], line, environment(local))  # noqa: S606 (our own command line)
 
