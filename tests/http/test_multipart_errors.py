@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.http.conftest import put_short_body
 from tests.http.test_multipart_support import MIB, PART, Mpu, mpu_path
 from tests.support.client import Client
 from tests.support.server import RunningServer
+from tests.support.short_body import put_short_body
 
 
 @pytest.fixture()

@@ -6,9 +6,10 @@ import re
 
 import pytest
 
-from tests.http.conftest import put_short_body, random_bytes
+from tests.http.conftest import random_bytes
 from tests.support.client import Client
 from tests.support.server import RunningServer
+from tests.support.short_body import put_short_body
 
 HTTP_DATE = re.compile(r"^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$")
 

@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.http.conftest import put_short_body, random_bytes
+from tests.http.conftest import random_bytes
 from tests.support.client import Client, Reply
 from tests.support.server import RunningServer
+from tests.support.short_body import put_short_body
 from tests.support.tokens import (
     mint_upload,
     path_of,
