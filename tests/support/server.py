@@ -30,6 +30,7 @@ from scripts.wrangler_dev import CONFIG, command, environment
 ROOT = Path(__file__).resolve().parents[2]
 NODE_BIN = ROOT / "node_modules" / ".bin"
 START_TIMEOUT = 120.0
+RUNTIME_FAILED = "The Workers runtime failed to start"  # wrangler's words when workerd exits
 WORKERD = "workerd"
 
 
@@ -160,17 +161,21 @@ def start_wrangler_dev(
 
     threading.Thread(target=reader, daemon=True).start()
     deadline = time.monotonic() + START_TIMEOUT
-    while not answers(server.url):
-        if process.poll() is not None or time.monotonic() > deadline:
+    while (status := first_answer(server.url)) != 200:
+        failed = status is not None or RUNTIME_FAILED in server.log()
+        if failed or process.poll() is not None or time.monotonic() > deadline:
             server.stop()
-            raise RuntimeError(f"wrangler dev did not start:\n{server.log()}")
+            raise RuntimeError(f"wrangler dev did not start (GET / gave {status}):\n{server.log()}")
         time.sleep(0.2)
     return server
 
 
-def answers(url: str) -> bool:
+def first_answer(url: str) -> int | None:
+    """The status of `GET /`, or None while nothing answers yet."""
     try:
         with urllib.request.urlopen(url + "/", timeout=60) as response:  # noqa: S310
-            return response.status == 200
-    except (OSError, urllib.error.HTTPError):
-        return False
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return None
