@@ -41,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import uploads  # noqa: E402
+from bench import profile, uploads  # noqa: E402
 from scripts.pyodide_bundle import pyodide_version  # noqa: E402
 from tests.support.server import RunningServer, start_wrangler_dev  # noqa: E402
 
@@ -353,19 +353,79 @@ def machine() -> str:
 
 
 def start_bench_server(state: Path) -> RunningServer:
-    settings = {
+    configs = tuple(f"--config={path}" for path in REFERENCES.values())
+    return start_wrangler_dev(bench_settings(), state, extra_args=configs)
+
+
+def bench_settings() -> dict[str, str]:
+    return {
         "API_KEY": API_KEY,
         "SIGNING_KEYS": json.dumps({"bench": SIGNING_SECRET}),
         "TOKEN_MAX_LIFETIME": "86400",
         "SERVER_TIMING": "on",
         "MAX_PUT_BYTES": str(uploads.LARGEST + 1),
     }
-    configs = tuple(f"--config={path}" for path in REFERENCES.values())
-    return start_wrangler_dev(settings, state, extra_args=configs)
+
+
+def prepare_probe(port: int) -> None:
+    """The probe's bucket and edge cache hold what the CPU rows read."""
+    request(port, "PUT", f"/{SMALL}", b"s" * 1024)
+    warm(port, SMALL)
+
+
+def probed_requests() -> list[profile.Request]:
+    """The r2gate requests of the CPU table, sent to the probe (no MF-Route-Override)."""
+    etag = f'"{hashlib.md5(b"s" * 1024).hexdigest()}"'  # noqa: S324 (R2's etag of SMALL)
+    rows, _, _ = cpu_rows(etag, upload_token("bench/token-put/"))
+    return [
+        profile.Request(row.name, s.method, s.path, s.status, s.headers, s.body)
+        for row in rows
+        for s in (row.r2gate,)
+    ]
+
+
+def crossings() -> list[str]:
+    return profile.crossing_table(probed_requests(), bench_settings(), prepare_probe)
+
+
+PROFILED_READS = 40  # handler calls per probe request
+PROFILED_PHASES = (
+    ("nothing", 1000),
+    ("getattr_js", 1000),
+    ("header_get_js", 1000),
+    ("incoming", 300),
+    ("sdk_headers", 300),
+    ("env_settings_sdk", 300),
+    ("env_bucket_sdk", 300),
+    ("object_info_sdk", 300),
+    ("response_sdk", 300),
+    ("response_js_to_js", 300),
+    ("add_headers_3", 300),
+    ("json_response", 300),
+    ("r2_head_sdk", 50),
+    ("r2_head_raw", 50),
+    ("r2_get_sdk", 50),
+    ("r2_get_raw", 50),
+)
+
+
+def profiled() -> list[str]:
+    reads = [r for r in probed_requests() if r.method in ("GET", "HEAD") and "{i}" not in r.path]
+    measured = [(r, PROFILED_READS) for r in reads]
+    measured += [(profile.phase_request(name), calls) for name, calls in PROFILED_PHASES]
+    return profile.profile_table(bench_settings(), prepare_probe, cpu_seconds, measured)
 
 
 def main() -> None:
     scale = float(os.environ.get("BENCH_SCALE", "1"))
+    only = sys.argv[1] if len(sys.argv) > 1 else None  # cpu, crossings or profile
+    if only == "crossings":
+        print("\n".join(crossings()))
+        return
+    if only == "profile":
+        print("\n".join(profiled()))
+        return
+    cpu_only = only == "cpu"
     with tempfile.TemporaryDirectory() as state:
         server = start_bench_server(Path(state))
         try:
@@ -377,6 +437,9 @@ def main() -> None:
             warm(port, SMALL)
             warm(port, LARGE)
             rows, js_floor, python_floor = measure_cpu(port, pid, scale)
+            if cpu_only:
+                print("\n".join(cpu_table(rows, js_floor, python_floor)))
+                return
             loads = throughput(port, scale)
             upload_results = uploads.run(port, pid, API_KEY)
         finally:

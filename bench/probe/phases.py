@@ -1,0 +1,237 @@
+"""Named pieces of a request, for the probe's `X-Probe-Phase: <name>` (measurement only).
+
+Each phase is one step r2gate takes for a read (or a unit cost of the FFI), run N times inside
+one request with real objects (the request, the env, R2, the Cache API) so that the CPU of that
+request over N is the step's CPU. `bench/run.py profile` runs them; docs/performance.md has the
+results.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import js
+from pyodide.ffi import jsnull, to_js
+from workers import Response
+
+from handlers import http
+
+KEY = "bench/small.bin"
+
+
+class Context:
+    """What the phases work on: the request and bindings, fetched once per probe request."""
+
+    def __init__(self, request: Any, env: Any, ctx: Any) -> None:
+        self.request = request
+        self.js_request = request.js_object
+        self.env = env
+        self.raw_env = getattr(env, "_env", env)  # the SDK's _EnvWrapper wraps the JS env
+        self.ctx = ctx
+        self.headers8 = {
+            "ETag": '"7265f4d211b56873a381d321f586e4a9"',
+            "Last-Modified": "Wed, 26 Nov 2026 10:00:00 GMT",
+            "Content-Type": "application/octet-stream",
+            "Cache-Control": "public, max-age=3600",
+            "Accept-Ranges": "bytes",
+            "Content-Length": "1024",
+            "X-Cache": "BYPASS",
+            "Vary": "Origin",
+        }
+        self.obj: Any = None
+
+
+Phase = Callable[[Context], Awaitable[None]]
+PHASES: dict[str, Phase] = {}
+
+
+def phase(function: Phase) -> Phase:
+    PHASES[function.__name__] = function
+    return function
+
+
+async def _cancel(body: Any) -> None:
+    if body is not None and body is not jsnull:
+        await body.cancel()
+
+
+@phase
+async def nothing(c: Context) -> None:
+    """The loop itself."""
+
+
+@phase
+async def getattr_js(c: Context) -> None:
+    """One attribute read of a JS object (request.method)."""
+    c.js_request.method  # noqa: B018
+
+
+@phase
+async def header_get_js(c: Context) -> None:
+    """One request header read in JS (headers.get)."""
+    c.js_request.headers.get("range")
+
+
+@phase
+async def incoming(c: Context) -> None:
+    """r2gate's Incoming(request): method, URL, every header through the SDK's conversion."""
+    http.Incoming(c.request)
+
+
+@phase
+async def sdk_headers(c: Context) -> None:
+    """The SDK's request.headers (an http.client.HTTPMessage built from the JS Headers)."""
+    c.request.headers  # noqa: B018
+
+
+@phase
+async def env_settings_sdk(c: Context) -> None:
+    """Fourteen settings read through a fresh _EnvWrapper (one per request, as the SDK makes)."""
+    from handlers.config import _read
+    from r2gate.settings import SETTING_NAMES
+
+    wrapped = type(c.env)(c.raw_env)
+    for name in SETTING_NAMES:
+        _read(wrapped, name)
+
+
+@phase
+async def env_bucket_sdk(c: Context) -> None:
+    """env.BUCKET through a fresh _EnvWrapper (the binding wrapped by the SDK)."""
+    type(c.env)(c.raw_env).BUCKET  # noqa: B018
+
+
+@phase
+async def r2_head_sdk(c: Context) -> None:
+    """R2 head() through the SDK's binding wrapper (R2's own work included)."""
+    await type(c.env)(c.raw_env).BUCKET.head(KEY)
+
+
+@phase
+async def r2_head_raw(c: Context) -> None:
+    """R2 head() on the JS binding (R2's own work included)."""
+    await c.raw_env.BUCKET.head(KEY)
+
+
+@phase
+async def r2_get_sdk(c: Context) -> None:
+    """R2 get() through the SDK's binding wrapper, body cancelled."""
+    obj = await type(c.env)(c.raw_env).BUCKET.get(KEY)
+    await _cancel(obj.body)
+
+
+@phase
+async def r2_get_raw(c: Context) -> None:
+    """R2 get() on the JS binding, body cancelled."""
+    obj = await c.raw_env.BUCKET.get(KEY)
+    await _cancel(obj.body)
+
+
+@phase
+async def object_info_sdk(c: Context) -> None:
+    """r2gate's object_info() of an SDK-wrapped R2 result (each field converted by the SDK)."""
+    from handlers.r2 import object_info
+
+    if c.obj is None:
+        c.obj = (await type(c.env)(c.raw_env).BUCKET.head(KEY))._binding
+    object_info(type(c.env.BUCKET)(c.obj))  # a fresh wrapper: the SDK caches what it converted
+
+
+@phase
+async def response_sdk(c: Context) -> None:
+    """The SDK's Response(None, status, headers) with eight headers."""
+    Response(None, status=200, headers=c.headers8)
+
+
+@phase
+async def response_js_to_js(c: Context) -> None:
+    """js.Response.new with init from to_js (Object.fromEntries), eight headers."""
+    init = to_js({"status": 200, "headers": c.headers8}, dict_converter=js.Object.fromEntries)
+    js.Response.new(None, init)
+
+
+@phase
+async def add_headers_3(c: Context) -> None:
+    """r2gate's add_headers with three headers on a fresh response."""
+    response = Response(None, status=200, headers={})
+    http.add_headers(response, {"X-Cache": "BYPASS", "Vary": "Origin", "Server-Timing": "x"})
+
+
+@phase
+async def json_response(c: Context) -> None:
+    """r2gate's json_response for GET /."""
+    http.json_response({"service": "r2gate", "version": "1"})
+
+
+@phase
+async def headers_from_entries_to_py(c: Context) -> None:
+    """Request headers as a dict: Object.fromEntries(headers).to_py()."""
+    js.Object.fromEntries(c.js_request.headers).to_py()
+
+
+@phase
+async def headers_from_json(c: Context) -> None:
+    """Request headers as a dict: json.loads(JSON.stringify(Object.fromEntries(headers)))."""
+    json.loads(js.JSON.stringify(js.Object.fromEntries(c.js_request.headers)))
+
+
+@phase
+async def headers_iterate(c: Context) -> None:
+    """Request headers as a dict by iterating the JS Headers from Python."""
+    {name: value for name, value in c.js_request.headers}  # noqa: B018, C416
+
+
+@phase
+async def headers_get_8(c: Context) -> None:
+    """Eight headers read one by one with headers.get."""
+    get = c.js_request.headers.get
+    for name in (
+        "range",
+        "if-none-match",
+        "if-match",
+        "if-modified-since",
+        "if-unmodified-since",
+        "if-range",
+        "cache-control",
+        "origin",
+    ):
+        get(name)
+
+
+@phase
+async def response_js_json(c: Context) -> None:
+    """js.Response.new with init from JSON.parse(json.dumps(...)), eight headers."""
+    init = js.JSON.parse(json.dumps({"status": 200, "headers": c.headers8}))
+    js.Response.new(None, init)
+
+
+@phase
+async def response_js_set(c: Context) -> None:
+    """js.Headers.new, then set() per header (bound method), then js.Response.new."""
+    headers = js.Headers.new()
+    set_ = headers.set
+    for name, value in c.headers8.items():
+        set_(name, value)
+    js.Response.new(
+        None, to_js({"status": 200, "headers": headers}, dict_converter=js.Object.fromEntries)
+    )
+
+
+@phase
+async def r2_fields_raw(c: Context) -> None:
+    """The fields r2gate reads from a raw R2 result: one getattr each, the Date's getTime,
+    httpMetadata.to_py()."""
+    if c.obj is None:
+        c.obj = await c.raw_env.BUCKET.head(KEY)
+    o = c.obj
+    (o.key, o.size, o.etag, o.httpEtag, o.uploaded.getTime(), o.httpMetadata.to_py())
+
+
+@phase
+async def r2_fields_json(c: Context) -> None:
+    """The fields of a raw R2 result through JSON.stringify."""
+    if c.obj is None:
+        c.obj = await c.raw_env.BUCKET.head(KEY)
+    json.loads(js.JSON.stringify(c.obj))
