@@ -235,3 +235,11 @@ async def r2_fields_json(c: Context) -> None:
     if c.obj is None:
         c.obj = await c.raw_env.BUCKET.head(KEY)
     json.loads(js.JSON.stringify(c.obj))
+
+
+@phase
+async def settings(c: Context) -> None:
+    """r2gate's settings_from_env(env) as a request calls it."""
+    from handlers.config import settings_from_env
+
+    settings_from_env(c.env)
