@@ -23,23 +23,28 @@ BASE_HEADERS = {"X-Content-Type-Options": "nosniff"}
 
 
 class Incoming:
-    """The parts of a request r2gate decides on, read once: method, path, query, headers."""
+    """The parts of a request r2gate decides on, read once: method, path, query, headers.
+
+    Read from the JS Request itself (the SDK's Request is set aside): the headers arrive as one
+    plain object (`Object.fromEntries`, lower-case names, repeated headers joined by ", "),
+    converted in one go, not one header at a time through http.client.HTTPMessage."""
 
     def __init__(self, request: Any) -> None:
-        self.request = request
-        # Not request.method: the SDK maps it through http.HTTPMethod, which raises on
-        # extension methods (PROPFIND, ...) that must get a 405, not a crash.
-        self.method: str = str(request.js_object.method).upper()
-        url = urlsplit(request.url)
-        self.url: str = request.url
+        js_request = getattr(request, "js_object", request)
+        self.js_request = js_request
+        # The method as sent: the SDK's request.method maps it through http.HTTPMethod, which
+        # raises on extension methods (PROPFIND, ...) that must get a 405, not a crash.
+        self.method: str = str(js_request.method).upper()
+        self.url: str = str(js_request.url)
+        url = urlsplit(self.url)
         self.path: str = url.path
         self.query: str = url.query
-        self.headers: dict[str, str] = {k.lower(): v for k, v in request.headers.items()}
+        self.headers: dict[str, str] = js.Object.fromEntries(js_request.headers).to_py()
 
     @property
     def body(self) -> Any:
         """The body as a JS ReadableStream, or None: never read into Python."""
-        body = self.request.js_object.body
+        body = self.js_request.body
         return None if body is None or body is jsnull else body
 
 
