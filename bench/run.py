@@ -400,7 +400,7 @@ PROFILED_PHASES = (
     ("object_info_sdk", 300),
     ("response_sdk", 300),
     ("response_js_to_js", 300),
-    ("add_headers_3", 300),
+    ("reply_to_js", 300),
     ("json_response", 300),
     ("r2_head_sdk", 50),
     ("r2_head_raw", 50),

@@ -153,16 +153,15 @@ async def response_js_to_js(c: Context) -> None:
 
 
 @phase
-async def add_headers_3(c: Context) -> None:
-    """r2gate's add_headers with three headers on a fresh response."""
-    response = Response(None, status=200, headers={})
-    http.add_headers(response, {"X-Cache": "BYPASS", "Vary": "Origin", "Server-Timing": "x"})
+async def json_response(c: Context) -> None:
+    """r2gate's JSON answer to GET / (the JS Response included)."""
+    http.json_response({"service": "r2gate", "version": "1"}).to_js()
 
 
 @phase
-async def json_response(c: Context) -> None:
-    """r2gate's json_response for GET /."""
-    http.json_response({"service": "r2gate", "version": "1"})
+async def reply_to_js(c: Context) -> None:
+    """r2gate's Reply with eight headers made into a JS Response."""
+    http.Reply(200, dict(c.headers8)).to_js()
 
 
 @phase

@@ -14,8 +14,6 @@ from urllib.parse import quote, urlsplit
 import js
 from pyodide.ffi import JsException, to_js
 
-from .http import js_headers
-
 
 def cache_url(request_url: str, key: str) -> str:
     parts = urlsplit(request_url)
@@ -38,12 +36,8 @@ async def lookup(url: str, range_header: str | None = None) -> Any | None:
 
 def store(ctx: Any, url: str, body: Any, status: int, headers: dict[str, str]) -> None:
     """Store a full 200 in the background (ctx.waitUntil); failures are logged, not raised."""
-    response = js.Response.new(
-        body,
-        to_js(
-            {"status": status, "headers": js_headers(headers)}, dict_converter=js.Object.fromEntries
-        ),
-    )
+    init = {"status": status, "headers": headers}
+    response = js.Response.new(body, to_js(init, dict_converter=js.Object.fromEntries))
 
     async def put() -> None:
         try:

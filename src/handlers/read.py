@@ -30,7 +30,7 @@ from r2gate.settings import Settings
 
 from . import edge_cache
 from .call import Call
-from .http import Incoming, add_headers, response_headers, stream_response
+from .http import Incoming, add_headers, js_headers_dict, stream_response
 from .r2 import Bucket, discard_body, has_body, object_info
 from .streams import concatenated_stream
 
@@ -85,11 +85,11 @@ async def _from_cache(incoming: Incoming, url: str) -> Any | None:
     cached = await edge_cache.lookup(url)
     if cached is None:
         return None
-    stored = response_headers(cached)
+    stored = js_headers_dict(cached.headers)
     headers = {name: value for name, value in stored.items() if name in CACHED_HEADERS}
     last_modified = parse_http_date(headers.get("last-modified"))
     etag, length = headers.get("etag"), stored.get(SIZE_HEADER.lower(), "")
-    if cached.status != 200 or etag is None or last_modified is None or not length.isdigit():
+    if int(cached.status) != 200 or etag is None or last_modified is None or not length.isdigit():
         await discard_body(cached)
         return None
     size = int(length)

@@ -24,6 +24,7 @@ from .call import Call, Handler
 from .config import settings_from_env
 from .http import (
     Incoming,
+    Reply,
     add_headers,
     error_response,
     json_response,
@@ -32,12 +33,12 @@ from .http import (
 )
 
 
-async def service(call: Call) -> Any:
+async def service(call: Call) -> Reply:
     """GET /: what this server is."""
     return json_response({"service": "r2gate", "version": __version__})
 
 
-async def openapi(call: Call) -> Any:
+async def openapi(call: Call) -> Reply:
     """GET /api/v1/openapi.json."""
     return json_response(openapi_document(), 200, {"Cache-Control": "public, max-age=300"})
 
@@ -70,7 +71,8 @@ ROUTES: RouteTable[Handler] = RouteTable(
 
 
 async def dispatch(request: Any, env: Any, ctx: Any) -> Any:
-    """Entry point for every fetch: never lets an exception escape as a bare 500."""
+    """Entry point for every fetch: the JS Response; never lets an exception escape as a
+    bare 500."""
     started = time.perf_counter()
     where = "request"
     settings: Settings | None = None
@@ -79,33 +81,41 @@ async def dispatch(request: Any, env: Any, ctx: Any) -> Any:
         incoming = Incoming(request)
         where = f"{incoming.method} {incoming.path}"
         settings = settings_from_env(env)
-        response = await _route(incoming, env, ctx, settings)
+        reply = await _route(incoming, env, ctx, settings)
     except ApiError as error:
         if error.status >= 500:
             print(f"r2gate: {where} -> {error.status} {error.code}: {error.message}")
-        response = error_response(error)
+        reply = error_response(error)
     except Exception:
-        print(f"r2gate: unhandled error on {where}\n{traceback.format_exc()}")
-        response = error_response(ApiError(500, "internal_error", "An unexpected error occurred."))
+        reply = _internal_error(where)
     if settings is not None and incoming is not None:
         if incoming.method != "OPTIONS":  # a preflight answer carries its own CORS headers
             # After any cache lookup: a stored response never carries another origin's headers.
-            add_headers(response, cors_headers(incoming.headers.get("origin"), settings.cors))
+            add_headers(reply, cors_headers(incoming.headers.get("origin"), settings.cors))
         if settings.server_timing:
             elapsed = (time.perf_counter() - started) * 1000
-            add_headers(response, {"Server-Timing": f"py;dur={elapsed:.2f}"})
-    return response
+            add_headers(reply, {"Server-Timing": f"py;dur={elapsed:.2f}"})
+    try:
+        return reply.to_js()
+    except Exception:  # a header value JS refuses: our bug, answered as one
+        return _internal_error(where).to_js()
 
 
-async def _route(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> Any:
+def _internal_error(where: str) -> Reply:
+    print(f"r2gate: unhandled error on {where}\n{traceback.format_exc()}")
+    return error_response(ApiError(500, "internal_error", "An unexpected error occurred."))
+
+
+async def _route(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> Reply:
     resolved = ROUTES.resolve(incoming.method, incoming.path, incoming.query)
     if resolved.handler is None:
         return _options(incoming, settings, resolved.route.allowed)
-    response = await resolved.handler(Call(incoming, env, ctx, settings, params=resolved.params))
-    return await without_body(response) if resolved.drop_body else response
+    answer = await resolved.handler(Call(incoming, env, ctx, settings, params=resolved.params))
+    reply = answer if isinstance(answer, Reply) else Reply.from_js(answer)
+    return await without_body(reply) if resolved.drop_body else reply
 
 
-def _options(incoming: Incoming, settings: Settings, allowed: tuple[str, ...]) -> Any:
+def _options(incoming: Incoming, settings: Settings, allowed: tuple[str, ...]) -> Reply:
     """CORS preflight for the route's methods; a plain OPTIONS lists them."""
     origin = incoming.headers.get("origin")
     requested = incoming.headers.get("access-control-request-method")
