@@ -134,9 +134,10 @@ async def object_info_sdk(c: Context) -> None:
     """r2gate's object_info() of an SDK-wrapped R2 result (each field converted by the SDK)."""
     from handlers.r2 import object_info
 
+    wrapper = type(type(c.env)(c.raw_env).BUCKET)
     if c.obj is None:
-        c.obj = (await type(c.env)(c.raw_env).BUCKET.head(KEY))._binding
-    object_info(type(c.env.BUCKET)(c.obj))  # a fresh wrapper: the SDK caches what it converted
+        c.obj = await c.raw_env.BUCKET.head(KEY)
+    object_info(wrapper(c.obj))  # a fresh wrapper: the SDK caches what it converted
 
 
 @phase
@@ -242,3 +243,13 @@ async def settings(c: Context) -> None:
     from handlers.config import settings_from_env
 
     settings_from_env(c.env)
+
+
+@phase
+async def object_info(c: Context) -> None:
+    """r2gate's object_info() of the JS R2 result."""
+    from handlers.r2 import object_info
+
+    if c.obj is None:
+        c.obj = await c.raw_env.BUCKET.head(KEY)
+    object_info(c.obj)

@@ -21,7 +21,7 @@ from r2gate.settings import Settings
 
 from . import listing, multipart, read, signing, uploader, write
 from .call import Call, Handler
-from .config import settings_from_env
+from .config import js_env, settings_from_env
 from .http import (
     Incoming,
     Reply,
@@ -81,7 +81,7 @@ async def dispatch(request: Any, env: Any, ctx: Any) -> Any:
         incoming = Incoming(request)
         where = f"{incoming.method} {incoming.path}"
         settings = settings_from_env(env)
-        reply = await _route(incoming, env, ctx, settings)
+        reply = await _route(incoming, js_env(env), ctx, settings)
     except ApiError as error:
         if error.status >= 500:
             print(f"r2gate: {where} -> {error.status} {error.code}: {error.message}")
