@@ -1,8 +1,10 @@
 """GET and HEAD of /<key>: the edge cache first for public objects, then R2.
 
 Every response describes one version of the object: a cache hit is evaluated against the
-cached response's own validators, and an R2 read that needs the size first (a Range) pins its
-second call to the first call's etag.
+cached response's own validators; a GET from R2 is one call whose answer carries the object's
+validators and size with the bytes R2 chose, which are sent only if they are exactly the bytes
+r2gate's own decision needs; otherwise (several ranges, a decision R2 did not share) the
+second call is pinned to the first call's etag.
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ from r2gate.disposition import content_disposition
 from r2gate.errors import ApiError
 from r2gate.httpdates import parse_http_date
 from r2gate.objects import ObjectInfo, representation_headers
-from r2gate.ranges import multipart_byteranges
+from r2gate.ranges import ByteRange, multipart_byteranges
 from r2gate.read_plan import (
+    CONDITIONAL_HEADERS,
     ReadKind,
     ReadPlan,
     download_name,
-    needs_size_first,
     plan_headers,
     plan_read,
 )
@@ -30,7 +32,7 @@ from r2gate.settings import Settings
 
 from . import edge_cache
 from .call import Call
-from .http import Incoming, add_headers, js_headers_dict, stream_response
+from .http import Incoming, Reply, add_headers, js_headers_dict, stream_response
 from .r2 import Bucket, discard_body, has_body, object_info
 from .streams import concatenated_stream
 
@@ -56,7 +58,7 @@ def _bypasses_cache(headers: dict[str, str]) -> bool:
     return "no-cache" in directives.lower()
 
 
-async def read_object(call: Call) -> Any:
+async def read_object(call: Call) -> Reply:
     """GET/HEAD: the edge cache first for public objects, then R2."""
     incoming, ctx, settings = call.incoming, call.ctx, call.settings
     key = call.key()
@@ -81,7 +83,7 @@ async def read_object(call: Call) -> Any:
 # --- the edge cache ---------------------------------------------------------------------------
 
 
-async def _from_cache(incoming: Incoming, url: str) -> Any | None:
+async def _from_cache(incoming: Incoming, url: str) -> Reply | None:
     cached = await edge_cache.lookup(url)
     if cached is None:
         return None
@@ -118,7 +120,7 @@ def _representation(info: ObjectInfo, policy: CachePolicy) -> dict[str, str]:
     return representation_headers(info, content_type, policy.cache_control)
 
 
-def _bodiless(plan: ReadPlan, headers: dict[str, str], size: int) -> Any:
+def _bodiless(plan: ReadPlan, headers: dict[str, str], size: int) -> Reply:
     """Responses without object bytes: HEAD's 200, 304, 412, 416."""
     if plan.kind is ReadKind.PRECONDITION_FAILED:
         raise ApiError(
@@ -139,69 +141,137 @@ def _bodiless(plan: ReadPlan, headers: dict[str, str], size: int) -> Any:
 
 async def _from_r2(
     incoming: Incoming, bucket: Bucket, key: str, settings: Settings, ctx: Any, url: str | None
-) -> Any:
-    if not needs_size_first(incoming.method, incoming.headers):
-        obj = await (bucket.head(key) if incoming.method == "HEAD" else bucket.get(key))
-        return await _answer(incoming, bucket, obj, settings, ctx, url, pinned=True)
+) -> Reply:
+    if incoming.method == "HEAD":
+        obj = await bucket.head(key)
+        if obj is None:
+            raise ApiError(404, "not_found", "No object has this key.")
+        info = object_info(obj)
+        headers = _representation(info, decide(info.key, info.cache_control, settings.cache))
+        plan = plan_read("HEAD", incoming.headers, info.http_etag, info.uploaded, info.size)
+        return _bodiless(plan, headers, info.size)
+    answer = await _read_once(incoming, bucket, key, settings, ctx, url)
+    if answer is not None:
+        return answer
     obj = await bucket.head(key)
     for _ in range(PINNED_READ_ATTEMPTS):
-        response = await _answer(incoming, bucket, obj, settings, ctx, url, pinned=False)
-        if response is not None:
-            return response
+        answer = await _read_pinned(incoming, bucket, obj, settings, ctx, url)
+        if answer is not None:
+            return answer
         obj = await bucket.head(key)  # the object changed between our two calls: start over
     raise ApiError(
         503, "object_changing", "The object is being rewritten; retry.", {"Retry-After": "1"}
     )
 
 
-async def _answer(
+async def _read_once(
+    incoming: Incoming, bucket: Bucket, key: str, settings: Settings, ctx: Any, url: str | None
+) -> Reply | None:
+    """A GET in one R2 call, as a JS Worker makes it: R2 is handed the request's own headers
+    as `range` and `onlyIf`, and answers with the object's size and validators, and the bytes
+    it chose to send. The answer is decided in Python from those validators as always (RFC
+    9110: precondition order, weak and strong comparison, If-Range, ranges clamped to the
+    size), and R2's bytes are sent only when they are exactly the bytes that answer needs.
+    None when they are not (R2 decided otherwise, or refused the headers): the caller reads
+    again, pinned to the etag."""
+    headers = incoming.headers
+    options: dict[str, Any] = {}
+    if "range" in headers:
+        options["range"] = incoming.js_request.headers
+    if any(name in headers for name in CONDITIONAL_HEADERS):
+        options["onlyIf"] = incoming.js_request.headers
+    try:
+        obj = await (bucket.get(key, options) if options else bucket.get(key))
+    except ApiError:
+        if not options:
+            raise
+        return None  # R2 refused a header it parses itself (an etag it finds invalid)
+    if obj is None:
+        raise ApiError(404, "not_found", "No object has this key.")
+    info = object_info(obj)
+    policy = decide(info.key, info.cache_control, settings.cache)
+    representation = _representation(info, policy)
+    plan = plan_read("GET", headers, info.http_etag, info.uploaded, info.size)
+    if has_body(obj):
+        whole = ByteRange(0, info.size)
+        served = _served(obj) if "range" in options else whole
+        if plan.kind is ReadKind.FULL and served == whole:
+            return _full(obj.body, info, policy, plan, representation, settings, ctx, url)
+        if plan.kind is ReadKind.PARTIAL and served == plan.ranges[0]:
+            return stream_response(obj.body, 206, plan_headers(plan, representation, info.size))
+        await discard_body(obj)
+    if not plan.sends_body:
+        return _bodiless(plan, representation, info.size)
+    if plan.kind is ReadKind.MULTIPART:
+        return _multipart(bucket, info, plan, representation, ctx)
+    return await _read_pinned(incoming, bucket, obj, settings, ctx, url)
+
+
+def _served(obj: Any) -> ByteRange | None:
+    """The byte range R2 says it served, when it says so as an offset and a length."""
+    served = getattr(obj, "range", None)
+    offset, length = getattr(served, "offset", None), getattr(served, "length", None)
+    if isinstance(offset, int) and isinstance(length, int):
+        return ByteRange(offset, length)
+    return None
+
+
+async def _read_pinned(
     incoming: Incoming,
     bucket: Bucket,
     obj: Any,
     settings: Settings,
     ctx: Any,
     url: str | None,
-    pinned: bool,
-) -> Any | None:
-    """Answer from `obj` (metadata, and a body when `pinned`); None if a pinned read lost a race."""
+) -> Reply | None:
+    """Answer a GET from `obj`'s metadata, reading the bytes the answer needs in a second
+    call pinned to its etag; None if the object changed in between."""
     if obj is None:
         raise ApiError(404, "not_found", "No object has this key.")
     info = object_info(obj)
     policy = decide(info.key, info.cache_control, settings.cache)
     headers = _representation(info, policy)
-    plan = plan_read(incoming.method, incoming.headers, info.http_etag, info.uploaded, info.size)
-    if not plan.sends_body or incoming.method == "HEAD":
-        if pinned:
-            await discard_body(obj)
+    plan = plan_read("GET", incoming.headers, info.http_etag, info.uploaded, info.size)
+    if not plan.sends_body:
         return _bodiless(plan, headers, info.size)
-    only_if = {"etagMatches": info.etag}
     if plan.kind is ReadKind.MULTIPART:
         return _multipart(bucket, info, plan, headers, ctx)
+    only_if = {"etagMatches": info.etag}
     if plan.kind is ReadKind.PARTIAL:
         (only,) = plan.ranges
         obj = await bucket.get(
             info.key, {"range": {"offset": only.offset, "length": only.length}, "onlyIf": only_if}
         )
-        return (
-            stream_response(obj.body, 206, plan_headers(plan, headers, info.size))
-            if has_body(obj)
-            else None
-        )
-    if not pinned:
-        obj = await bucket.get(info.key, {"onlyIf": only_if})
         if not has_body(obj):
             return None
-    full = plan_headers(plan, headers, info.size)
-    body = obj.body
+        return stream_response(obj.body, 206, plan_headers(plan, headers, info.size))
+    obj = await bucket.get(info.key, {"onlyIf": only_if})
+    if not has_body(obj):
+        return None
+    return _full(obj.body, info, policy, plan, headers, settings, ctx, url)
+
+
+def _full(
+    body: Any,
+    info: ObjectInfo,
+    policy: CachePolicy,
+    plan: ReadPlan,
+    representation: dict[str, str],
+    settings: Settings,
+    ctx: Any,
+    url: str | None,
+) -> Reply:
+    """The 200 with the whole object; a copy goes to the edge cache when it may."""
+    headers = plan_headers(plan, representation, info.size)
     if url and policy.edge_cacheable and info.size <= settings.edge_cache_max_bytes:
         body, copy = body.tee()
-        edge_cache.store(ctx, url, copy, 200, {**full, SIZE_HEADER: str(info.size)})
-    return stream_response(body, 200, full)
+        edge_cache.store(ctx, url, copy, 200, {**headers, SIZE_HEADER: str(info.size)})
+    return stream_response(body, 200, headers)
 
 
 def _multipart(
     bucket: Bucket, info: ObjectInfo, plan: ReadPlan, headers: dict[str, str], ctx: Any
-) -> Any:
+) -> Reply:
     """206 multipart/byteranges, each part streamed from R2 in order (pinned to one etag)."""
     layout = multipart_byteranges(
         plan.ranges, headers["Content-Type"], info.size, boundary=f"r2gate-{secrets.token_hex(12)}"
