@@ -172,18 +172,6 @@ async def headers_from_entries_to_py(c: Context) -> None:
 
 
 @phase
-async def headers_from_json(c: Context) -> None:
-    """Request headers as a dict: json.loads(JSON.stringify(Object.fromEntries(headers)))."""
-    json.loads(js.JSON.stringify(js.Object.fromEntries(c.js_request.headers)))
-
-
-@phase
-async def headers_iterate(c: Context) -> None:
-    """Request headers as a dict by iterating the JS Headers from Python."""
-    {name: value for name, value in c.js_request.headers}  # noqa: B018, C416
-
-
-@phase
 async def headers_get_8(c: Context) -> None:
     """Eight headers read one by one with headers.get."""
     get = c.js_request.headers.get
@@ -230,14 +218,6 @@ async def r2_fields_raw(c: Context) -> None:
 
 
 @phase
-async def r2_fields_json(c: Context) -> None:
-    """The fields of a raw R2 result through JSON.stringify."""
-    if c.obj is None:
-        c.obj = await c.raw_env.BUCKET.head(KEY)
-    json.loads(js.JSON.stringify(c.obj))
-
-
-@phase
 async def settings(c: Context) -> None:
     """r2gate's settings_from_env(env) as a request calls it."""
     from handlers.config import settings_from_env
@@ -253,3 +233,114 @@ async def object_info(c: Context) -> None:
     if c.obj is None:
         c.obj = await c.raw_env.BUCKET.head(KEY)
     object_info(c.obj)
+
+
+@phase
+async def route_resolve(c: Context) -> None:
+    """The route table's resolve() for GET /<key>."""
+    from handlers.routes import ROUTES
+
+    ROUTES.resolve("GET", "/bench/small.bin", "")
+
+
+@phase
+async def cors_headers(c: Context) -> None:
+    """CORS headers for a request without Origin (the bench's), with the wrangler.toml CORS."""
+    from handlers.config import settings_from_env
+    from r2gate.cors import cors_headers
+
+    cors_headers(None, settings_from_env(c.env).cors)
+
+
+@phase
+async def dispatch_root(c: Context) -> None:
+    """r2gate's whole dispatch of the probe request (GET /, as the phases are sent)."""
+    from handlers.routes import dispatch
+
+    await dispatch(c.request, c.env, c.ctx)
+
+
+@phase
+async def await_js_promise(c: Context) -> None:
+    """Awaiting one already-resolved JS promise."""
+    await js.Promise.resolve(1)
+
+
+@phase
+async def asyncio_sleep0(c: Context) -> None:
+    """asyncio.sleep(0): one turn of the event loop."""
+    import asyncio
+
+    await asyncio.sleep(0)
+
+
+@phase
+async def run_sync_js_promise(c: Context) -> None:
+    """JSPI: run_sync on one already-resolved JS promise (no event loop turn)."""
+    from pyodide.ffi import run_sync
+
+    run_sync(js.Promise.resolve(1))
+
+
+def _js_request(url: str, headers: dict[str, str]) -> Any:
+    init = to_js({"headers": headers}, dict_converter=js.Object.fromEntries)
+    return js.Request.new(url, init)
+
+
+@phase
+async def dispatch_get_r2(c: Context) -> None:
+    """r2gate's whole dispatch of GET /bench/small.bin, edge cache bypassed (body cancelled,
+    not awaited)."""
+    from handlers.routes import dispatch
+
+    request = _js_request("http://probe/" + KEY, {"cache-control": "no-cache"})
+    response = await dispatch(request, c.env, c.ctx)
+    response.body.cancel()
+
+
+@phase
+async def r2_get_raw_nowait_cancel(c: Context) -> None:
+    """R2 get() on the JS binding, body cancelled without awaiting."""
+    obj = await c.raw_env.BUCKET.get(KEY)
+    obj.body.cancel()
+
+
+@phase
+async def read_core(c: Context) -> None:
+    """The pure decisions of a GET from R2 on a fetched object: object_info, cache policy,
+    representation headers, read plan, plan headers."""
+    from handlers.config import settings_from_env
+    from handlers.r2 import object_info
+    from r2gate.cache_policy import decide
+    from r2gate.objects import representation_headers
+    from r2gate.read_plan import plan_headers, plan_read
+
+    if c.obj is None:
+        c.obj = await c.raw_env.BUCKET.head(KEY)
+    settings = settings_from_env(c.env)
+    info = object_info(c.obj)
+    policy = decide(info.key, info.cache_control, settings.cache)
+    headers = representation_headers(info, "application/octet-stream", policy.cache_control)
+    plan = plan_read("GET", {"cache-control": "no-cache"}, info.http_etag, info.uploaded, 1024)
+    plan_headers(plan, headers, info.size)
+
+
+@phase
+async def make_js_request(c: Context) -> None:
+    """The phases' own synthetic JS Request (subtract from dispatch_get_r2)."""
+    _js_request("http://probe/" + KEY, {"cache-control": "no-cache"})
+
+
+@phase
+async def read_object_direct(c: Context) -> None:
+    """r2gate's read_object handler alone for GET /bench/small.bin (no routing, no Response)."""
+    from handlers.call import Call
+    from handlers.config import js_env, settings_from_env
+    from handlers.read import read_object
+
+    request = _js_request("http://probe/" + KEY, {"cache-control": "no-cache"})
+    call = Call(
+        http.Incoming(request), js_env(c.env), c.ctx, settings_from_env(c.env), params={"key": KEY}
+    )
+    reply = await read_object(call)
+    reply.body.cancel()
