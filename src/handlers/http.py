@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import js
 from pyodide.ffi import jsnull, to_js
+from r2gate.fields import LowerCaseFields
 
 from r2gate.api_requests import check_json_request, parse_json_object
 from r2gate.errors import ApiError, error_body
@@ -41,7 +42,7 @@ class Incoming:
         url = urlsplit(self.url)
         self.path: str = url.path
         self.query: str = url.query
-        self.headers: dict[str, str] = js_headers_dict(js_request.headers)
+        self.headers = LowerCaseFields(js_headers_dict(js_request.headers))
 
     @property
     def body(self) -> Any:
@@ -111,12 +112,12 @@ def stream_response(body: Any, status: int, headers: dict[str, str]) -> Reply:
     return Reply(status, {**BASE_HEADERS, **headers}, body)
 
 
-async def without_body(reply: Reply) -> Reply:
+def without_body(reply: Reply) -> Reply:
     """The same status and headers without the body (HEAD answered by a GET handler); a JS
-    stream that will not be sent is cancelled."""
+    stream that will not be sent is cancelled (not awaited, as r2.discard_body)."""
     body = reply.body
     if body is not None and not isinstance(body, str | bytes):
-        await body.cancel()
+        body.cancel()
     reply.body = None
     return reply
 

@@ -92,19 +92,19 @@ async def _from_cache(incoming: Incoming, url: str) -> Reply | None:
     last_modified = parse_http_date(headers.get("last-modified"))
     etag, length = headers.get("etag"), stored.get(SIZE_HEADER.lower(), "")
     if int(cached.status) != 200 or etag is None or last_modified is None or not length.isdigit():
-        await discard_body(cached)
+        discard_body(cached)
         return None
     size = int(length)
     plan = plan_read(incoming.method, incoming.headers, etag, last_modified, size)
     if plan.kind is ReadKind.FULL and incoming.method == "GET":
         return stream_response(cached.body, 200, plan_headers(plan, headers, size))
-    await discard_body(cached)
+    discard_body(cached)
     if plan.kind is ReadKind.PARTIAL:
         (only,) = plan.ranges
         ranged = await edge_cache.lookup(url, f"bytes={only.offset}-{only.last}")
         if ranged is None or ranged.status != 206:
             if ranged is not None:
-                await discard_body(ranged)
+                discard_body(ranged)
             return None  # evicted or replaced meanwhile: read from R2
         return stream_response(ranged.body, 206, plan_headers(plan, headers, size))
     if plan.kind is ReadKind.MULTIPART:
@@ -199,7 +199,7 @@ async def _read_once(
             return _full(obj.body, info, policy, plan, representation, settings, ctx, url)
         if plan.kind is ReadKind.PARTIAL and served == plan.ranges[0]:
             return stream_response(obj.body, 206, plan_headers(plan, representation, info.size))
-        await discard_body(obj)
+        discard_body(obj)
     if not plan.sends_body:
         return _bodiless(plan, representation, info.size)
     if plan.kind is ReadKind.MULTIPART:

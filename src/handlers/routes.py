@@ -112,7 +112,7 @@ async def _route(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> 
         return _options(incoming, settings, resolved.route.allowed)
     answer = await resolved.handler(Call(incoming, env, ctx, settings, params=resolved.params))
     reply = answer if isinstance(answer, Reply) else Reply.from_js(answer)
-    return await without_body(reply) if resolved.drop_body else reply
+    return without_body(reply) if resolved.drop_body else reply
 
 
 def _options(incoming: Incoming, settings: Settings, allowed: tuple[str, ...]) -> Reply:
