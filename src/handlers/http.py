@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 
 import js
 from pyodide.ffi import jsnull, to_js
-from r2gate.fields import LowerCaseFields
 
 from r2gate.api_requests import check_json_request, parse_json_object
 from r2gate.errors import ApiError, error_body
+from r2gate.fields import LowerCaseFields
 
 from .streams import read_small_body
 

@@ -22,6 +22,7 @@ Unknown keys or bad values raise ValueError: this is operator input, checked at 
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 
@@ -112,6 +113,7 @@ def parse_cache_config(text: str | None) -> CacheConfig:
     return CacheConfig(default.strip(), tuple(rules))
 
 
+@functools.lru_cache(maxsize=256)  # a handful of distinct values per deployment
 def edge_cacheable(cache_control: str) -> bool:
     """False when the value has a no-store, private or no-cache directive."""
     directives = {part.split("=", 1)[0].strip().lower() for part in cache_control.split(",")}

@@ -7,6 +7,7 @@ Naive datetimes (what the Workers SDK makes of a JS Date) are taken to be UTC.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime
 
@@ -77,6 +78,7 @@ def truncate_to_seconds(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(microsecond=0)
 
 
+@functools.lru_cache(maxsize=1024)  # an object is read many times with the same date
 def format_http_date(moment: datetime) -> str:
     """Format as IMF-fixdate, e.g. 'Sun, 06 Nov 1994 08:49:37 GMT'."""
     t = truncate_to_seconds(moment)

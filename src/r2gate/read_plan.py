@@ -14,6 +14,7 @@ from enum import Enum
 from urllib.parse import parse_qsl
 
 from .conditional import Outcome, evaluate_preconditions
+from .fields import lowered
 from .ranges import ByteRange, RangeKind, content_range, parse_range, unsatisfied_content_range
 
 MAX_RANGES = 16  # more ranges than this in one request: answered with the full object
@@ -69,8 +70,7 @@ class ReadPlan:
         return self.kind in (ReadKind.FULL, ReadKind.PARTIAL, ReadKind.MULTIPART)
 
 
-def _lower(headers: Mapping[str, str]) -> dict[str, str]:
-    return {name.lower(): value for name, value in headers.items()}
+_lower = lowered
 
 
 def plan_read(
