@@ -295,7 +295,8 @@ class Page {
   }
 }
 
-const root = document.querySelector("[data-r2gate-uploader]");
+// Outside a page (node --test imports this module for its helpers) there is nothing to drive.
+const root = globalThis.document?.querySelector("[data-r2gate-uploader]");
 if (root) {
   new Page(root);
   window.addEventListener("hashchange", () => window.location.reload()); // another link
