@@ -23,7 +23,8 @@ node --test --test-reporter=spec "tests/js/*.test.js"
 step "pytest: unit, local recipe, HTTP, client, browser (on wrangler dev)"
 .venv/bin/pytest tests
 
-step "wrangler deploy --dry-run"
-wrangler deploy --dry-run --outdir .wrangler/dry-run 2>&1 | tail -n 5
+step "wrangler deploy --dry-run: the Worker's modules and the static assets (public/)"
+wrangler deploy --dry-run --outdir .wrangler/dry-run 2>&1 |
+  grep -E 'Total \(|from the assets directory|Total Upload|exiting now'
 
 printf '\nmake test: all checks passed in %ss\n' "$(( $(date +%s) - started ))"
