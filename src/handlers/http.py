@@ -101,12 +101,6 @@ def _headers(content_type: str, extra: dict[str, str] | None) -> dict[str, str]:
     return headers
 
 
-def text_response(body: str, status: int, headers: dict[str, str]) -> Reply:
-    """A small text response (HTML, JS) built in Python; headers carry its Content-Type."""
-    length = {"Content-Length": str(len(body.encode("utf-8")))}
-    return Reply(status, {**BASE_HEADERS, **headers, **length}, body)
-
-
 def stream_response(body: Any, status: int, headers: dict[str, str]) -> Reply:
     """A response whose body is a JS stream (R2 object body) or None (HEAD, 304)."""
     return Reply(status, {**BASE_HEADERS, **headers}, body)
