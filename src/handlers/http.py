@@ -19,7 +19,7 @@ from r2gate.api_requests import check_json_request, parse_json_object
 from r2gate.errors import ApiError, error_body
 from r2gate.fields import LowerCaseFields
 
-from .streams import read_small_body
+from .streams import read_declared_body, read_small_body
 
 JSON_TYPE = "application/json; charset=utf-8"
 BASE_HEADERS = {"X-Content-Type-Options": "nosniff"}
@@ -143,8 +143,13 @@ async def read_json_body(
     empty = incoming.body is None or incoming.headers.get("content-length", "").strip() == "0"
     if optional and empty:
         return {}
-    check_json_request(incoming.headers, limit)
-    data = b"" if empty else await read_small_body(incoming.body, limit)
+    declared = check_json_request(incoming.headers, limit)
+    if empty:
+        data = b""
+    elif declared is not None:  # at most `limit` bytes arrive: one read, not a chunk loop
+        data = await read_declared_body(incoming.js_request)
+    else:
+        data = await read_small_body(incoming.body, limit)
     if optional and not data:
         return {}
     return parse_json_object(data, limit)

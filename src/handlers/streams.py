@@ -36,6 +36,18 @@ async def read_small_body(stream: Any, limit: int) -> bytes:
         raise ApiError(400, "body_unreadable", "The request body could not be read.") from None
 
 
+async def read_declared_body(request: Any) -> bytes:
+    """The whole body of a request whose Content-Length was checked against its limit (the
+    HTTP framing ends the body there): one read, so one await of a JS promise. 400
+    body_unreadable when the client sends less and breaks off."""
+    try:
+        buffer = await request.arrayBuffer()
+    except JsException:
+        raise ApiError(400, "body_unreadable", "The request body could not be read.") from None
+    data: bytes = buffer.to_bytes()
+    return data
+
+
 def concatenated_stream(
     parts: Sequence[bytes | tuple[int, int]],
     total_length: int,
