@@ -16,7 +16,11 @@ over the rounds is reported.
 
 Also: throughput and latency from 4 keep-alive connections (reads), upload throughput with the
 peak RSS of the workerd process (bench/uploads.py), and cold start (starting wrangler dev to the
-first 200, r2gate alone). BENCH_SCALE scales the request counts.
+first 200, r2gate alone).
+
+BENCH_SCALE scales the request counts, BENCH_ROUNDS sets the rounds; BENCH_ROWS="GET 1 KB|HEAD"
+measures only the rows whose names contain one of those parts; BENCH_RECHECK=0 skips measuring
+again when a row is over its goal.
 """
 
 from __future__ import annotations
@@ -59,7 +63,7 @@ WORKER_NAMES = {
     "floor-python": "bench-floor-python",
 }
 CONCURRENCY = 4
-ROUNDS = 15  # interleaved rounds; every row's excess is the median of its per-round values
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "15"))  # each row's excess: median over rounds
 TIMING = re.compile(r"py;dur=([0-9.]+)")
 TICKS = os.sysconf("SC_CLK_TCK")
 SMALL, LARGE = "bench/small.bin", "bench/large.bin"
@@ -216,6 +220,9 @@ def measure_cpu(
     etag = request(port, "HEAD", f"/{SMALL}").getheader("etag") or ""
     token = upload_token("bench/token-put/")
     rows, js_floor, python_floor = cpu_rows(etag, token)
+    chosen = os.environ.get("BENCH_ROWS")  # "|"-separated parts of row names: those rows only
+    if chosen:
+        rows = [row for row in rows if any(part in row.name for part in chosen.split("|"))]
     scenarios: list[Scenario] = []
     for scenario in [s for row in rows for s in (row.r2gate, row.anchor) if s is not None]:
         if scenario not in scenarios:  # the anchor's PUT serves two rows
@@ -229,7 +236,8 @@ def measure_cpu(
     for _ in range(rounds):
         for scenario in scenarios:
             scenario.run(port, pid, count, lambda: next(counter))
-    if over_goal(rows, js_floor, python_floor):  # noise or a regression: measure as much again
+    recheck = os.environ.get("BENCH_RECHECK", "1") != "0"
+    if recheck and over_goal(rows, js_floor, python_floor):  # noise or a regression: again
         print(f"bench: a row is over its goal after {rounds} rounds; {rounds} more", flush=True)
         for _ in range(rounds):
             for scenario in scenarios:

@@ -344,3 +344,23 @@ async def read_object_direct(c: Context) -> None:
     )
     reply = await read_object(call)
     reply.body.cancel()
+
+
+@phase
+async def response_new_premade(c: Context) -> None:
+    """js.Response.new(None, init) with an init object made once: the JS side alone."""
+    if c.obj is None:
+        c.obj = to_js({"status": 200, "headers": c.headers8}, dict_converter=js.Object.fromEntries)
+    js.Response.new(None, c.obj)
+
+
+@phase
+async def to_js_init(c: Context) -> None:
+    """to_js of a Response init with eight headers (Object.fromEntries), no Response."""
+    to_js({"status": 200, "headers": c.headers8}, dict_converter=js.Object.fromEntries)
+
+
+@phase
+async def json_parse_init(c: Context) -> None:
+    """A Response init with eight headers through json.dumps and JSON.parse, no Response."""
+    js.JSON.parse(json.dumps({"status": 200, "headers": c.headers8}))
