@@ -119,14 +119,17 @@ def without_body(reply: Reply) -> Reply:
 def add_headers(reply: Reply, headers: dict[str, str]) -> Reply:
     """Set headers on a Reply: a header already there (in any case) is replaced, Vary merged."""
     target = reply.headers
+    names = {key.lower(): key for key in target}
     for name, value in headers.items():
         lower = name.lower()
-        for present in [key for key in target if key.lower() == lower]:
+        present = names.get(lower)
+        if present is not None:
             if lower == "vary":
                 listed = [v.strip() for v in target[present].split(",")]
                 value = ", ".join(listed + [v for v in value.split(", ") if v not in listed])
             del target[present]
         target[name] = value
+        names[lower] = name
     return reply
 
 

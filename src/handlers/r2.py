@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import js
-from pyodide.ffi import JsException, JsProxy, jsnull, to_js
+from pyodide.ffi import JsException, jsnull, to_js
 
 from r2gate.objects import ObjectInfo
 from r2gate.storage_errors import classify_storage_error
@@ -142,7 +142,7 @@ def object_info(obj: Any) -> ObjectInfo:
     one attribute read per field, its httpMetadata and customMetadata converted in one go."""
     uploaded = _utc(obj.uploaded)
     assert uploaded is not None, "R2 reports every object's upload time"
-    http = _plain(getattr(obj, "httpMetadata", None))
+    http = _plain(obj.httpMetadata)
     return ObjectInfo(
         key=str(obj.key),
         size=int(obj.size),
@@ -155,27 +155,31 @@ def object_info(obj: Any) -> ObjectInfo:
         content_encoding=http.get("contentEncoding"),
         content_language=http.get("contentLanguage"),
         expires=_utc(http.get("cacheExpiry")),
-        custom_metadata=_plain(getattr(obj, "customMetadata", None)),
+        custom_metadata=_plain(obj.customMetadata),
     )
+
+
+# isinstance(x, JsProxy) runs a Python __subclasscheck__ in Pyodide: the checks below test for
+# the Python types instead and take anything else for the JS value it is.
 
 
 def _plain(value: Any) -> dict[str, Any]:
     """A JS object of metadata (or the SDK's dict of one) as a dict; absent is {}."""
-    if _found(value) is None:
+    if value is None or value is jsnull:
         return {}
-    if isinstance(value, JsProxy):
-        converted: dict[str, Any] = value.to_py()
-        return converted
-    return dict(value)
+    if isinstance(value, dict):
+        return dict(value)
+    converted: dict[str, Any] = value.to_py()
+    return converted
 
 
 def _utc(moment: Any) -> datetime | None:
-    """A JS Date (or a datetime) as an aware UTC datetime; anything else is None."""
+    """A JS Date (or a datetime) as an aware UTC datetime; absent is None."""
+    if moment is None or moment is jsnull:
+        return None
     if isinstance(moment, datetime):
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-    if isinstance(moment, JsProxy):  # a Date: R2's only JS values of this kind
-        return datetime.fromtimestamp(moment.getTime() / 1000, UTC)
-    return None
+    return datetime.fromtimestamp(moment.getTime() / 1000, UTC)  # a JS Date
 
 
 def list_result(result: Any) -> tuple[list[ObjectInfo], list[str], str | None, bool]:

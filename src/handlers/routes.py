@@ -90,12 +90,14 @@ async def dispatch(request: Any, env: Any, ctx: Any) -> Any:
     except Exception:
         reply = _internal_error(where)
     if settings is not None and incoming is not None:
+        extra: dict[str, str] = {}
         if incoming.method != "OPTIONS":  # a preflight answer carries its own CORS headers
             # After any cache lookup: a stored response never carries another origin's headers.
-            add_headers(reply, cors_headers(incoming.headers.get("origin"), settings.cors))
+            extra = cors_headers(incoming.headers.get("origin"), settings.cors)
         if settings.server_timing:
             elapsed = (time.perf_counter() - started) * 1000
-            add_headers(reply, {"Server-Timing": f"py;dur={elapsed:.2f}"})
+            extra["Server-Timing"] = f"py;dur={elapsed:.2f}"
+        add_headers(reply, extra)
     try:
         return reply.to_js()
     except Exception:  # a header value JS refuses: our bug, answered as one
