@@ -10,6 +10,7 @@ second call is pinned to the first call's etag.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from r2gate.auth import Operation, identify, presents_token
@@ -120,6 +121,40 @@ def _representation(info: ObjectInfo, policy: CachePolicy) -> dict[str, str]:
     return representation_headers(info, content_type, policy.cache_control)
 
 
+@dataclass(frozen=True)
+class _Version:
+    """What r2gate derives from one version of an object under one set of settings: its plain
+    values, cache policy and representation headers (shared: copied before any change)."""
+
+    settings: Settings
+    info: ObjectInfo
+    policy: CachePolicy
+    headers: dict[str, str]
+
+
+_versions: dict[tuple[str, str], _Version] = {}
+MAX_VERSIONS = 512  # a few hundred hot objects per isolate; past that, start over
+
+
+def _described(obj: Any, settings: Settings) -> _Version:
+    """The description of an R2 object, derived once per object version: R2 gives every write
+    a new `version` (metadata included), so a read of an object seen before reads only its key
+    and version from JS."""
+    version = obj.version
+    identity = (str(obj.key), str(version)) if isinstance(version, str) and version else None
+    found = _versions.get(identity) if identity else None
+    if found is not None and found.settings is settings:
+        return found
+    info = object_info(obj)
+    policy = decide(info.key, info.cache_control, settings.cache)
+    found = _Version(settings, info, policy, _representation(info, policy))
+    if identity:
+        if len(_versions) >= MAX_VERSIONS:
+            _versions.clear()
+        _versions[identity] = found
+    return found
+
+
 def _bodiless(plan: ReadPlan, headers: dict[str, str], size: int) -> Reply:
     """Responses without object bytes: HEAD's 200, 304, 412, 416."""
     if plan.kind is ReadKind.PRECONDITION_FAILED:
@@ -146,8 +181,8 @@ async def _from_r2(
         obj = await bucket.head(key)
         if obj is None:
             raise ApiError(404, "not_found", "No object has this key.")
-        info = object_info(obj)
-        headers = _representation(info, decide(info.key, info.cache_control, settings.cache))
+        described = _described(obj, settings)
+        info, headers = described.info, described.headers
         plan = plan_read("HEAD", incoming.headers, info.http_etag, info.uploaded, info.size)
         return _bodiless(plan, headers, info.size)
     answer = await _read_once(incoming, bucket, key, settings, ctx, url)
@@ -188,9 +223,8 @@ async def _read_once(
         return None  # R2 refused a header it parses itself (an etag it finds invalid)
     if obj is None:
         raise ApiError(404, "not_found", "No object has this key.")
-    info = object_info(obj)
-    policy = decide(info.key, info.cache_control, settings.cache)
-    representation = _representation(info, policy)
+    described = _described(obj, settings)
+    info, policy, representation = described.info, described.policy, described.headers
     plan = plan_read("GET", headers, info.http_etag, info.uploaded, info.size)
     if has_body(obj):
         whole = ByteRange(0, info.size)
@@ -228,9 +262,8 @@ async def _read_pinned(
     call pinned to its etag; None if the object changed in between."""
     if obj is None:
         raise ApiError(404, "not_found", "No object has this key.")
-    info = object_info(obj)
-    policy = decide(info.key, info.cache_control, settings.cache)
-    headers = _representation(info, policy)
+    described = _described(obj, settings)
+    info, policy, headers = described.info, described.policy, described.headers
     plan = plan_read("GET", incoming.headers, info.http_etag, info.uploaded, info.size)
     if not plan.sends_body:
         return _bodiless(plan, headers, info.size)
