@@ -35,6 +35,7 @@ import platform
 import re
 import secrets
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -515,14 +516,37 @@ def profiled() -> list[str]:
     return profile.profile_table(bench_settings(), prepare_probe, cpu_seconds, measured)
 
 
+def cprofile(case: str) -> str:
+    """cProfile of r2gate's dispatch in Node's Pyodide (bench/cprofile)."""
+    node = ROOT / "node_modules" / ".bin" / "node"
+    harness = ROOT / "bench" / "cprofile"
+    environment = {
+        **os.environ,
+        "R2GATE_SRC": str(ROOT / "src"),
+        "R2GATE_CODE": (harness / "dispatch.py").read_text(),
+        "R2GATE_CASE": case,
+    }
+    done = subprocess.run(
+        [str(node), str(harness / "harness.mjs")],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
 def main() -> None:
     scale = float(os.environ.get("BENCH_SCALE", "1"))
-    only = sys.argv[1] if len(sys.argv) > 1 else None  # cpu, crossings or profile
+    only = sys.argv[1] if len(sys.argv) > 1 else None  # cpu, crossings, profile or cprofile
     if only == "crossings":
         print("\n".join(crossings()))
         return
     if only == "profile":
         print("\n".join(profiled()))
+        return
+    if only == "cprofile":  # python bench/run.py cprofile [root|get|head|range]
+        print(cprofile(sys.argv[2] if len(sys.argv) > 2 else "get"))
         return
     cpu_only = only == "cpu"
     with tempfile.TemporaryDirectory() as state:

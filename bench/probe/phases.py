@@ -364,3 +364,15 @@ async def to_js_init(c: Context) -> None:
 async def json_parse_init(c: Context) -> None:
     """A Response init with eight headers through json.dumps and JSON.parse, no Response."""
     js.JSON.parse(json.dumps({"status": 200, "headers": c.headers8}))
+
+
+@phase
+async def minimal_get_r2(c: Context) -> None:
+    """The least Python can do for a GET from R2, as the JS anchor does it: get, copy the HTTP
+    metadata into Headers in JS, a Response around R2's body (cancelled, not awaited)."""
+    obj = await c.raw_env.BUCKET.get(KEY)
+    headers = js.Headers.new()
+    obj.writeHttpMetadata(headers)
+    headers.set("etag", obj.httpEtag)
+    init = to_js({"status": 200, "headers": headers}, dict_converter=js.Object.fromEntries)
+    js.Response.new(obj.body, init).body.cancel()
