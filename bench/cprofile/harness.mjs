@@ -25,6 +25,7 @@ function r2Object(withBody, range = null) {
     key: "bench/small.bin",
     size: data.length,
     etag: "7265f4d211b56873a381d321f586e4a9",
+    version: "v1",
     httpEtag: '"7265f4d211b56873a381d321f586e4a9"',
     uploaded: new Date(1795600000123),
     httpMetadata: { contentType: "application/octet-stream" },

@@ -22,6 +22,7 @@ from r2gate.fields import LowerCaseFields
 from .streams import read_declared_body, read_small_body
 
 JSON_TYPE = "application/json; charset=utf-8"
+_JSON = json.JSONEncoder(separators=(",", ":"))  # one encoder, not one per response
 BASE_HEADERS = {"X-Content-Type-Options": "nosniff"}
 
 
@@ -83,7 +84,7 @@ class Reply:
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
     """A JSON body built in Python, with its Content-Length (which HEAD repeats)."""
-    body = json.dumps(data, separators=(",", ":"))
+    body = _JSON.encode(data)
     all_headers = _headers(JSON_TYPE, headers)
     all_headers["Content-Length"] = str(len(body.encode("utf-8")))
     return Reply(status, all_headers, body)

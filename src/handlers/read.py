@@ -140,7 +140,7 @@ def _described(obj: Any, settings: Settings) -> _Version:
     """The description of an R2 object, derived once per object version: R2 gives every write
     a new `version` (metadata included), so a read of an object seen before reads only its key
     and version from JS."""
-    version = obj.version
+    version = getattr(obj, "version", None)
     identity = (str(obj.key), str(version)) if isinstance(version, str) and version else None
     found = _versions.get(identity) if identity else None
     if found is not None and found.settings is settings:

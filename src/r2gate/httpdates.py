@@ -46,6 +46,14 @@ def _build(year: int, month: str, day: str, hour: str, minute: str, second: str)
         return None
 
 
+@functools.lru_cache(maxsize=1024)  # the same Last-Modified and If-Modified-Since recur
+def _imf_fixdate(value: str) -> datetime | None:
+    match = _IMF_FIXDATE.fullmatch(value)
+    assert match is not None
+    day, month, year, hh, mm, ss = match.groups()
+    return _build(int(year), month, day, hh, mm, ss)
+
+
 def parse_http_date(value: str | None, *, now: datetime | None = None) -> datetime | None:
     """Parse IMF-fixdate, RFC 850 or asctime to an aware UTC datetime; None if invalid.
 
@@ -55,9 +63,8 @@ def parse_http_date(value: str | None, *, now: datetime | None = None) -> dateti
     if value is None or len(value) > _MAX_LENGTH:
         return None
     s = value.strip(" \t")
-    if m := _IMF_FIXDATE.fullmatch(s):
-        day, month, year, hh, mm, ss = m.groups()
-        return _build(int(year), month, day, hh, mm, ss)
+    if _IMF_FIXDATE.fullmatch(s):
+        return _imf_fixdate(s)
     if m := _RFC850.fullmatch(s):
         day, month, yy, hh, mm, ss = m.groups()
         current_year = (now or datetime.now(UTC)).year
@@ -66,8 +73,8 @@ def parse_http_date(value: str | None, *, now: datetime | None = None) -> dateti
             year -= 100
         return _build(year, month, day, hh, mm, ss)
     if m := _ASCTIME.fullmatch(s):
-        month, day, hh, mm, ss, year = m.groups()
-        return _build(int(year), month, day.strip(), hh, mm, ss)
+        month, day, hh, mm, ss, digits = m.groups()
+        return _build(int(digits), month, day.strip(), hh, mm, ss)
     return None
 
 
