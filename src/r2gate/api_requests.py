@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import ApiError
+from .json_bounds import JsonInvalid, JsonTooLarge, load_json_object
 from .keys import validate_key
-from .strict_json import StrictJsonError, strict_json_object
 from .text import has_control
 from .tokens import media_type
 from .uploads import parse_content_length
@@ -70,16 +70,17 @@ def check_json_request(headers: Mapping[str, str], limit: int = MAX_BODY_BYTES) 
 
 
 def parse_json_object(data: bytes, limit: int = MAX_BODY_BYTES) -> dict[str, Any]:
-    """The body as a JSON object: 413 body_too_large, 400 invalid_json."""
-    if len(data) > limit:
-        raise ApiError(413, "body_too_large", f"The JSON body exceeds {limit} bytes.")
+    """The body as a JSON object (`json_bounds.load_json_object`: bounded depth and size, no
+    recursion): 413 body_too_large, 400 invalid_json naming what is wrong, never the input."""
     try:
-        return strict_json_object(data)
-    except StrictJsonError:
+        return load_json_object(data, max_bytes=limit)
+    except JsonTooLarge:
+        raise ApiError(413, "body_too_large", f"The JSON body exceeds {limit} bytes.") from None
+    except JsonInvalid as error:
         raise ApiError(
             400,
             "invalid_json",
-            "The body must be one JSON object (UTF-8, no duplicate members).",
+            f"The body must be one JSON object (UTF-8, no duplicate members): {error}.",
         ) from None
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "DEFAULT_MAX_INT_DIGITS",
     "DEFAULT_MAX_VALUES",
     "MAX_NUMBER_CHARS",
+    "MAX_SETTING_BYTES",
     "JsonInvalid",
     "JsonRejected",
     "JsonTooDeep",
@@ -42,6 +43,8 @@ DEFAULT_MAX_INT_DIGITS = 32
 # A multipart completion of 10,000 parts is about 50,000 values and names.
 DEFAULT_MAX_VALUES = 100_000
 MAX_NUMBER_CHARS = 64
+# JSON settings (API_KEYS, SIGNING_KEYS, CACHE_POLICY, CORS, S3_CREDENTIALS): one limit for all.
+MAX_SETTING_BYTES = 64 * 1024
 
 # Only a \uD800-\uDFFF escape can put a surrogate into the result (UTF-8 cannot).
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
