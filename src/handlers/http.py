@@ -6,6 +6,7 @@ The thin adapter between the workers SDK's Request/Response and r2gate's plain v
 from __future__ import annotations
 
 import json
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,6 +16,7 @@ from workers import Response
 
 from r2gate.api_requests import check_json_request, parse_json_object
 from r2gate.errors import ApiError, error_body
+from r2gate.query import Query, parse_query
 
 from .streams import read_small_body
 
@@ -35,6 +37,11 @@ class Incoming:
         self.path: str = url.path
         self.query: str = url.query
         self.headers: dict[str, str] = {k.lower(): v for k, v in request.headers.items()}
+
+    @cached_property
+    def params(self) -> Query:
+        """The query, parsed once (400 invalid_request when it is malformed or too large)."""
+        return parse_query(self.query)
 
     @property
     def body(self) -> Any:

@@ -16,8 +16,8 @@ from .r2 import list_result
 async def list_objects(call: Call) -> Any:
     """200 {objects, prefixes, cursor, truncated}."""
     incoming = call.incoming
-    principal = identify(incoming.headers, incoming.query, call.settings, call.now())
-    query = parse_list_query(incoming.query)
+    principal = identify(incoming.headers, incoming.params, call.settings, call.now())
+    query = parse_list_query(incoming.params)
     principal.require(Operation.LIST, query.prefix)
     try:
         result = await call.bucket.list(list_options(query))

@@ -70,8 +70,8 @@ class _Access:
 def _access(call: Call, action: str) -> _Access:
     """Query (400), caller (401), key (400), scope (403)."""
     incoming = call.incoming
-    query = parse_multipart_query(incoming.query, action)
-    principal = identify(incoming.headers, incoming.query, call.settings, call.now())
+    query = parse_multipart_query(incoming.params, action)
+    principal = identify(incoming.headers, incoming.params, call.settings, call.now())
     key = call.key()
     principal.require(Operation.MULTIPART, key)
     return _Access(principal.upload, principal.owner, key, query)

@@ -61,9 +61,9 @@ async def read_object(call: Call) -> Any:
     incoming, ctx, settings = call.incoming, call.ctx, call.settings
     key = call.key()
     private = decide(key, None, settings.cache).private
-    name = download_name(incoming.query, key)
-    if private or presents_token(incoming.query):  # a presented token is always checked
-        principal = identify(incoming.headers, incoming.query, settings, call.now())
+    name = download_name(incoming.params, key)
+    if private or presents_token(incoming.params):  # a presented token is always checked
+        principal = identify(incoming.headers, incoming.params, settings, call.now())
         principal.require(Operation.READ, key)
         if name is None:
             name = principal.download_name

@@ -16,6 +16,7 @@ from r2gate import __version__
 from r2gate.cors import cors_headers, preflight
 from r2gate.errors import ApiError
 from r2gate.openapi import openapi_document
+from r2gate.query import request_line
 from r2gate.routing import Route, RouteTable
 from r2gate.settings import Settings
 
@@ -77,8 +78,9 @@ async def dispatch(request: Any, env: Any, ctx: Any) -> Any:
     incoming: Incoming | None = None
     try:
         incoming = Incoming(request)
-        where = f"{incoming.method} {incoming.path}"
+        where = request_line(incoming.method, incoming.path, None)
         settings = settings_from_env(env)
+        where = request_line(incoming.method, incoming.path, incoming.params)
         response = await _route(incoming, env, ctx, settings)
     except ApiError as error:
         if error.status >= 500:
@@ -98,7 +100,7 @@ async def dispatch(request: Any, env: Any, ctx: Any) -> Any:
 
 
 async def _route(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> Any:
-    resolved = ROUTES.resolve(incoming.method, incoming.path, incoming.query)
+    resolved = ROUTES.resolve(incoming.method, incoming.path, incoming.params.names)
     if resolved.handler is None:
         return _options(incoming, settings, resolved.route.allowed)
     response = await resolved.handler(Call(incoming, env, ctx, settings, params=resolved.params))

@@ -23,7 +23,7 @@ from .r2 import object_info
 async def write_object(call: Call) -> Any:
     """PUT: stream the request body into R2 (201 created, 200 replaced)."""
     incoming, bucket, settings = call.incoming, call.bucket, call.settings
-    principal = identify(incoming.headers, incoming.query, settings, call.now())
+    principal = identify(incoming.headers, incoming.params, settings, call.now())
     key = call.key()
     principal.require(Operation.WRITE, key)
     plan = plan_put(principal.upload, key, incoming.headers, settings.max_put_bytes)
@@ -41,7 +41,7 @@ async def write_object(call: Call) -> Any:
 async def delete_object(call: Call) -> Any:
     """DELETE: remove the object; 204 whether or not it existed (idempotent, as S3)."""
     incoming = call.incoming
-    principal = identify(incoming.headers, incoming.query, call.settings, call.now())
+    principal = identify(incoming.headers, incoming.params, call.settings, call.now())
     key = call.key()
     principal.require(Operation.DELETE, key)
     await call.bucket.delete(key)

@@ -21,11 +21,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl
 
 from .apikeys import CHALLENGE, ApiKey, authenticate
 from .errors import ApiError, from_token_error
 from .operations import TOKEN_OPERATIONS, Operation
+from .query import Query, as_query
 from .tokens import InvalidTokenError, TokenClaims, verify_token
 from .upload_records import owner_for_api_key, owner_for_token
 from .uploads import UploadBounds
@@ -152,15 +152,13 @@ class TokenPrincipal(Principal):
         return ApiError(403, "token_scope", "token does not cover this key")
 
 
-def query_token(query: str) -> str | None:
-    """The value of the first ``token`` query parameter, if any."""
-    for name, value in parse_qsl(query, keep_blank_values=True):
-        if name == "token":
-            return value
-    return None
+def query_token(query: Query | str) -> str | None:
+    """The value of the ``token`` query parameter (by its decoded name, so ``?%74oken=`` is
+    one too), if any; 400 invalid_request when it is given twice."""
+    return as_query(query).single("token")
 
 
-def presents_token(query: str) -> bool:
+def presents_token(query: Query | str) -> bool:
     """True when the query carries a ``token`` parameter (a presented token is always checked,
     even where no credentials are needed)."""
     return query_token(query) is not None
@@ -182,9 +180,12 @@ def _token_principal(token: str, settings: Settings, now: int) -> TokenPrincipal
         raise from_token_error(error) from None
 
 
-def identify(headers: Mapping[str, str], query: str, settings: Settings, now: int) -> Principal:
-    """The caller a request's credentials name (`headers` with lower-case names, the raw query
-    string, `now` in unix seconds): 401 when nothing valid is presented.
+def identify(
+    headers: Mapping[str, str], query: Query | str, settings: Settings, now: int
+) -> Principal:
+    """The caller a request's credentials name (`headers` with lower-case names, the parsed
+    query or the raw query string, `now` in unix seconds): 401 when nothing valid is
+    presented.
 
     A ``?token=`` wins over the Authorization header. A Bearer value shaped like a token (two
     dots) is tried as an API key first, since a key may contain dots.

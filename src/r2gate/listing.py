@@ -19,13 +19,13 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
 
 from .content_types import guess_content_type
 from .errors import ApiError
 from .keys import MAX_KEY_BYTES, RESERVED_PREFIX
 from .numbers import decimal_param
 from .objects import ObjectInfo, object_json
+from .query import Query, as_query
 from .text import has_control
 
 __all__ = [
@@ -65,19 +65,9 @@ def _bad(message: str) -> ApiError:
     return ApiError(400, "invalid_request", message)
 
 
-def _pairs(query: str) -> dict[str, str]:
-    try:
-        pairs = parse_qsl(
-            query,
-            keep_blank_values=True,
-            strict_parsing=bool(query),
-            errors="strict",
-            max_num_fields=len(PARAMETERS),
-        )
-    except (UnicodeDecodeError, ValueError):
-        raise _bad("The query string is malformed.") from None
+def _pairs(query: Query) -> dict[str, str]:
     values: dict[str, str] = {}
-    for name, value in pairs:
+    for name, value in query.pairs:
         if name not in PARAMETERS:
             raise _bad(f"Unknown query parameter. Allowed: {', '.join(sorted(PARAMETERS))}.")
         if name in values:
@@ -94,9 +84,9 @@ def _text(value: str, name: str, max_bytes: int) -> str:
     return value
 
 
-def parse_list_query(query: str) -> ListQuery:
-    """Parse and validate the listing query string."""
-    values = _pairs(query)
+def parse_list_query(query: Query | str) -> ListQuery:
+    """Parse and validate the listing query (parsed, or the raw string)."""
+    values = _pairs(as_query(query))
     prefix = _text(values.get("prefix", ""), "prefix", MAX_KEY_BYTES)
     delimiter = values.get("delimiter") or None
     if delimiter is not None:

@@ -18,7 +18,6 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
 
 from .api_requests import (
     HEADER_VALUE,
@@ -31,7 +30,9 @@ from .api_requests import (
 from .content_types import guess_content_type
 from .errors import ApiError
 from .grants import iso_time
+from .numbers import decimal_param
 from .puts import bounded_content_type, put_options
+from .query import Query, as_query
 from .tokens import MAX_META_BYTES
 from .upload_records import Manifest, PartRecord
 from .uploads import UploadBounds, write_options
@@ -85,13 +86,9 @@ class MultipartQuery:
     part_number: int | None = None
 
 
-def _query_pairs(query: str) -> dict[str, str]:
-    try:
-        pairs = parse_qsl(query, keep_blank_values=True, errors="strict")
-    except (UnicodeDecodeError, ValueError):
-        raise _bad("The query string is malformed.") from None
+def _query_pairs(query: Query) -> dict[str, str]:
     values: dict[str, str] = {}
-    for name, value in pairs:
+    for name, value in query.pairs:
         if name not in _QUERY_NAMES:
             raise _bad("Unknown query parameter; allowed: uploads, uploadId, partNumber, token.")
         if name in values:
@@ -101,16 +98,14 @@ def _query_pairs(query: str) -> dict[str, str]:
 
 
 def _part_number(raw: str) -> int:
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 5 and 1 <= int(raw) <= MAX_PARTS):
-        raise _bad(f"'partNumber' must be a whole number from 1 to {MAX_PARTS}.")
-    return int(raw)
+    return decimal_param(raw, "partNumber", minimum=1, maximum=MAX_PARTS)
 
 
-def parse_multipart_query(query: str, action: str) -> MultipartQuery:
+def parse_multipart_query(query: Query | str, action: str) -> MultipartQuery:
     """The query of one multipart action (create, upload_part, status, complete, abort; the
     route table picks it by method and by ``uploads`` / ``uploadId``): 400 invalid_request
     for a malformed or contradictory query."""
-    values = _query_pairs(query)
+    values = _query_pairs(as_query(query))
     if action == "create" or "uploads" in values:
         if "uploadId" in values or "partNumber" in values or values.get("uploads") != "":
             raise _bad("'?uploads' (create an upload) takes no value and no other parameter.")

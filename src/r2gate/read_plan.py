@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from urllib.parse import parse_qsl
 
 from .conditional import Outcome, evaluate_preconditions
+from .query import Query, as_query
 from .ranges import ByteRange, RangeKind, content_range, parse_range, unsatisfied_content_range
 
 MAX_RANGES = 16  # more ranges than this in one request: answered with the full object
@@ -115,9 +115,9 @@ def plan_headers(plan: ReadPlan, representation: Mapping[str, str], size: int) -
     return headers
 
 
-def download_name(query: str, key: str) -> str | None:
+def download_name(query: Query | str, key: str) -> str | None:
     """`?download` -> the key's last segment; `?download=name.ext` -> that name; else None."""
-    for name, value in parse_qsl(query, keep_blank_values=True):
-        if name == "download":
-            return value or key.rsplit("/", 1)[-1]
-    return None
+    value = as_query(query).get("download")
+    if value is None:
+        return None
+    return value or key.rsplit("/", 1)[-1]

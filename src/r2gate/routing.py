@@ -24,9 +24,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
-from urllib.parse import parse_qsl
 
 from .errors import ApiError
+from .query import parse_query
 
 __all__ = ["Resolved", "Route", "RouteTable"]
 
@@ -106,7 +106,7 @@ class Resolved(Generic[H]):
 
 def query_names(query: str) -> frozenset[str]:
     """The parameter names a raw query string carries (``?uploads`` names "uploads")."""
-    return frozenset(name for name, _ in parse_qsl(query, keep_blank_values=True))
+    return parse_query(query).names
 
 
 class RouteTable(Generic[H]):
@@ -115,10 +115,11 @@ class RouteTable(Generic[H]):
     def __init__(self, routes: Sequence[Route[H]]) -> None:
         self.routes = tuple(routes)
 
-    def resolve(self, method: str, path: str, query: str) -> Resolved[H]:
-        """The route for a request: 404 not_found when no route matches the path (or a
-        reserved one does), 405 method_not_allowed with that route's ``Allow``."""
-        names = query_names(query) if query else frozenset()
+    def resolve(self, method: str, path: str, query: str | frozenset[str]) -> Resolved[H]:
+        """The route for a request (`query`: the raw query string, or the names it carries):
+        404 not_found when no route matches the path (or a reserved one does), 405
+        method_not_allowed with that route's ``Allow``."""
+        names = query if isinstance(query, frozenset) else query_names(query)
         partial: Route[H] | None = None
         claimed: set[str] = set()  # patterns whose query-selected route matched
         for route in self.routes:

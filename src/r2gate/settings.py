@@ -29,6 +29,7 @@ from .cache_policy import CacheConfig, parse_cache_config
 from .cors import CorsConfig, parse_cors_config
 from .errors import ApiError, from_token_error
 from .multipart import DEFAULT_PART_SIZE, MAX_PART_SIZE, MIN_PART_SIZE
+from .numbers import InvalidNumber, parse_decimal
 from .tokens import DEFAULT_AUDIENCE, DEFAULT_MAX_LIFETIME, TokenConfig, TokenConfigError
 
 SETTING_NAMES = (
@@ -50,6 +51,7 @@ SETTING_NAMES = (
 DEFAULT_EDGE_CACHE_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_MAX_PUT_BYTES = 100 * 1000 * 1000
 DEFAULT_UPLOAD_MAX_AGE = 86400
+MAX_SETTING_INT = 2**53 - 1  # what JavaScript (and R2's options) represent exactly
 MAX_UPLOAD_MAX_AGE = 7 * 86400  # R2 aborts unfinished multipart uploads after 7 days
 
 T = TypeVar("T")
@@ -94,10 +96,10 @@ def _switch(name: str, raw: str | None, default: bool) -> bool:
 def _positive_int(name: str, raw: str | None, default: int) -> int:
     if raw is None or not raw.strip():
         return default
-    value = raw.strip()
-    if not value.isascii() or not value.isdigit() or int(value) < 1:
-        raise _misconfigured(name, "expected a positive whole number")
-    return int(value)
+    try:
+        return parse_decimal(raw.strip(), minimum=1, maximum=MAX_SETTING_INT)
+    except InvalidNumber:
+        raise _misconfigured(name, f"expected a whole number from 1 to {MAX_SETTING_INT}") from None
 
 
 def _bounded_int(name: str, raw: str | None, default: int, low: int, high: int) -> int:

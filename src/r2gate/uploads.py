@@ -6,21 +6,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .errors import ApiError
+from .numbers import decimal_param
 from .text import has_control
 from .tokens import media_type
 
-_MAX_DIGITS = 16
+# 16 digits: any real length fits, and the size limits answer 413 above them.
+MAX_CONTENT_LENGTH = 10**16 - 1
 
 
 def parse_content_length(headers: Mapping[str, str]) -> int:
-    """The request's Content-Length: 411 when absent, 400 when not a plain decimal number."""
+    """The request's Content-Length: 411 when absent, 400 invalid_content_length unless it is
+    one canonical decimal number (no sign, no leading zero, no list)."""
     raw = headers.get("content-length")
     if raw is None:
         raise ApiError(411, "length_required", "A Content-Length header is required.")
-    value = raw.strip()
-    if not value.isascii() or not value.isdigit() or len(value) > _MAX_DIGITS:
-        raise ApiError(400, "invalid_content_length", "Content-Length must be a decimal number.")
-    return int(value)
+    value = raw.strip(" \t")
+    return decimal_param(
+        value, "Content-Length", maximum=MAX_CONTENT_LENGTH, code="invalid_content_length"
+    )
 
 
 def check_single_put_size(length: int, limit: int) -> None:

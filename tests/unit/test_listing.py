@@ -59,8 +59,6 @@ def test_empty_optional_values_are_absent() -> None:
         "limit=",
         "limit=1&limit=1",
         "max=1",
-        "prefix",
-        "prefix=a&&limit=1",
         "prefix=%FF",
         "prefix=%0A",
         "delimiter=" + "x" * 17,

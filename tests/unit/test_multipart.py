@@ -103,6 +103,11 @@ def test_query_of_each_action(query: str, action: str, expected: MultipartQuery)
         ("uploadId=u&partNumber=10001", "upload_part"),
         ("uploadId=u&partNumber=%2B1", "upload_part"),
         ("uploadId=u&partNumber=1e3", "upload_part"),
+        ("uploadId=u&partNumber=1e0", "upload_part"),
+        ("uploadId=u&partNumber=01", "upload_part"),
+        ("uploadId=u&partNumber=1.0", "upload_part"),
+        ("uploadId=u&partNumber=+1", "upload_part"),  # "+" decodes to a space
+        ("uploadId=u&partNumber=", "upload_part"),
         ("uploadId=u&partNumber=%D9%A1", "upload_part"),  # an Arabic-Indic digit one
         ("uploadId=%FF", "status"),
         ("token=x", "status"),
