@@ -133,7 +133,7 @@ async def _create(call: Call, upload: UploadBounds | None, key: str, owner: str)
     part_size = choose_part_size(
         request.part_size, settings.multipart_part_size, settings.max_put_bytes
     )
-    content_type, options = plan_creation(upload, request, key)
+    stored, options = plan_creation(upload, request, key)
     if upload is not None and not upload.overwrite and await bucket.exists(key):
         raise already_exists()
     r2_upload = await bucket.create_multipart_upload(key, options)
@@ -143,7 +143,7 @@ async def _create(call: Call, upload: UploadBounds | None, key: str, owner: str)
         r2_upload_id=str(r2_upload.uploadId),
         owner=owner,
         part_size=part_size,
-        content_type=content_type,
+        content_type=stored.content_type,
         now=now,
         max_age=settings.upload_max_age,
         bounds=upload,
@@ -154,7 +154,7 @@ async def _create(call: Call, upload: UploadBounds | None, key: str, owner: str)
     except ApiError:
         await _abort_quietly(bucket, manifest)
         raise
-    return json_response(created_json(manifest), 201, NO_STORE)
+    return json_response({**created_json(manifest), **stored.json_members()}, 201, NO_STORE)
 
 
 async def _upload_part(

@@ -26,6 +26,7 @@ from r2gate.read_plan import (
     plan_headers,
     plan_read,
 )
+from r2gate.sandbox import content_security_policy
 from r2gate.settings import Settings
 
 from . import edge_cache
@@ -71,7 +72,7 @@ async def read_object(call: Call) -> Any:
     url = None
     if settings.edge_cache and not private and not _bypasses_cache(incoming.headers):
         url = edge_cache.cache_url(incoming.url, key)
-        hit = await _from_cache(incoming, url)
+        hit = await _from_cache(incoming, url, key, settings)
         if hit is not None:
             return add_headers(hit, {"X-Cache": "HIT", **extra})
     response = await _from_r2(incoming, call.bucket, key, settings, ctx, url)
@@ -81,12 +82,13 @@ async def read_object(call: Call) -> Any:
 # --- the edge cache ---------------------------------------------------------------------------
 
 
-async def _from_cache(incoming: Incoming, url: str) -> Any | None:
+async def _from_cache(incoming: Incoming, url: str, key: str, settings: Settings) -> Any | None:
     cached = await edge_cache.lookup(url)
     if cached is None:
         return None
     stored = response_headers(cached)
     headers = {name: value for name, value in stored.items() if name in CACHED_HEADERS}
+    headers.update(_sandbox(key, headers, settings))
     last_modified = parse_http_date(headers.get("last-modified"))
     etag, length = headers.get("etag"), stored.get(SIZE_HEADER.lower(), "")
     if cached.status != 200 or etag is None or last_modified is None or not length.isdigit():
@@ -116,6 +118,13 @@ async def _from_cache(incoming: Incoming, url: str) -> Any | None:
 def _representation(info: ObjectInfo, policy: CachePolicy) -> dict[str, str]:
     content_type = info.content_type or guess_content_type(info.key)
     return representation_headers(info, content_type, policy.cache_control)
+
+
+def _sandbox(key: str, headers: dict[str, str], settings: Settings) -> dict[str, str]:
+    """The Content-Security-Policy of an object response, from the object's own type."""
+    content_type = headers.get("Content-Type", headers.get("content-type"))
+    policy = content_security_policy(key, content_type, settings.trusted_pages)
+    return {"Content-Security-Policy": policy} if policy else {}
 
 
 def _bodiless(plan: ReadPlan, headers: dict[str, str], size: int) -> Any:
@@ -169,6 +178,7 @@ async def _answer(
     info = object_info(obj)
     policy = decide(info.key, info.cache_control, settings.cache)
     headers = _representation(info, policy)
+    headers.update(_sandbox(info.key, headers, settings))
     plan = plan_read(incoming.method, incoming.headers, info.http_etag, info.uploaded, info.size)
     if not plan.sends_body or incoming.method == "HEAD":
         if pinned:

@@ -34,7 +34,8 @@ async def write_object(call: Call) -> Any:
         raise already_exists()
     edge_cache.evict(call.ctx, edge_cache.cache_url(incoming.url, key))
     info = object_info(stored)
-    data = object_json(info, info.content_type or guess_content_type(key))
+    data = {**object_json(info, info.content_type or guess_content_type(key))}
+    data.update(plan.stored.json_members())
     return json_response(data, status=200 if existed else 201)
 
 

@@ -16,8 +16,8 @@ from typing import Any
 from .errors import ApiError
 from .json_bounds import JsonInvalid, JsonTooLarge, load_json_object
 from .keys import validate_key
+from .mediatype import MAX_RANGES, MediaTypeError, parse_media_ranges, single_media_type
 from .text import has_control
-from .tokens import media_type
 from .uploads import parse_content_length
 
 __all__ = [
@@ -58,11 +58,19 @@ def _bad(message: str) -> ApiError:
 
 
 def check_json_request(headers: Mapping[str, str], limit: int = MAX_BODY_BYTES) -> int | None:
-    """Before reading a JSON body: 415 unless the Content-Type is JSON (or absent), 413
+    """Before reading a JSON body: 415 unless the Content-Type is one strict
+    ``application/json`` (UTF-8, or absent), 413
     body_too_large when the declared length exceeds `limit`. Returns the declared length."""
-    declared = headers.get("content-type")
-    if declared is not None and media_type(declared) != "application/json":
-        raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
+    refused = ApiError(415, "unsupported_media_type", "Send the body as application/json.")
+    try:
+        declared = single_media_type(headers.get("content-type"))
+    except MediaTypeError:
+        raise refused from None
+    if declared is not None and (
+        declared.essence != "application/json"
+        or (declared.parameter("charset") or "utf-8").lower() != "utf-8"
+    ):
+        raise refused
     length = parse_content_length(headers) if "content-length" in headers else None
     if length is not None and length > limit:
         raise ApiError(413, "body_too_large", f"The JSON body exceeds {limit} bytes.")
@@ -86,9 +94,10 @@ def parse_json_object(data: bytes, limit: int = MAX_BODY_BYTES) -> dict[str, Any
 
 @dataclass(frozen=True)
 class UploadRequest:
-    """A validated upload-token request: exactly one of `key` or `filename`."""
+    """A validated upload-token request: exactly one of `key` or `filename`. `content_types`
+    are canonical media types or patterns (``image/*``, ``*/*``), the token's ``ct``."""
 
-    content_type: str
+    content_types: tuple[str, ...]
     key: str | None = None
     filename: str | None = None
     prefix: str | None = None
@@ -99,6 +108,12 @@ class UploadRequest:
     metadata: dict[str, str] | None = None
     cache_control: str | None = None
     multipart: bool = False
+
+    @property
+    def exact_type(self) -> str | None:
+        """The one media type the upload must have, when it names exactly one (no pattern)."""
+        only = self.content_types[0] if len(self.content_types) == 1 else None
+        return only if only is not None and "*" not in only.split(";", 1)[0] else None
 
 
 @dataclass(frozen=True)
@@ -155,12 +170,33 @@ def _prefix(document: Mapping[str, Any]) -> str | None:
 
 
 def content_type_member(document: Mapping[str, Any]) -> str:
+    """``content_type``: one media type (RFC 9110 8.3.1), canonical."""
     value = document.get("content_type")
+    try:
+        media = single_media_type(value) if isinstance(value, str) else None
+    except MediaTypeError:
+        media = None
+    if media is None:
+        raise _bad("'content_type' must be one media type such as 'model/gltf-binary'.")
+    return media.canonical
+
+
+def content_types_member(document: Mapping[str, Any]) -> tuple[str, ...]:
+    """``content_type`` of an upload grant: a media type or pattern (``image/*``, ``*/*``),
+    or a list of 1 to 32 of them; canonical, duplicates dropped."""
     if "content_type" not in document:
         raise _bad("'content_type' is required.")
-    if not isinstance(value, str) or not HEADER_VALUE.fullmatch(value) or not media_type(value):
-        raise _bad("'content_type' must be a media type such as 'model/gltf-binary'.")
-    return value.strip()
+    value = document["content_type"]
+    values = [value] if isinstance(value, str) else value
+    try:
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise MediaTypeError("not a string or a list of strings")
+        return tuple(r.canonical for r in parse_media_ranges(values))
+    except MediaTypeError:
+        raise _bad(
+            "'content_type' must be a media type or pattern ('model/gltf-binary', 'image/*', "
+            f"'*/*') or a list of 1 to {MAX_RANGES} of them."
+        ) from None
 
 
 def metadata_member(document: Mapping[str, Any]) -> dict[str, str] | None:
@@ -207,7 +243,7 @@ def parse_upload_request(document: Mapping[str, Any]) -> UploadRequest:
     if sha256 is not None and not _SHA256.fullmatch(sha256):
         raise _bad("'sha256' must be 64 hexadecimal characters.")
     return UploadRequest(
-        content_type=content_type_member(document),
+        content_types=content_types_member(document),
         key=key,
         filename=filename,
         prefix=prefix,

@@ -35,6 +35,7 @@ __all__ = [
     "JsonTooLarge",
     "JsonTooManyValues",
     "check_json_shape",
+    "load_json",
     "load_json_object",
 ]
 
@@ -144,15 +145,15 @@ def _check_strings(value: Any) -> None:
             pending.extend(item)
 
 
-def load_json_object(
+def load_json(
     data: bytes | str,
     *,
     max_bytes: int,
     max_depth: int = DEFAULT_MAX_DEPTH,
     max_values: int = DEFAULT_MAX_VALUES,
     max_int_digits: int = DEFAULT_MAX_INT_DIGITS,
-) -> dict[str, Any]:
-    """Parse one strict JSON object (see the module doc): JsonTooLarge or JsonInvalid (and
+) -> Any:
+    """Parse one strict JSON value (see the module doc): JsonTooLarge or JsonInvalid (and
     its subclasses). `data` is UTF-8 bytes (a body) or text (a configured secret or var)."""
     if len(data) > max_bytes:
         raise JsonTooLarge(f"the JSON document exceeds {max_bytes} bytes")
@@ -187,6 +188,25 @@ def load_json_object(
         raise
     except (ValueError, UnicodeError, RecursionError):
         raise JsonInvalid("the body is not valid JSON") from None
+    return value
+
+
+def load_json_object(
+    data: bytes | str,
+    *,
+    max_bytes: int,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    max_values: int = DEFAULT_MAX_VALUES,
+    max_int_digits: int = DEFAULT_MAX_INT_DIGITS,
+) -> dict[str, Any]:
+    """`load_json` for a document that must be one object."""
+    value = load_json(
+        data,
+        max_bytes=max_bytes,
+        max_depth=max_depth,
+        max_values=max_values,
+        max_int_digits=max_int_digits,
+    )
     if not isinstance(value, dict):
         raise JsonInvalid("the JSON document is not an object")
     return value

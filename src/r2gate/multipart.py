@@ -27,11 +27,11 @@ from .api_requests import (
     metadata_member,
     text_member,
 )
-from .content_types import guess_content_type
+from .content_types import StoredType, stored_content_type
 from .errors import ApiError
 from .grants import iso_time
 from .numbers import decimal_param
-from .puts import bounded_content_type, put_options
+from .puts import bounded_content_type, media_type_of, put_options
 from .query import Query, as_query
 from .tokens import MAX_META_BYTES
 from .upload_records import Manifest, PartRecord
@@ -173,8 +173,10 @@ def choose_part_size(requested: int | None, default: int, max_put_bytes: int) ->
 
 def plan_creation(
     upload: UploadBounds | None, request: CreateRequest, key: str
-) -> tuple[str, dict[str, Any]]:
-    """The content type and R2 createMultipartUpload options of a new upload.
+) -> tuple[StoredType, dict[str, Any]]:
+    """The content type (and where it came from) and R2 createMultipartUpload options of a new
+    upload; the type is the body's ``content_type`` under the same rules as a PUT's
+    Content-Type (r2gate.puts).
 
     A trusted caller gets what the body asked for. A bounded caller gets only what its bounds
     grant, as for a bounded PUT, and its type must be allowed (415 unsupported_media_type).
@@ -182,12 +184,12 @@ def plan_creation(
     (400 checksum_unsupported) rather than silently not verified; and R2's multipart upload
     has no create-only condition, so ``overwrite`` is checked by the handler before creating
     and before completing."""
+    sent = media_type_of(request.content_type, "content_type")
     if upload is None:
-        content_type = request.content_type or guess_content_type(key)
-        return content_type, write_options(content_type, request.cache_control, request.metadata)
-    content_type = bounded_content_type(upload, request.content_type, key)
-    if not upload.allows_content_type(content_type):
-        raise ApiError(415, "unsupported_media_type", "content type not allowed by token")
+        stored = stored_content_type(sent, key)
+        options = write_options(stored.content_type, request.cache_control, request.metadata)
+        return stored, options
+    stored = bounded_content_type(upload, sent, key)
     if upload.sha256 is not None:
         raise ApiError(
             400,
@@ -195,9 +197,9 @@ def plan_creation(
             "A multipart upload cannot be verified against the token's sha256; "
             "use a single PUT or a token without sha256.",
         )
-    options = put_options(upload, content_type)
+    options = put_options(upload, stored.content_type)
     options.pop("onlyIf", None)
-    return content_type, options
+    return stored, options
 
 
 def created_json(manifest: Manifest) -> dict[str, Any]:

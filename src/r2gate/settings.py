@@ -16,6 +16,7 @@
 | SERVER_TIMING | var | "on": add `Server-Timing: py;dur=<ms>` (time inside the handler) |
 | UPLOAD_MAX_AGE | var | seconds a multipart upload may stay open (default 86400, at most 604800) |
 | MULTIPART_PART_SIZE | var | default part size of multipart uploads (default 8 MiB, 5 MiB..5 GiB) |
+| TRUSTED_PAGES | var | JSON list of key prefixes served without the sandbox CSP (see sandbox) |
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from .cors import CorsConfig, parse_cors_config
 from .errors import ApiError, from_token_error
 from .multipart import DEFAULT_PART_SIZE, MAX_PART_SIZE, MIN_PART_SIZE
 from .numbers import InvalidNumber, parse_decimal
+from .sandbox import parse_trusted_pages
 from .tokens import DEFAULT_AUDIENCE, DEFAULT_MAX_LIFETIME, TokenConfig, TokenConfigError
 
 SETTING_NAMES = (
@@ -47,6 +49,7 @@ SETTING_NAMES = (
     "SERVER_TIMING",
     "UPLOAD_MAX_AGE",
     "MULTIPART_PART_SIZE",
+    "TRUSTED_PAGES",
 )
 DEFAULT_EDGE_CACHE_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_MAX_PUT_BYTES = 100 * 1000 * 1000
@@ -69,6 +72,7 @@ class Settings:
     server_timing: bool
     upload_max_age: int = DEFAULT_UPLOAD_MAX_AGE
     multipart_part_size: int = DEFAULT_PART_SIZE
+    trusted_pages: tuple[str, ...] = ()
 
 
 def _misconfigured(name: str, reason: str) -> ApiError:
@@ -156,4 +160,5 @@ def parse_settings(raw: dict[str, str | None]) -> Settings:
             MIN_PART_SIZE,
             MAX_PART_SIZE,
         ),
+        trusted_pages=_parsed("TRUSTED_PAGES", raw.get("TRUSTED_PAGES"), parse_trusted_pages),
     )

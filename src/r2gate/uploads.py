@@ -6,9 +6,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .errors import ApiError
+from .mediatype import (
+    MediaRange,
+    MediaType,
+    MediaTypeError,
+    allows,
+    is_active,
+    parse_media_ranges,
+)
 from .numbers import decimal_param
 from .text import has_control
-from .tokens import media_type
 
 # 16 digits: any real length fits, and the size limits answer 413 above them.
 MAX_CONTENT_LENGTH = 10**16 - 1
@@ -86,14 +93,28 @@ class UploadBounds:
     cache_control: str | None = None
     overwrite: bool = False
 
-    def allows_content_type(self, content_type: str | None) -> bool:
-        """Media type (parameters and case ignored) matches one allowed range, or no ranges."""
+    @property
+    def exact_type(self) -> str | None:
+        """The one type the bounds allow, when they name exactly one and no pattern: what an
+        upload without a Content-Type stores (so a plain ``curl -T`` works)."""
+        ranges = self._ranges()
+        if ranges is None or len(ranges) != 1 or ranges[0].is_wildcard:
+            return None
+        return ranges[0].canonical
+
+    def _ranges(self) -> tuple[MediaRange, ...] | None:
         if self.content_types is None:
-            return True
-        media = media_type(content_type)
-        if media is None:
-            return False
-        major = media.split("/", 1)[0]
-        return any(
-            allowed in (media, "*/*") or allowed == f"{major}/*" for allowed in self.content_types
-        )
+            return None
+        try:
+            return parse_media_ranges(self.content_types)
+        except MediaTypeError:
+            return ()  # never allows anything (the claims were checked when minted)
+
+    def allows_content_type(self, media: MediaType) -> bool:
+        """`media` matches an allowed pattern (r2gate.mediatype.allows). An active type (HTML,
+        SVG, JavaScript, XML) is allowed only when a pattern names it exactly: never by
+        ``*/*`` or ``text/*``, and never by bounds that name no type at all."""
+        ranges = self._ranges()
+        if ranges is None:
+            return not is_active(media)
+        return allows(ranges, media)

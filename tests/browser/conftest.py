@@ -10,7 +10,14 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import BrowserContext, sync_playwright
 
-from tests.support.browser import API_KEY, CHROMIUM_ARGS, SIGNING_KEYS, Uploader, chromium_path
+from tests.support.browser import (
+    API_KEY,
+    CHROMIUM_ARGS,
+    SIGNING_KEYS,
+    TRUSTED_PAGES,
+    Uploader,
+    chromium_path,
+)
 from tests.support.client import Client
 from tests.support.server import ROOT, RunningServer, start_runtime
 
@@ -18,9 +25,8 @@ from tests.support.server import ROOT, RunningServer, start_runtime
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     state = tmp_path_factory.mktemp("browser-r2-state")
-    running = start_runtime(
-        ROOT / "wrangler.toml", state, {"API_KEY": API_KEY, "SIGNING_KEYS": SIGNING_KEYS}
-    )
+    variables = {"API_KEY": API_KEY, "SIGNING_KEYS": SIGNING_KEYS, "TRUSTED_PAGES": TRUSTED_PAGES}
+    running = start_runtime(ROOT / "wrangler.toml", state, variables)
     yield running
     running.stop()
 

@@ -51,18 +51,19 @@ class Client:
         method: str,
         path: str,
         body: bytes | None = None,
-        headers: dict[str, str] | None = None,
+        headers: dict[str, str] | list[tuple[str, str]] | None = None,
         auth: bool = False,
     ) -> Reply:
-        all_headers = dict(headers or {})
+        """`headers` as a dict, or as (name, value) pairs to send a field twice."""
+        pairs = list(headers.items() if isinstance(headers, dict) else headers or [])
         if auth:
-            all_headers["Authorization"] = f"Bearer {self.api_key}"
+            pairs.append(("Authorization", f"Bearer {self.api_key}"))
         conn = self.connection()
         try:
             conn.putrequest(method, path, skip_accept_encoding=True)
-            for name, value in all_headers.items():
+            for name, value in pairs:
                 conn.putheader(name, value)
-            if body is not None and not any(h.lower() == "content-length" for h in all_headers):
+            if body is not None and not any(h.lower() == "content-length" for h, _ in pairs):
                 conn.putheader("Content-Length", str(len(body)))
             conn.endheaders(body)
             return read_reply(conn.getresponse())

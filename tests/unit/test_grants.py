@@ -108,7 +108,11 @@ def test_upload_claims_default_and_limit_max() -> None:
     claims = upload_claims(
         request(key="a.glb", content_type="text/plain; charset=utf-8"), "a.glb", 100
     )
-    assert (claims["max"], claims["ct"], "ow" in claims) == (100, ["text/plain"], False)
+    assert (claims["max"], claims["ct"], "ow" in claims) == (
+        100,
+        ["text/plain; charset=utf-8"],
+        False,
+    )
     with pytest.raises(ApiError) as caught:
         upload_claims(request(key="a.glb", max_bytes=101), "a.glb", 100)
     assert caught.value.code == "invalid_request"

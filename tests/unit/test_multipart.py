@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from r2gate.auth import TokenPrincipal
+from r2gate.content_types import StoredType
 from r2gate.errors import ApiError
 from r2gate.multipart import (
     DEFAULT_PART_SIZE,
@@ -189,7 +190,7 @@ def test_an_api_key_upload_is_what_the_body_asked_for() -> None:
         {"metadata": {"a": "b"}, "cache_control": "no-cache"}, token=False
     )
     assert plan_creation(None, request, "x/a.png") == (
-        "image/png",
+        StoredType("image/png", from_key=True),
         {
             "httpMetadata": {"contentType": "image/png", "cacheControl": "no-cache"},
             "customMetadata": {"a": "b"},
@@ -197,7 +198,7 @@ def test_an_api_key_upload_is_what_the_body_asked_for() -> None:
     )
     typed = parse_create_request({"content_type": "model/vnd.usdz+zip"}, token=False)
     assert plan_creation(None, typed, "x/a.png") == (
-        "model/vnd.usdz+zip",
+        StoredType("model/vnd.usdz+zip"),
         {"httpMetadata": {"contentType": "model/vnd.usdz+zip"}},
     )
 
@@ -205,7 +206,7 @@ def test_an_api_key_upload_is_what_the_body_asked_for() -> None:
 def test_a_token_upload_is_what_the_token_grants() -> None:
     upload = mpu_bounds(meta={"user": "7"}, cache="public, max-age=5")
     assert plan_creation(upload, EMPTY, "models/a.glb") == (
-        "model/gltf-binary",
+        StoredType("model/gltf-binary", from_key=True),
         {
             "httpMetadata": {
                 "contentType": "model/gltf-binary",
@@ -226,7 +227,7 @@ def test_the_content_type_of_a_token_upload() -> None:
         request = parse_create_request(
             {} if requested is None else {"content_type": requested}, token=True
         )
-        return plan_creation(upload, request, key)[0]
+        return plan_creation(upload, request, key)[0].content_type
 
     assert content_type(mpu_bounds(ct=["image/png"]), None, "models/a.glb") == "image/png"
     assert content_type(mpu_bounds(), None, "models/a.glb") == "model/gltf-binary"
@@ -236,6 +237,18 @@ def test_the_content_type_of_a_token_upload() -> None:
         415,
         "unsupported_media_type",
     )
+    assert error(plan_creation, mpu_bounds(ct=["*/*"]), text, "x") == (
+        415,
+        "unsupported_media_type",
+    )
+    assert content_type(mpu_bounds(ct=["text/html"]), "text/html", "x") == "text/html"
+    generic = "application/octet-stream"
+    assert content_type(mpu_bounds(ct=["video/*"]), generic, "v/a.mp4") == "video/mp4"
+    for bad in ("image/png, text/html", "image/*", "image/png;,x"):
+        assert error(parse_create_request, {"content_type": bad}, token=True) == (
+            400,
+            "invalid_request",
+        )
 
 
 def test_created_json() -> None:
