@@ -16,6 +16,7 @@ from typing import Any
 
 from r2gate.api_requests import MAX_BODY_BYTES
 from r2gate.auth import Operation, identify
+from r2gate.conditional import write_conditions
 from r2gate.content_types import guess_content_type
 from r2gate.errors import ApiError
 from r2gate.multipart import (
@@ -33,7 +34,7 @@ from r2gate.multipart import (
     status_json,
 )
 from r2gate.objects import object_json
-from r2gate.puts import already_exists
+from r2gate.puts import already_exists, precondition_failed
 from r2gate.upload_records import (
     Manifest,
     PartRecord,
@@ -50,7 +51,7 @@ from r2gate.uploads import UploadBounds, parse_content_length
 from . import edge_cache
 from .call import Call
 from .http import json_response, read_json_body, stream_response
-from .r2 import Bucket, list_result, object_info
+from .r2 import Bucket, current, list_result, object_info
 
 NO_STORE = {"Cache-Control": "no-store"}
 MAX_LIST_PAGES = 100  # 10,000 part records fit in 10 full pages
@@ -187,8 +188,7 @@ async def _complete(call: Call, upload: UploadBounds | None, manifest: Manifest)
         requested,
         bounds_for(manifest, upload),
     )
-    if not manifest.overwrite and await bucket.exists(manifest.key):
-        raise already_exists()
+    await _check_preconditions(call, manifest)
     stored = await bucket.upload(manifest.key, manifest.r2_upload_id).complete(parts)
     try:
         await forget_upload(bucket, manifest.upload_id, objects)
@@ -198,6 +198,21 @@ async def _complete(call: Call, upload: UploadBounds | None, manifest: Manifest)
     info = object_info(stored)
     body = object_json(info, info.content_type or guess_content_type(manifest.key))
     return json_response(body, 201, NO_STORE)
+
+
+async def _check_preconditions(call: Call, manifest: Manifest) -> None:
+    """Right before completing: the request's If-Match / If-None-Match (``*``: create only) /
+    If-Unmodified-Since (412 precondition_failed) and a create-only grant (412
+    already_exists), against the object now at the key. R2's complete() takes no condition:
+    a write landing between this check and the completion is replaced (see the README)."""
+    conditions = write_conditions(call.incoming.headers)
+    if not conditions.present and manifest.overwrite:
+        return
+    found = current(await call.bucket.head(manifest.key))
+    if conditions.present and not conditions.holds(found):
+        raise precondition_failed()
+    if not manifest.overwrite and found is not None:
+        raise already_exists()
 
 
 # --- R2 records (shared with the cleanup cron) ---------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from pyodide.ffi import JsException, JsProxy
 from workers import python_from_rpc
 
+from r2gate.conditional import Current
 from r2gate.objects import ObjectInfo
 from r2gate.storage_errors import classify_storage_error
 
@@ -121,6 +122,14 @@ def object_info(obj: Any) -> ObjectInfo:
         expires=_utc(http.get("cacheExpiry")),
         custom_metadata=dict(obj.customMetadata or {}),
     )
+
+
+def current(obj: Any | None) -> Current | None:
+    """The validators a conditional write checks, from an R2 head() result (None: no object)."""
+    if obj is None:
+        return None
+    info = object_info(obj)
+    return Current(info.etag, info.uploaded)
 
 
 def _utc(moment: Any) -> datetime | None:

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .conditional import Current, WriteConditions, pinned
 from .content_types import StoredType, stored_content_type
 from .errors import ApiError
 from .mediatype import MediaType, MediaTypeError, parse_media_type, single_media_type
@@ -38,8 +39,11 @@ __all__ = [
     "check_bounded_length",
     "media_type_of",
     "plan_put",
+    "precondition_failed",
     "put_options",
+    "reads_current",
     "request_media_type",
+    "write_guard",
 ]
 
 
@@ -140,3 +144,39 @@ def already_exists() -> ApiError:
         "already_exists",
         "An object with this key exists and the token does not allow overwriting it.",
     )
+
+
+def precondition_failed() -> ApiError:
+    """412 for a write whose If-Match, If-None-Match or If-Unmodified-Since does not hold."""
+    return ApiError(
+        412,
+        "precondition_failed",
+        "A precondition (If-Match, If-None-Match or If-Unmodified-Since) does not hold for "
+        "the current object; nothing was written.",
+    )
+
+
+def reads_current(conditions: WriteConditions, create_only: bool) -> bool:
+    """Must a write read the current object before `write_guard`? (When its preconditions
+    are more than one R2 condition, or meet a create-only grant.)"""
+    return conditions.present and (conditions.needs_current or create_only)
+
+
+def write_guard(
+    conditions: WriteConditions, current: Current | None, *, create_only: bool
+) -> dict[str, str] | None:
+    """R2's ``onlyIf`` for a PUT (or None), so that the preconditions and the write are one
+    step: the request's own conditions when R2 can decide them alone, else the object that was
+    read (`current`, after `reads_current`) pinned by its etag, or pinned absent.
+
+    412 precondition_failed when the preconditions do not hold against `current`; 412
+    already_exists when a create-only grant meets an object."""
+    if reads_current(conditions, create_only):
+        if not conditions.holds(current):
+            raise precondition_failed()
+        if create_only and current is not None:
+            raise already_exists()
+        return pinned(current)
+    if create_only:
+        return {"etagDoesNotMatch": "*"}
+    return conditions.only_if

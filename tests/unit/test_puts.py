@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from r2gate.auth import TokenPrincipal
+from r2gate.conditional import Current, write_conditions
 from r2gate.errors import ApiError
 from r2gate.mediatype import parse_media_type
-from r2gate.puts import bounded_content_type, plan_put, put_options
+from r2gate.puts import bounded_content_type, plan_put, put_options, reads_current, write_guard
 from r2gate.tokens import parse_claims
 from r2gate.uploads import UploadBounds
 
@@ -186,3 +189,39 @@ def test_a_trusted_put_stores_the_request_headers_and_may_replace() -> None:
         400,
         "invalid_header",
     )
+
+
+# --- conditional writes -------------------------------------------------------------------------
+
+
+def test_write_guard_without_conditions() -> None:
+    none = write_conditions({})
+    assert write_guard(none, None, create_only=False) is None
+    assert write_guard(none, None, create_only=True) == {"etagDoesNotMatch": "*"}
+    assert not reads_current(none, create_only=True)
+
+
+def test_write_guard_passes_a_simple_condition_to_r2() -> None:
+    conditions = write_conditions({"if-match": '"e1"'})
+    assert not reads_current(conditions, create_only=False)
+    assert write_guard(conditions, None, create_only=False) == {"etagMatches": "e1"}
+
+
+def test_write_guard_pins_the_object_that_was_checked() -> None:
+    conditions = write_conditions({"if-match": '"e1", "e2"'})
+    assert reads_current(conditions, create_only=False)
+    found = Current("e2", datetime(2026, 1, 1, tzinfo=UTC))
+    assert write_guard(conditions, found, create_only=False) == {"etagMatches": "e2"}
+    with pytest.raises(ApiError) as caught:
+        write_guard(conditions, Current("e3", found.uploaded), create_only=False)
+    assert (caught.value.status, caught.value.code) == (412, "precondition_failed")
+
+
+def test_write_guard_with_a_create_only_grant() -> None:
+    conditions = write_conditions({"if-none-match": '"old"'})
+    assert reads_current(conditions, create_only=True)
+    assert write_guard(conditions, None, create_only=True) == {"etagDoesNotMatch": "*"}
+    found = Current("new", datetime(2026, 1, 1, tzinfo=UTC))
+    with pytest.raises(ApiError) as caught:
+        write_guard(conditions, found, create_only=True)
+    assert (caught.value.status, caught.value.code) == (412, "already_exists")
