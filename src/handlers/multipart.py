@@ -37,7 +37,6 @@ from r2gate.objects import object_json
 from r2gate.puts import already_exists, precondition_failed
 from r2gate.upload_records import (
     Manifest,
-    PartRecord,
     check_access,
     manifest_key,
     part_record_key,
@@ -163,12 +162,7 @@ async def _upload_part(
 ) -> Any:
     incoming, bucket = call.incoming, call.bucket
     length = parse_content_length(incoming.headers)
-    bounds = bounds_for(manifest, upload)
-    records: dict[int, PartRecord] | None = None
-    if bounds.bounded:  # only token uploads need the sizes of the other parts
-        listed = await list_part_objects(bucket, manifest.upload_id)
-        records = part_records(manifest.upload_id, listed)
-    check_part(manifest, part_number, length, bounds, records)
+    check_part(manifest, part_number, length, bounds_for(manifest, upload))
     r2_upload = bucket.upload(manifest.key, manifest.r2_upload_id)
     part = await r2_upload.upload_part(part_number, incoming.body)
     etag = str(part.etag)

@@ -50,6 +50,7 @@ __all__ = [
     "check_part",
     "choose_part_size",
     "created_json",
+    "largest_part",
     "parse_complete_request",
     "parse_create_request",
     "parse_multipart_query",
@@ -244,16 +245,26 @@ def _too_large(bounds: Bounds) -> ApiError:
     return ApiError(413, "too_large", f"The parts together exceed the token's limit of {limit}.")
 
 
-def check_part(
-    manifest: Manifest,
-    part_number: int,
-    length: int,
-    bounds: Bounds,
-    records: Mapping[int, PartRecord] | None = None,
-) -> None:
+def largest_part(manifest: Manifest, part_number: int, bounds: Bounds) -> int:
+    """The most bytes part `part_number` may carry: the part size, and under a token's limit
+    L only parts 1..N exist (N = ceil(L / part size)), part N carrying at most what is left of
+    L. Whatever parts are sent, at the same time or again, they can never add up to more than
+    L (0: this part number may not be sent)."""
+    if not bounds.bounded:
+        return manifest.part_size
+    limit = min(x for x in (bounds.max_bytes, bounds.exact_length) if x is not None)
+    last = -(-limit // manifest.part_size)
+    if part_number > last:
+        return 0
+    if part_number == last:
+        return limit - (last - 1) * manifest.part_size
+    return manifest.part_size
+
+
+def check_part(manifest: Manifest, part_number: int, length: int, bounds: Bounds) -> None:
     """A part of `length` bytes may be sent: 400 part_size_mismatch when empty or larger than
-    the part size, 413 too_large when it would take the sum of the parts (`records`, with this
-    part number replaced) past the token's bound. Smaller parts are checked at completion."""
+    the part size, 413 too_large past `largest_part` (so parts sent concurrently cannot store
+    more than the token's limit). Smaller parts are checked at completion."""
     if length == 0:
         raise ApiError(400, "part_size_mismatch", "A part must carry at least one byte.")
     if length > manifest.part_size:
@@ -262,11 +273,8 @@ def check_part(
             "part_size_mismatch",
             f"A part may carry at most the upload's part size, {manifest.part_size} bytes.",
         )
-    if bounds.bounded:
-        others = sum(r.size for n, r in (records or {}).items() if n != part_number)
-        limit = min(x for x in (bounds.max_bytes, bounds.exact_length) if x is not None)
-        if others + length > limit:
-            raise _too_large(bounds)
+    if length > largest_part(manifest, part_number, bounds):
+        raise _too_large(bounds)
 
 
 def status_json(manifest: Manifest, records: Mapping[int, PartRecord]) -> dict[str, Any]:

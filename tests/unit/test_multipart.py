@@ -19,6 +19,7 @@ from r2gate.multipart import (
     check_part,
     choose_part_size,
     created_json,
+    largest_part,
     parse_complete_request,
     parse_create_request,
     parse_multipart_query,
@@ -271,19 +272,33 @@ def test_a_part_may_be_up_to_the_part_size() -> None:
     assert error(check_part, manifest(), 1, 0, Bounds()) == (400, "part_size_mismatch")
 
 
-def test_token_max_bounds_the_sum_of_the_parts() -> None:
-    bounds = Bounds(max_bytes=SIZE + 10)
-    check_part(manifest(), 2, 10, bounds, records(SIZE))
-    assert error(check_part, manifest(), 2, 11, bounds, records(SIZE)) == (413, "too_large")
-    # Re-sending a part replaces it: its old size does not count.
-    check_part(manifest(), 1, SIZE, bounds, records(SIZE, 10))
-    assert error(check_part, manifest(), 3, 1, bounds, records(SIZE, 10)) == (413, "too_large")
+def test_token_max_bounds_each_part_number() -> None:
+    bounds = Bounds(max_bytes=SIZE + 10)  # two parts: SIZE, then at most 10
+    check_part(manifest(), 1, SIZE, bounds)
+    check_part(manifest(), 2, 10, bounds)
+    check_part(manifest(), 1, 10, bounds)  # the last part of a smaller upload
+    assert error(check_part, manifest(), 2, 11, bounds) == (413, "too_large")
+    assert error(check_part, manifest(), 3, 1, bounds) == (413, "too_large")
 
 
-def test_token_len_bounds_the_sum_of_the_parts() -> None:
+def test_token_len_bounds_each_part_number() -> None:
     bounds = Bounds(exact_length=100)
-    check_part(manifest(), 1, 100, bounds, {})
-    assert error(check_part, manifest(), 1, 101, bounds, {}) == (413, "too_large")
+    check_part(manifest(), 1, 100, bounds)
+    assert error(check_part, manifest(), 1, 101, bounds) == (413, "too_large")
+    assert error(check_part, manifest(), 2, 1, bounds) == (413, "too_large")
+
+
+@given(
+    limit=st.integers(min_value=0, max_value=5 * SIZE),
+    sizes=st.dictionaries(st.integers(1, 8), st.integers(1, SIZE), max_size=8),
+)
+def test_parts_that_pass_can_never_add_up_to_more_than_the_limit(
+    limit: int, sizes: dict[int, int]
+) -> None:
+    # Whatever set of parts arrives (concurrently: each checked alone), what is stored fits.
+    bounds = Bounds(max_bytes=limit)
+    accepted = {n: size for n, size in sizes.items() if size <= largest_part(manifest(), n, bounds)}
+    assert sum(accepted.values()) <= limit
 
 
 def test_bounds_combine_the_creating_and_the_presented_token() -> None:
