@@ -40,7 +40,8 @@ async def service(call: Call) -> Any:
 
 async def openapi(call: Call) -> Any:
     """GET /api/v1/openapi.json."""
-    return json_response(openapi_document(), 200, {"Cache-Control": "public, max-age=300"})
+    document = openapi_document(call.settings)
+    return json_response(document, 200, {"Cache-Control": "public, max-age=300"})
 
 
 UPLOAD = {

@@ -33,6 +33,9 @@ __all__ = [
 
 MAX_BODY_BYTES = 16 * 1024
 MAX_FILENAME_CHARS = 1024
+# A generated key adds at most 125 ASCII characters to its prefix: 224 characters of at most
+# 4 bytes each keep every generated key within R2's 1024 bytes.
+MAX_PREFIX_CHARS = 224
 UPLOAD_FIELDS = frozenset(
     {
         "key",
@@ -145,6 +148,8 @@ def integer_member(document: Mapping[str, Any], name: str, minimum: int) -> int 
     if name not in document:
         return None
     value = document[name]
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # JSON has one number type: 94.0 is the integer 94
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
         raise _bad(f"'{name}' must be an integer >= {minimum}.")
     return value
@@ -161,6 +166,8 @@ def _prefix(document: Mapping[str, Any]) -> str | None:
     prefix = document["prefix"]
     if not isinstance(prefix, str) or (prefix and not prefix.endswith("/")):
         raise _bad("'prefix' must be a string that is empty or ends with '/'.")
+    if len(prefix) > MAX_PREFIX_CHARS:
+        raise _bad(f"'prefix' must be at most {MAX_PREFIX_CHARS} characters.")
     if prefix:
         try:
             validate_key(prefix + "x")

@@ -13,8 +13,10 @@ from datetime import datetime
 from enum import Enum
 
 from .conditional import Outcome, evaluate_preconditions
+from .errors import ApiError
 from .query import Query, as_query
 from .ranges import ByteRange, RangeKind, content_range, parse_range, unsatisfied_content_range
+from .text import has_control
 
 MAX_RANGES = 16  # more ranges than this in one request: answered with the full object
 # Headers a 304 repeats from the 200 it stands for (RFC 9110 15.4.5).
@@ -115,9 +117,20 @@ def plan_headers(plan: ReadPlan, representation: Mapping[str, str], size: int) -
     return headers
 
 
+MAX_DOWNLOAD_NAME_CHARS = 1024
+
+
 def download_name(query: Query | str, key: str) -> str | None:
-    """`?download` -> the key's last segment; `?download=name.ext` -> that name; else None."""
-    value = as_query(query).get("download")
+    """`?download` -> the key's last segment; `?download=name.ext` -> that name; else None.
+    400 invalid_request for a name with a control character or over 1024 characters."""
+    value = as_query(query).single("download")
     if value is None:
         return None
+    if has_control(value) or len(value) > MAX_DOWNLOAD_NAME_CHARS:
+        raise ApiError(
+            400,
+            "invalid_request",
+            f"'download' must be a name of at most {MAX_DOWNLOAD_NAME_CHARS} characters "
+            "without control characters.",
+        )
     return value or key.rsplit("/", 1)[-1]

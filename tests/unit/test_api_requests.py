@@ -66,7 +66,7 @@ def test_empty_prefix_means_the_root() -> None:
         ({"content_type": None}, (400, "invalid_request")),
         ({"max_bytes": True}, (400, "invalid_request")),
         ({"expires_in": False}, (400, "invalid_request")),
-        ({"expires_in": 1.0}, (400, "invalid_request")),
+        ({"expires_in": 1.5}, (400, "invalid_request")),
         ({"overwrite": 1}, (400, "invalid_request")),
         ({"multipart": "yes"}, (400, "invalid_request")),
         ({"sha256": "g" * 64}, (400, "invalid_request")),
@@ -181,3 +181,16 @@ def test_json_request_headers_are_checked_before_reading(
 def test_json_request_headers_give_the_declared_length() -> None:
     assert check_json_request({"content-type": "application/json; charset=utf-8"}) is None
     assert check_json_request({"content-length": "12"}) == 12
+
+
+def test_integers_may_be_written_as_integral_numbers() -> None:
+    request = parse_upload_request({**BASE, "max_bytes": 94.0, "expires_in": 60.0})
+    assert (request.max_bytes, request.expires_in) == (94, 60)
+    assert code_of(parse_upload_request, {**BASE, "max_bytes": 94.5}) == (400, "invalid_request")
+
+
+def test_a_prefix_is_at_most_224_characters_so_generated_keys_fit() -> None:
+    ok = {"filename": "f", "prefix": "é" * 223 + "/", "content_type": "a/b"}
+    assert parse_upload_request(ok).prefix == "é" * 223 + "/"
+    too_long = {**ok, "prefix": "a" * 224 + "/"}
+    assert code_of(parse_upload_request, too_long) == (400, "invalid_request")
