@@ -1,11 +1,4 @@
-"""The uploader's JavaScript library, served as the ES module ``/api/v1/uploader.js``.
-
-Dependency-free; kept as a Python string because Python Workers bundle only ``.py`` modules.
-"""
-
-from __future__ import annotations
-
-UPLOADER_JS = r"""// r2gate uploader: upload a File to r2gate from a browser with an upload token.
+// r2gate uploader: upload a File to r2gate from a browser with an upload token.
 //
 //   import { Upload, uploadEvents } from "/api/v1/uploader.js";
 //   const upload = new Upload(file, { token, multipartToken });
@@ -98,7 +91,7 @@ export function typeAllowed(ranges, type) {
 export function contentTypeFor(claims, file) {
   const own = (file.type || "").split(";")[0].trim().toLowerCase();
   if (own && typeAllowed(claims.ct, own)) return own;
-  if (!Array.isArray(claims.ct)) return own;
+  if (!Array.isArray(claims.ct)) return own ? null : own;
   const unknown = own === "" || own === "application/octet-stream";
   const exact = claims.ct.filter((range) => !range.includes("*"));
   return unknown && claims.ct.length === 1 && exact.length === 1 ? exact[0] : null;
@@ -469,4 +462,3 @@ export class Upload extends EventTarget {
     uploadEvents.dispatchEvent(new CustomEvent(type, { detail: full }));
   }
 }
-"""
