@@ -97,11 +97,14 @@ def invisible_character(text: str) -> str | None:
 # One character of a key segment: not a control, backslash, slash or hiding one (surrogates,
 # which UTF-8 cannot carry, are refused by `validate_key` and no JSON or URL holds one).
 _KEY_CHAR = f"[^\\x00-\\x1f\\x7f-\\x9f\\\\/{_class(HIDING_RANGES)}]"
-_SEGMENT = f"(?!\\.\\.?(?:/|$)){_KEY_CHAR}+"
-KEY_PATTERN = f"^(?!api(?:/|$)){_SEGMENT}(?:/{_SEGMENT})*$"
+# The end of the text, in ECMA-262 and Python alike ("$" also matches before a final newline
+# in Python, so a generator working from the pattern could append one).
+END = "(?![\\s\\S])"
+_SEGMENT = f"(?!\\.\\.?(?:/|{END})){_KEY_CHAR}+"
+KEY_PATTERN = f"^(?!api(?:/|{END})){_SEGMENT}(?:/{_SEGMENT})*{END}"
 """The key rules as one regular expression (for the OpenAPI document), less the length:
 at most `MAX_KEY_BYTES` bytes of UTF-8."""
-PREFIX_PATTERN = f"^(?:(?!api/){_SEGMENT}/(?:{_SEGMENT}/)*)?$"
+PREFIX_PATTERN = f"^(?:(?!api/){_SEGMENT}/(?:{_SEGMENT}/)*)?{END}"
 """A prefix of keys: empty, or key segments each followed by '/'."""
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from . import __version__
 from .api_requests import MAX_BODY_BYTES, MAX_FILENAME_CHARS, MAX_PREFIX_CHARS
 from .grants import MAX_OBJECT_BYTES
-from .keys import KEY_PATTERN, MAX_KEY_BYTES, PREFIX_PATTERN
+from .keys import END, KEY_PATTERN, MAX_KEY_BYTES, PREFIX_PATTERN
 from .listing import DEFAULT_LIMIT, MAX_CURSOR_CHARS, MAX_DELIMITER_CHARS, MAX_LIMIT
 from .mediatype import MAX_RANGES
 from .read_plan import MAX_DOWNLOAD_NAME_CHARS
@@ -77,13 +77,13 @@ _PARAMETER = f"(?:[ \\t]*;[ \\t]*{_TCHAR}{{1,64}}=(?:{_TCHAR}{{1,200}}|{_QUOTED}
 _NAME = f"{_TCHAR_NO_STAR}{{1,127}}"
 _MEDIA_TYPE = {
     "type": "string",
-    "pattern": f"^{_NAME}/{_NAME}{_PARAMETER}$",
+    "pattern": f"^{_NAME}/{_NAME}{_PARAMETER}{END}",
     "description": "One RFC 9110 media type (type/subtype, optional parameters; no comma, no "
     "list), such as model/gltf-binary or text/plain; charset=utf-8.",
 }
 _MEDIA_RANGE = {
     "type": "string",
-    "pattern": f"^(?:\\*/\\*|{_NAME}/(?:\\*|{_NAME})){_PARAMETER}$",
+    "pattern": f"^(?:\\*/\\*|{_NAME}/(?:\\*|{_NAME})){_PARAMETER}{END}",
     "description": "A media type or pattern: type/subtype, type/* or */*. HTML, XHTML, SVG, "
     "XML and JavaScript are allowed only when named exactly.",
 }
@@ -93,8 +93,11 @@ _METADATA = {
     "additionalProperties": {"type": "string"},
     "description": f"Custom metadata: at most {MAX_META_BYTES} bytes as compact JSON.",
 }
-_SHA256 = {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"}
-_TIMESTAMP = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$"}
+_SHA256 = {"type": "string", "pattern": f"^[0-9a-fA-F]{{64}}{END}"}
+_TIMESTAMP = {
+    "type": "string",
+    "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z" + END,
+}
 _EXPIRES_IN = {
     "type": "integer",
     "minimum": 1,
@@ -135,7 +138,7 @@ _SCHEMAS: dict[str, Any] = {
             "key": _KEY,
             "filename": {
                 "type": "string",
-                "pattern": f"^{_TEXT}+$",
+                "pattern": f"^{_TEXT}+{END}",
                 "maxLength": MAX_FILENAME_CHARS,
                 "description": "Generate the key {prefix}{YYYYMMDD_HHMMSS}_{8 hex}_{filename}.",
             },
@@ -160,7 +163,7 @@ _SCHEMAS: dict[str, Any] = {
             "overwrite": {"type": "boolean", "default": False},
             "sha256": _SHA256,
             "metadata": _METADATA,
-            "cache_control": {"type": "string", "pattern": "^[\\x20-\\x7e]{1,256}$"},
+            "cache_control": {"type": "string", "pattern": f"^[\\x20-\\x7e]{{1,256}}{END}"},
             "multipart": {
                 "type": "boolean",
                 "default": False,
@@ -235,7 +238,7 @@ _SCHEMAS: dict[str, Any] = {
             "expires_in": _EXPIRES_IN,
             "download_name": {
                 "type": "string",
-                "pattern": f"^{_TEXT}+$",
+                "pattern": f"^{_TEXT}+{END}",
                 "maxLength": MAX_FILENAME_CHARS,
             },
         },
@@ -372,7 +375,7 @@ _PATHS: dict[str, Any] = {
                     "schema": {
                         "type": "string",
                         "default": "",
-                        "pattern": f"^{_TEXT}*$",
+                        "pattern": f"^{_TEXT}*{END}",
                         "maxLength": MAX_KEY_BYTES,
                     },
                 },
@@ -381,7 +384,7 @@ _PATHS: dict[str, Any] = {
                     "in": "query",
                     "schema": {
                         "type": "string",
-                        "pattern": f"^{_TEXT}*$",
+                        "pattern": f"^{_TEXT}*{END}",
                         "maxLength": MAX_DELIMITER_CHARS,
                     },
                 },
@@ -391,7 +394,7 @@ _PATHS: dict[str, Any] = {
                     "description": "The cursor of the previous page, as it was returned.",
                     "schema": {
                         "type": "string",
-                        "pattern": "^[\\x21-\\x7e]*$",
+                        "pattern": f"^[\\x21-\\x7e]*{END}",
                         "maxLength": MAX_CURSOR_CHARS,
                     },
                 },
@@ -464,7 +467,7 @@ _PATHS: dict[str, Any] = {
                     "in": "query",
                     "schema": {
                         "type": "string",
-                        "pattern": f"^{_TEXT}*$",
+                        "pattern": f"^{_TEXT}*{END}",
                         "maxLength": MAX_DOWNLOAD_NAME_CHARS,
                     },
                     "description": "Content-Disposition: attachment, with this name (empty: "
