@@ -19,7 +19,7 @@ from r2gate.openapi import openapi_document
 from r2gate.routing import Route, RouteTable
 from r2gate.settings import Settings
 
-from . import listing, multipart, read, signing, uploader, write
+from . import listing, multipart, read, s3, signing, uploader, write
 from .call import Call, Handler
 from .config import settings_from_env
 from .http import (
@@ -49,6 +49,7 @@ UPLOAD = {
     "DELETE": multipart.abort,
 }
 OBJECT = {"GET": read.read_object, "PUT": write.write_object, "DELETE": write.delete_object}
+S3 = {method: s3.handle for method in ("GET", "HEAD", "PUT", "POST", "DELETE")}
 
 ROUTES: RouteTable[Handler] = RouteTable(
     [
@@ -60,6 +61,8 @@ ROUTES: RouteTable[Handler] = RouteTable(
         Route("/api/v1/uploader", {"GET": uploader.page}),
         Route("/api/v1/uploader.js", {"GET": uploader.library}),
         Route("/api/v1/uploader-ui.js", {"GET": uploader.page_script}),
+        Route("/api/s3", S3),  # the S3-compatible surface (handlers/s3)
+        Route("/api/s3/{rest*}", S3),
         Route("/api", {}),  # every other path under /api/ is reserved: 404
         Route("/api/{rest*}", {}),
         Route("/{key*}", {"POST": multipart.create}, query="uploads"),

@@ -33,11 +33,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from r2gate.content_types import guess_content_type
 from r2gate.errors import ApiError
+from r2gate.httpdates import parse_http_date
 from r2gate.keys import MAX_KEY_BYTES, validate_key
+from r2gate.objects import ObjectInfo
 from r2gate.tokens import MAX_META_BYTES
 
 from .aws_chunked import ChunkedUpload, parse_chunked_upload
@@ -64,6 +67,8 @@ __all__ = [
     "PartPlan",
     "PutPlan",
     "authorize",
+    "copied_options",
+    "copy_preconditions_hold",
     "filter_deletes",
     "parse_list_query",
     "plan_copy",
@@ -624,3 +629,38 @@ def response_overrides(request: S3Request) -> dict[str, str]:
                 raise InvalidArgument(f"{name} is not a valid header value.", ArgumentName=name)
             overrides[header] = value
     return overrides
+
+
+def copy_preconditions_hold(plan: CopyPlan, etag: str, uploaded: datetime) -> bool:
+    """CopyObject's x-amz-copy-source-if-* against the source (unquoted `etag`, aware
+    `uploaded`), as S3 combines them: a matching If-Match outweighs a failed
+    If-Unmodified-Since, a failed If-None-Match outweighs a true If-Modified-Since.
+    Unparseable dates are ignored."""
+    conditions = plan.source_conditions
+    moment = uploaded.replace(microsecond=0)
+    match = conditions.get("etagMatches")
+    if match is not None and match not in (etag, "*"):
+        return False
+    none_match = conditions.get("etagDoesNotMatch")
+    if none_match is not None and none_match in (etag, "*"):
+        return False
+    since = parse_http_date(conditions.get("uploadedAfter"))
+    if none_match is None and since is not None and moment <= since:
+        return False
+    before = parse_http_date(conditions.get("uploadedBefore"))
+    return not (match is None and before is not None and moment > before)
+
+
+def copied_options(info: ObjectInfo) -> dict[str, Any]:
+    """R2 put options that keep the source's stored headers and metadata (COPY directive)."""
+    http = {
+        "contentType": info.content_type,
+        "cacheControl": info.cache_control,
+        "contentDisposition": info.content_disposition,
+        "contentEncoding": info.content_encoding,
+        "contentLanguage": info.content_language,
+    }
+    options: dict[str, Any] = {"httpMetadata": {k: v for k, v in http.items() if v}}
+    if info.custom_metadata:
+        options["customMetadata"] = dict(info.custom_metadata)
+    return options
