@@ -1,4 +1,4 @@
-# r2gate: `make dev` serves the Worker locally, `make test` runs every test offline.
+# r2gate: `make dev` serves the Worker with `wrangler dev`, `make test` runs every test offline.
 SHELL := /bin/bash
 PORT ?= 8787
 VENV := .venv
@@ -7,11 +7,13 @@ UV_VERSION := 0.13.8
 NODE_BIN := $(CURDIR)/node_modules/.bin
 export PATH := $(NODE_BIN):$(PATH)
 
-.PHONY: dev test install browser lint format unit runtime-test http-test dry-run bench clean
+.PHONY: dev test install browser lint format unit local-test http-test dry-run bench clean
 
+# `wrangler dev` on workerd: Cloudflare's Pyodide bundle when its host answers, else the local
+# dev bundle (scripts/wrangler_dev.py says which; PYODIDE_BUNDLE=local|cloudflare forces one).
 dev: install
 	@$(PY) scripts/dev_vars.py
-	@PORT=$(PORT) scripts/dev.sh
+	@$(PY) scripts/wrangler_dev.py --ip 127.0.0.1 --port $(PORT) --test-scheduled
 
 test: install browser
 	@scripts/test.sh
@@ -46,8 +48,8 @@ format: install
 unit: install
 	$(VENV)/bin/pytest tests/unit
 
-runtime-test: install
-	$(VENV)/bin/pytest tests/runtime
+local-test: install
+	$(VENV)/bin/pytest tests/local
 
 http-test: install
 	$(VENV)/bin/pytest tests/http

@@ -1,41 +1,258 @@
-"""`make bench`: read-path throughput and latency against the offline runtime.
+"""`make bench`: r2gate on the real workerd, measured against references in the same run.
 
-Starts the runtime on a free port with a throw-away bucket, stores a 1 KB and a 10 MB object,
-then for each scenario sends a fixed number of GETs from a few keep-alive connections and
-reports requests/s, p50/p99 latency and the time spent inside the Python handler (the
-Worker's own `Server-Timing: py;dur=` measurement). The baseline row is `GET /`, a response
-that touches neither R2 nor the cache: the fixed cost of the runtime, Pyodide and routing.
+One `wrangler dev` (local Pyodide dev bundle) serves four Workers in one workerd process with
+one local R2 bucket: r2gate, the JS anchor (bench/anchor: the same R2 reads and writes done the
+way a good JS Worker does them), a minimal JS Worker and a minimal Python Worker (bench/floor-*).
+Requests go straight to that workerd (Miniflare's entry socket; Miniflare's MF-Route-Override
+header picks the Worker), not through wrangler's dev proxy, which production does not have.
+
+CPU per request: the utime + stime of that workerd process (/proc/<pid>/stat) over N sequential
+requests on one keep-alive connection, divided by N; every scenario once per round, rounds
+interleaved, the median over rounds. Python floor minus JS floor is the unavoidable cost of
+entering Python for one request; the **Python excess** of a row, (r2gate - anchor) - (Python
+floor - JS floor), is what r2gate's own Python costs beyond that, on equal work.
+
+Also: throughput and latency from 4 keep-alive connections (reads), upload throughput with the
+peak RSS of the workerd process (bench/uploads.py), and cold start (starting wrangler dev to the
+first 200, r2gate alone). BENCH_SCALE scales the request counts.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import http.client
+import json
 import os
 import platform
 import re
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import uploads  # noqa: E402
-from tests.support.server import start_runtime  # noqa: E402
+from scripts.pyodide_bundle import pyodide_version  # noqa: E402
+from tests.support.server import RunningServer, start_wrangler_dev  # noqa: E402
 
 API_KEY = "bench-" + secrets.token_hex(16)
+SIGNING_SECRET = secrets.token_urlsafe(48)
+REFERENCES = {
+    name: ROOT / "bench" / name / "wrangler.toml" for name in ("anchor", "floor-js", "floor-python")
+}
+WORKER_NAMES = {
+    "r2gate": "r2gate",
+    "anchor": "bench-anchor",
+    "floor-js": "bench-floor-js",
+    "floor-python": "bench-floor-python",
+}
 CONCURRENCY = 4
+ROUNDS = 5
 TIMING = re.compile(r"py;dur=([0-9.]+)")
+TICKS = os.sysconf("SC_CLK_TCK")
+SMALL, LARGE = "bench/small.bin", "bench/large.bin"
+BYPASS = {"Cache-Control": "no-cache"}  # r2gate skips the edge cache: R2 work, as the anchor
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
 
 
 @dataclass
-class Result:
+class Scenario:
+    """N sequential requests of one kind to one Worker; `path` may use {i} (a fresh key)."""
+
+    worker: str
+    method: str
+    path: str
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+    cpu_ms: list[float] = field(default_factory=list)
+
+    def run(self, port: int, pid: int, count: int, serial: Callable[[], int]) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        headers = {**self.headers, "MF-Route-Override": WORKER_NAMES[self.worker]}
+        started = cpu_seconds(pid)
+        for _ in range(count):
+            conn.request(self.method, self.path.format(i=serial()), self.body, headers)
+            response = conn.getresponse()
+            response.read()
+            if response.status != self.status:
+                raise SystemExit(
+                    f"bench: {self.worker} {self.method} {self.path} gave {response.status}, "
+                    f"expected {self.status}"
+                )
+        self.cpu_ms.append((cpu_seconds(pid) - started) * 1000 / count)
+        conn.close()
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.cpu_ms)
+
+
+@dataclass
+class Row:
+    name: str
+    r2gate: Scenario
+    anchor: Scenario | None
+
+
+def cpu_rows(etag: str, token: str) -> tuple[list[Row], Scenario, Scenario]:
+    small = b"s" * 1024
+    put_headers = {"Content-Type": "application/octet-stream"}
+
+    def pair(name: str, method: str, path: str, status: int, **headers: str) -> Row:
+        """r2gate (edge cache bypassed) and the anchor, the same request."""
+        return Row(
+            name,
+            Scenario("r2gate", method, path, status, {**BYPASS, **headers}),
+            Scenario("anchor", method, path, status, dict(headers)),
+        )
+
+    anchor_put = Scenario("anchor", "PUT", "/bench/anchor-put/{i}", 201, put_headers, small)
+    rows = [
+        Row(
+            "GET / (no R2)",
+            Scenario("r2gate", "GET", "/", 200),
+            Scenario("anchor", "GET", "/", 200),
+        ),
+        pair("GET 1 KB from R2 (edge cache bypassed)", "GET", f"/{SMALL}", 200),
+        Row("GET 1 KB from the edge cache", Scenario("r2gate", "GET", f"/{SMALL}", 200), None),
+        pair("HEAD 1 KB", "HEAD", f"/{SMALL}", 200),
+        pair("GET with If-None-Match (304)", "GET", f"/{SMALL}", 304, **{"If-None-Match": etag}),
+        pair("GET Range bytes=0-99 (206)", "GET", f"/{SMALL}", 206, Range="bytes=0-99"),
+        pair("GET Range bytes=5000- (416)", "GET", f"/{SMALL}", 416, Range="bytes=5000-"),
+        Row(
+            "token PUT 1 KB",
+            Scenario(
+                "r2gate", "PUT", f"/bench/token-put/{{i}}?token={token}", 201, put_headers, small
+            ),
+            anchor_put,
+        ),
+        Row(
+            "API-key PUT 1 KB",
+            Scenario(
+                "r2gate",
+                "PUT",
+                "/bench/key-put/{i}",
+                201,
+                {**put_headers, "Authorization": f"Bearer {API_KEY}"},
+                small,
+            ),
+            anchor_put,
+        ),
+        Row(
+            "POST /api/v1/uploads",
+            Scenario(
+                "r2gate",
+                "POST",
+                "/api/v1/uploads",
+                201,
+                {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"},
+                json.dumps(
+                    {"filename": "scan.ply", "content_type": "application/octet-stream"}
+                ).encode(),
+            ),
+            None,
+        ),
+    ]
+    floors = (Scenario("floor-js", "GET", "/", 200), Scenario("floor-python", "GET", "/", 200))
+    return rows, *floors
+
+
+def measure_cpu(port: int, pid: int, scale: float) -> tuple[list[Row], Scenario, Scenario]:
+    etag = request(port, "HEAD", f"/{SMALL}").getheader("etag") or ""
+    token = upload_token("bench/token-put/")
+    rows, js_floor, python_floor = cpu_rows(etag, token)
+    scenarios: list[Scenario] = []
+    for scenario in [s for row in rows for s in (row.r2gate, row.anchor) if s is not None]:
+        if scenario not in scenarios:  # the anchor's PUT serves two rows
+            scenarios.append(scenario)
+    scenarios += [js_floor, python_floor]
+    counter = iter(range(10**9))
+    count = max(20, int(150 * scale))
+    for scenario in scenarios:  # warm-up: the Python floor loads Pyodide on its first request
+        scenario.run(port, pid, 20, lambda: next(counter))
+        scenario.cpu_ms.clear()
+    for _ in range(ROUNDS):
+        for scenario in scenarios:
+            scenario.run(port, pid, count, lambda: next(counter))
+    return rows, js_floor, python_floor
+
+
+def cpu_table(rows: list[Row], js_floor: Scenario, python_floor: Scenario) -> list[str]:
+    floor_gap = python_floor.median - js_floor.median
+    lines = [
+        "| request | r2gate CPU ms | JS anchor CPU ms | r2gate / anchor | Python excess ms |",
+        "|---|---|---|---|---|",
+    ]
+    for row in rows:
+        ours = row.r2gate.median
+        if row.anchor is None:
+            lines.append(f"| {row.name} | {ours:.2f} | | | |")
+            continue
+        anchor = row.anchor.median
+        excess = (ours - anchor) - floor_gap
+        lines.append(
+            f"| {row.name} | {ours:.2f} | {anchor:.2f} | {ours / anchor:.1f}x | {excess:+.2f} |"
+        )
+    lines += [
+        f"| minimal JS Worker (JS floor) | | {js_floor.median:.2f} | | |",
+        f"| minimal Python Worker (Python floor) | {python_floor.median:.2f} | | | |",
+    ]
+    return lines
+
+
+def upload_token(prefix: str) -> str:
+    """A put token for `prefix`, signed HS256 as any backend would (docs/tokens.md)."""
+    now = int(time.time())
+    claims = {"aud": "r2gate", "iat": now, "exp": now + 86400, "op": "put", "prefix": prefix}
+    header = {"alg": "HS256", "typ": "JWT", "kid": "bench"}
+    signing_input = ".".join(b64url(json.dumps(part).encode()) for part in (header, claims))
+    mac = hmac.new(SIGNING_SECRET.encode(), signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{b64url(mac)}"
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def request(
+    port: int, method: str, path: str, body: bytes | None = None
+) -> http.client.HTTPResponse:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    conn.request(method, path, body, {"Authorization": f"Bearer {API_KEY}"})
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    if response.status >= 300:
+        raise SystemExit(f"bench: {method} {path} gave {response.status}")
+    return response
+
+
+def warm(port: int, key: str) -> None:
+    """Read until the edge cache answers (it is filled in the background)."""
+    for _ in range(100):
+        if request(port, "GET", f"/{key}").getheader("x-cache") == "HIT":
+            return
+        time.sleep(0.1)
+    raise SystemExit(f"bench: {key} never reached the edge cache")
+
+
+@dataclass
+class Load:
     name: str
     requests: int
     seconds: float
@@ -55,7 +272,8 @@ class Result:
         )
 
 
-def load(port: int, path: str, total: int, headers: dict[str, str], expect: bytes | None) -> Result:
+def load(port: int, name: str, path: str, total: int, headers: dict[str, str]) -> Load:
+    """`total` GETs of r2gate from CONCURRENCY keep-alive connections."""
     latencies: list[float] = []
     python: list[float] = []
     lock = threading.Lock()
@@ -74,7 +292,7 @@ def load(port: int, path: str, total: int, headers: dict[str, str], expect: byte
             response = conn.getresponse()
             body = response.read()
             elapsed = (time.perf_counter() - started) * 1000
-            if response.status != 200 or (expect is not None and body != expect):
+            if response.status != 200:
                 raise SystemExit(f"bench: unexpected {response.status} for {path}")
             match = TIMING.search(response.getheader("server-timing") or "")
             with lock:
@@ -90,96 +308,99 @@ def load(port: int, path: str, total: int, headers: dict[str, str], expect: byte
         thread.start()
     for thread in threads:
         thread.join()
-    return Result(path, total, time.perf_counter() - started, latencies, python, size)
+    return Load(name, total, time.perf_counter() - started, latencies, python, size)
 
 
-def put(port: int, key: str, data: bytes) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    conn.request("PUT", f"/{key}", body=data, headers={"Authorization": f"Bearer {API_KEY}"})
-    response = conn.getresponse()
-    response.read()
-    if response.status not in (200, 201):
-        raise SystemExit(f"bench: PUT {key} failed with {response.status}")
+def throughput(port: int, scale: float) -> list[Load]:
+    n_small, n_large = int(600 * scale), int(40 * scale)
+    load(port, "warm-up", "/", 50, {})
+    return [
+        load(port, "GET / (no R2, no cache)", "/", n_small, {}),
+        load(port, "GET 1 KB from R2", f"/{SMALL}", n_small, BYPASS),
+        load(port, "GET 1 KB from the edge cache", f"/{SMALL}", n_small, {}),
+        load(port, "GET 10 MB from R2", f"/{LARGE}", n_large, BYPASS),
+        load(port, "GET 10 MB from the edge cache", f"/{LARGE}", n_large, {}),
+    ]
 
 
-def warm(port: int, key: str) -> None:
-    """Read until the edge cache answers (it is filled in the background)."""
-    for _ in range(100):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        conn.request("GET", f"/{key}")
-        response = conn.getresponse()
-        response.read()
-        if response.getheader("x-cache") == "HIT":
-            return
-        time.sleep(0.1)
-    raise SystemExit(f"bench: {key} never reached the edge cache")
+def cold_starts(times: int) -> list[float]:
+    """Seconds from starting wrangler dev (r2gate alone) to its first 200."""
+    seconds = []
+    for _ in range(times):
+        with tempfile.TemporaryDirectory() as state:
+            started = time.perf_counter()
+            server = start_wrangler_dev({"API_KEY": API_KEY}, Path(state))
+            seconds.append(time.perf_counter() - started)
+            server.stop()
+    return seconds
 
 
 def machine() -> str:
     cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    node = subprocess.run(
-        [str(ROOT / "node_modules/.bin/node"), "--version"], capture_output=True, text=True
-    ).stdout.strip()
-    return f"{cpu}, {os.cpu_count()} cores, {platform.system()}, Node {node}"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    versions = {
+        name: json.loads((ROOT / "node_modules" / name / "package.json").read_text())["version"]
+        for name in ("wrangler", "workerd")
+    }
+    return (
+        f"{datetime.now(UTC):%Y-%m-%d}, {cpu}, {os.cpu_count()} cores, {platform.system()}; "
+        f"wrangler {versions['wrangler']}, workerd {versions['workerd']}, "
+        f"local Pyodide {pyodide_version()} (dev bundle)"
+    )
+
+
+def start_bench_server(state: Path) -> RunningServer:
+    settings = {
+        "API_KEY": API_KEY,
+        "SIGNING_KEYS": json.dumps({"bench": SIGNING_SECRET}),
+        "TOKEN_MAX_LIFETIME": "86400",
+        "SERVER_TIMING": "on",
+        "MAX_PUT_BYTES": str(uploads.LARGEST + 1),
+    }
+    configs = tuple(f"--config={path}" for path in REFERENCES.values())
+    return start_wrangler_dev(settings, state, extra_args=configs)
 
 
 def main() -> None:
     scale = float(os.environ.get("BENCH_SCALE", "1"))
     with tempfile.TemporaryDirectory() as state:
-        server = start_runtime(
-            ROOT / "wrangler.toml",
-            Path(state),
-            {"API_KEY": API_KEY, "SERVER_TIMING": "on"},
-            ("--quiet",),
-        )
-        port = int(server.url.rsplit(":", 1)[1])
+        server = start_bench_server(Path(state))
         try:
-            small, large = secrets.token_bytes(1024), secrets.token_bytes(10 * 1024 * 1024)
-            put(port, "bench/small.bin", small)
-            put(port, "bench/large.bin", large)
-            warm(port, "bench/small.bin")
-            warm(port, "bench/large.bin")
-            bypass = {"Cache-Control": "no-cache"}
-            n_small, n_large = int(600 * scale), int(40 * scale)
-            load(port, "/", 50, {}, None)  # warm-up
-            results = [
-                load(port, "/", n_small, {}, None),
-                load(port, "/bench/small.bin", n_small, bypass, small),
-                load(port, "/bench/small.bin", n_small, {}, small),
-                load(port, "/bench/large.bin", n_large, bypass, large),
-                load(port, "/bench/large.bin", n_large, {}, large),
-            ]
-            assert server.process is not None
-            upload_results = uploads.run(port, server.process.pid, API_KEY)
+            assert server.worker_url is not None
+            port = int(server.worker_url.rsplit(":", 1)[1])
+            pid = server.workerd_pid()
+            request(port, "PUT", f"/{SMALL}", secrets.token_bytes(1024))
+            request(port, "PUT", f"/{LARGE}", secrets.token_bytes(10 * 1024 * 1024))
+            warm(port, SMALL)
+            warm(port, LARGE)
+            rows, js_floor, python_floor = measure_cpu(port, pid, scale)
+            loads = throughput(port, scale)
+            upload_results = uploads.run(port, pid, API_KEY)
         finally:
             server.stop()
-    names = [
-        "GET / (baseline: no R2, no cache)",
-        "GET 1 KB from R2",
-        "GET 1 KB from edge cache",
-        "GET 10 MB from R2",
-        "GET 10 MB from edge cache",
-    ]
+    starts = cold_starts(3)
     lines = [
-        f"Offline runtime, {CONCURRENCY} keep-alive connections; {machine()}.",
+        f"workerd through wrangler dev; {machine()}.",
         "",
-        "| scenario | req/s | p50 ms | p99 ms | Python ms/request (median) | MB/s |",
+        f"CPU per request (median of {ROUNDS} interleaved rounds of sequential keep-alive "
+        "requests; the workerd process that runs all four Workers):",
+        "",
+        *cpu_table(rows, js_floor, python_floor),
+        "",
+        f"Cold start, starting wrangler dev to the first 200: "
+        f"{statistics.median(starts):.1f} s (median of {', '.join(f'{s:.1f}' for s in starts)}).",
+        "",
+        f"r2gate reads, {CONCURRENCY} keep-alive connections:",
+        "",
+        "| scenario | req/s | p50 ms | p99 ms | Server-Timing py ms (median) | MB/s |",
         "|---|---|---|---|---|---|",
-    ]
-    for name, result in zip(names, results, strict=True):
-        result.name = name
-        lines.append(result.row())
-    lines += [
+        *(result.row() for result in loads),
         "",
-        "| upload | MB | MB/s | peak RSS of the Worker process above idle, MB |",
-        "|---|---|---|---|",
+        "| upload | MB | MB/s (r2gate) | peak RSS above idle, r2gate, MB | same, JS anchor, MB |",
+        "|---|---|---|---|---|",
         *(result.row() for result in upload_results),
     ]
     report = "\n".join(lines)

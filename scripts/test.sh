@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Every check, offline: lint, types, unit tests (CPython), the offline runtime's contract tests,
-# HTTP and client tests against real servers, the browser uploader in headless Chromium,
+# Every check, offline: lint, types, unit tests (CPython), the local Pyodide bundle recipe, HTTP
+# and client tests against `wrangler dev` on workerd, the browser uploader in headless Chromium,
 # and a wrangler dry-run deploy. Fails on the first error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +16,7 @@ step "ruff"
 step "mypy: the Worker (src/) and the client (clients/python/)"
 .venv/bin/mypy
 
-step "pytest: unit, runtime contract, HTTP, client, browser"
+step "pytest: unit, local recipe, HTTP, client, browser (on wrangler dev)"
 .venv/bin/pytest tests
 
 step "wrangler deploy --dry-run"

@@ -23,13 +23,15 @@ def js_error_message(error: JsException) -> str:
     return str(getattr(error, "message", "") or error)
 
 
-async def _storage(start: Callable[[], Awaitable[T]]) -> T:
+async def _storage(start: Callable[[], Awaitable[T]], *, reading_request_body: bool = False) -> T:
     """Run one R2 call; its failure becomes a storage ApiError (502 storage_error unless R2
-    names something more precise)."""
+    names something more precise). `reading_request_body`: the call streams the request body,
+    so a stream that breaks off is the client's doing (400 body_length_mismatch)."""
     try:
         return await start()
     except JsException as error:
-        raise classify_storage_error(js_error_message(error)) from None
+        message = js_error_message(error)
+        raise classify_storage_error(message, reading_request_body=reading_request_body) from None
 
 
 class Upload:
@@ -39,7 +41,10 @@ class Upload:
         self._handle = handle
 
     async def upload_part(self, part_number: int, body: Any) -> Any:
-        return await _storage(lambda: self._handle.uploadPart(part_number, body))
+        streamed = not isinstance(body, bytes)
+        return await _storage(
+            lambda: self._handle.uploadPart(part_number, body), reading_request_body=streamed
+        )
 
     async def complete(self, parts: Sequence[dict[str, Any]]) -> Any:
         return await _storage(lambda: self._handle.complete(parts))
@@ -63,7 +68,10 @@ class Bucket:
         return await _storage(lambda: self._binding.get(key, options))
 
     async def put(self, key: str, body: Any, options: dict[str, Any] | None = None) -> Any | None:
-        return await _storage(lambda: self._binding.put(key, body, options or {}))
+        streamed = not isinstance(body, bytes)
+        return await _storage(
+            lambda: self._binding.put(key, body, options or {}), reading_request_body=streamed
+        )
 
     async def delete(self, keys: str | list[str]) -> None:
         await _storage(lambda: self._binding.delete(keys))

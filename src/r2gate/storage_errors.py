@@ -2,6 +2,8 @@
 
 R2 binding errors end in their number, e.g. "get: The requested range is not satisfiable
 (10039)"; the numbers are R2's (https://developers.cloudflare.com/r2/api/error-codes/).
+A put that streams the request body fails with workerd's "Network connection lost." when the
+client stops sending before its Content-Length: the client's fault, not the storage's.
 """
 
 from __future__ import annotations
@@ -27,13 +29,21 @@ _BY_CODE: dict[int, tuple[int, str, str]] = {
 }
 
 
-def classify_storage_error(message: str) -> ApiError:
-    """Map an R2 error message to an ApiError; unknown failures become a 502 `storage_error`."""
+_BODY_BROKE_OFF = "network connection lost"  # workerd: the stream being read broke off
+
+
+def classify_storage_error(message: str, *, reading_request_body: bool = False) -> ApiError:
+    """Map an R2 error message to an ApiError; unknown failures become a 502 `storage_error`.
+    `reading_request_body`: the failed call was streaming the request body into R2."""
     text = message or ""
     lowered = text.lower()
     if "known length" in lowered:
         return ApiError(411, "length_required", "A Content-Length header is required.")
-    if "expected bytes" in lowered or "too many bytes" in lowered:  # FixedLengthStream
+    if (
+        "expected bytes" in lowered  # FixedLengthStream
+        or "too many bytes" in lowered
+        or (reading_request_body and _BODY_BROKE_OFF in lowered and not _CODE.search(text))
+    ):
         return ApiError(
             400,
             "body_length_mismatch",

@@ -1,5 +1,5 @@
 """Browser tests of the uploader page: a real headless Chromium (Debian's, driven by Playwright)
-against the offline runtime started here with its own throw-away bucket (helpers:
+against `wrangler dev` on workerd, started here with its own throw-away bucket (helpers:
 tests/support/browser.py)."""
 
 from __future__ import annotations
@@ -12,15 +12,13 @@ from playwright.sync_api import BrowserContext, sync_playwright
 
 from tests.support.browser import API_KEY, CHROMIUM_ARGS, SIGNING_KEYS, Uploader, chromium_path
 from tests.support.client import Client
-from tests.support.server import ROOT, RunningServer, start_runtime
+from tests.support.server import RunningServer, start_wrangler_dev
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     state = tmp_path_factory.mktemp("browser-r2-state")
-    running = start_runtime(
-        ROOT / "wrangler.toml", state, {"API_KEY": API_KEY, "SIGNING_KEYS": SIGNING_KEYS}
-    )
+    running = start_wrangler_dev({"API_KEY": API_KEY, "SIGNING_KEYS": SIGNING_KEYS}, state)
     yield running
     running.stop()
 

@@ -1,4 +1,4 @@
-"""Client tests: a session server of their own (the offline runtime) with a small single-PUT
+"""Client tests: a session server of their own (`wrangler dev` on workerd) with a small single-PUT
 limit, so multipart and 413 are exercised with files of a few MB."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from r2gate_client import Client, Retrier
 
 from tests.support.pyclient import API_KEY, MAX_PUT_BYTES, READER_KEY, SIGNING_KEYS
-from tests.support.server import ROOT, RunningServer, start_runtime
+from tests.support.server import RunningServer, start_wrangler_dev
 
 
 @pytest.fixture(scope="session")
@@ -33,20 +33,21 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
             {"default": "public, max-age=60", "rules": [{"prefix": "private/", "private": True}]}
         ),
     }
-    running = start_runtime(ROOT / "wrangler.toml", tmp_path_factory.mktemp("r2"), variables)
+    running = start_wrangler_dev(variables, tmp_path_factory.mktemp("r2"))
     yield running
     running.stop()
 
 
 @pytest.fixture()
 def make_client(server: RunningServer, tmp_path: Path) -> Any:
-    """Client(...) against the test server: no real sleeps between retries, state in tmp."""
+    """Client(...) against the test server: no real sleeps between retries, state in tmp.
+    `url=server.worker_url` talks to the Worker without wrangler's dev proxy in front."""
 
-    def make(**options: Any) -> Client:
+    def make(url: str | None = None, **options: Any) -> Client:
         options.setdefault("api_key", API_KEY)
         options.setdefault("state_dir", tmp_path / "state")
         options.setdefault("retry", Retrier(sleep=lambda seconds: None))
-        return Client(server.url, **options)
+        return Client(url or server.url, **options)
 
     return make
 

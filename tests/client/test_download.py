@@ -1,5 +1,5 @@
 """Downloads that resume with Range + If-Range, restart when the object changed, and verify
-what they received (offline runtime)."""
+what they received (wrangler dev)."""
 
 from __future__ import annotations
 

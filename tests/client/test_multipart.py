@@ -1,4 +1,4 @@
-"""Multipart uploads against the offline runtime: parallel parts, resume from the state file
+"""Multipart uploads against wrangler dev: parallel parts, resume from the state file
 after a crash, starting over when the upload is gone or the file changed, bounded memory."""
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""The client under Pyodide (no threads, no ssl): runs in Node's Pyodide from node_modules with
-a fake transport standing in for pyodide-http (which needs a browser's XMLHttpRequest)."""
+"""The client under Pyodide (no threads, no ssl): runs in Node with the Pyodide the Worker runs
+on locally (npm `pyodide-dev`, CPython 3.14), with a fake transport standing in for pyodide-http
+(which needs a browser's XMLHttpRequest)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from tests.support.server import NODE_BIN, ROOT
 
 RUNNER = """
-import { loadPyodide } from "pyodide";
+import { loadPyodide } from "pyodide-dev";
 const py = await loadPyodide();
 py.FS.mkdirTree("/src");
 py.FS.mount(py.FS.filesystems.NODEFS, { root: process.env.SRC }, "/src");

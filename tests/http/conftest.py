@@ -1,5 +1,6 @@
-"""HTTP tests run against a real server: the offline runtime by default, or the server named by
-R2GATE_TEST_URL (wrangler dev, a deployment) with R2GATE_TEST_API_KEY."""
+"""HTTP tests run against a real server: `wrangler dev` on workerd started here by default, or
+the server named by R2GATE_TEST_URL (another wrangler dev, a deployment) with
+R2GATE_TEST_API_KEY."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.client import Client
-from tests.support.server import ROOT, RunningServer, start_runtime
+from tests.support.server import RunningServer, start_wrangler_dev
 from tests.support.settings import (
     TEST_API_KEY,
     TEST_API_KEYS,
@@ -35,9 +36,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
         "SIGNING_KEYS": TEST_SIGNING_KEYS,
         "API_KEYS": TEST_API_KEYS,
     }
-    running = start_runtime(
-        ROOT / "wrangler.toml", state, variables, extra_args=("--test-scheduled",)
-    )
+    running = start_wrangler_dev(variables, state)
     yield running
     running.stop()
 

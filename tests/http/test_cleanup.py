@@ -1,8 +1,9 @@
-"""The scheduled cleanup of stale multipart uploads, triggered through the runtime's
-``GET /__scheduled?cron=...&time=<ms>`` route (the server runs with --test-scheduled).
+"""The scheduled cleanup of stale multipart uploads, triggered through wrangler dev's
+``GET /cdn-cgi/local/scheduled?cron=...&time=<ms>`` route (Miniflare's trigger; wrangler's
+``/__scheduled`` is a middleware it bundles into JS Workers only).
 
 The handler measures ages against the event's scheduledTime, so a far-future `time` makes
-every open upload stale without waiting. Against the local runtime, the tests also look into
+every open upload stale without waiting. Against the local server, the tests also look into
 Miniflare's R2 database (read-only) to check that R2's upload was aborted and r2gate's records
 were deleted, which no client request can observe.
 """
@@ -26,9 +27,9 @@ EXTERNAL = bool(os.environ.get("R2GATE_TEST_URL"))
 
 
 def trigger(client: Client, at_ms: int) -> None:
-    reply = client.get(f"/__scheduled?cron={CRON}&time={at_ms}")
+    reply = client.get(f"/cdn-cgi/local/scheduled?cron={CRON}&time={at_ms}")
     if reply.status == 404 and EXTERNAL:
-        pytest.skip("the server under test does not run with --test-scheduled")
+        pytest.skip("the server under test is not wrangler dev: no scheduled trigger route")
     assert reply.status == 200, reply.body
 
 

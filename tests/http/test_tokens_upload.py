@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import re
 import threading
@@ -14,7 +13,9 @@ import pytest
 
 from tests.support.client import Client, Reply
 from tests.support.data import random_bytes
+from tests.support.server import RunningServer
 from tests.support.settings import TEST_SIGNING_SECRETS
+from tests.support.short_body import put_short_body
 from tests.support.tokens import (
     decode,
     mint_upload,
@@ -364,20 +365,11 @@ def test_two_concurrent_uploads_with_one_create_only_token(client: Client, prefi
     assert client.get(f"/{prefix}race.bin").body == bodies[winner]
 
 
-def test_body_shorter_than_content_length_stores_nothing(client: Client, prefix: str) -> None:
+def test_body_shorter_than_content_length_is_400_and_stores_nothing(
+    server: RunningServer, client: Client, prefix: str
+) -> None:
     grant, path = upload(client, key=f"{prefix}short.bin", content_type="application/octet-stream")
-    conn = client.connection(timeout=30)
-    try:
-        conn.putrequest("PUT", path)
-        conn.putheader("Content-Length", "1000")
-        conn.endheaders()
-        conn.send(b"x" * 10)
-        assert conn.sock is not None
-        conn.sock.shutdown(1)
-        with contextlib.suppress(ConnectionError, OSError):  # the server may just hang up
-            conn.getresponse().read()
-    finally:
-        conn.close()
+    put_short_body(server, client, path, {})
     assert client.get(f"/{prefix}short.bin").status == 404
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -80,6 +81,28 @@ class Client:
             conn.endheaders()
             conn.send(b"%x\r\n%s\r\n0\r\n\r\n" % (len(chunk), chunk))
             return read_reply(conn.getresponse())
+        finally:
+            conn.close()
+
+    def put_short(
+        self, path: str, declared: int, sent: bytes, headers: dict[str, str] | None = None
+    ) -> Reply | None:
+        """PUT with Content-Length `declared`, send only `sent`, then stop sending (half-close):
+        the reply, or None when the server hangs up instead."""
+        conn = self.connection(timeout=30)
+        try:
+            conn.putrequest("PUT", path, skip_accept_encoding=True)
+            for name, value in (headers or {}).items():
+                conn.putheader(name, value)
+            conn.putheader("Content-Length", str(declared))
+            conn.endheaders()
+            conn.send(sent)
+            assert conn.sock is not None
+            conn.sock.shutdown(socket.SHUT_WR)
+            try:
+                return read_reply(conn.getresponse())
+            except (ConnectionError, OSError, http.client.HTTPException):
+                return None
         finally:
             conn.close()
 

@@ -67,3 +67,16 @@ def test_checksum_mismatch_does_not_echo_the_values() -> None:
 
 def test_rate_limit_says_when_to_retry() -> None:
     assert classify_storage_error("(10058)").headers == {"Retry-After": "1"}
+
+
+def test_a_request_body_that_breaks_off_is_the_clients_fault() -> None:
+    error = classify_storage_error("Network connection lost.", reading_request_body=True)
+    assert (error.status, error.code) == (400, "body_length_mismatch")
+
+
+def test_a_lost_connection_elsewhere_is_a_storage_error() -> None:
+    assert classify_storage_error("Network connection lost.").status == 502
+    coded = classify_storage_error(
+        "put: Network connection lost. (10001)", reading_request_body=True
+    )
+    assert (coded.status, coded.code) == (502, "storage_error")

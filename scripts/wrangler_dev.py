@@ -1,0 +1,116 @@
+"""`wrangler dev` on the real workerd, with Cloudflare's Pyodide bundle or the local one.
+
+workerd downloads the Pyodide bundle of a dated Python release (the one wrangler.toml selects,
+exactly what deploys) from Cloudflare's bundle host at every start. Without that host, the local
+mode runs the experimental dev release instead, from the bundle scripts/pyodide_bundle.py
+assembles, through the workerd wrapper that points workerd at it. The local-only compatibility
+flags go on the command line, never into wrangler.toml.
+
+    python scripts/wrangler_dev.py [--port 8787] [wrangler dev options...]
+
+`make dev` runs this. PYODIDE_BUNDLE=local|cloudflare forces a mode; by default it is
+`cloudflare` when the bundle host answers within 3 s, else `local`.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scripts.pyodide_bundle import (  # noqa: E402
+    DATED_RELEASE_OFF_FLAGS,
+    DEV_RELEASE_FLAG,
+    RecipeMismatch,
+    ensure_bundle,
+)
+
+CONFIG = ROOT / "wrangler.toml"
+NODE_BIN = ROOT / "node_modules" / ".bin"
+WORKERD_WRAPPER = ROOT / "scripts" / "workerd-local-bundle"
+BUNDLE_HOST = "pyodide-capnp-bin.edgeworker.net"
+# Flags that select a dated (downloaded, integrity-checked) Python release: off in local mode.
+DATED_RELEASE_FLAGS = tuple(flag.removeprefix("no_") for flag in DATED_RELEASE_OFF_FLAGS)
+
+
+def compatibility_flags(config: Path = CONFIG) -> list[str]:
+    return list(tomllib.loads(config.read_text()).get("compatibility_flags", []))
+
+
+def local_flags(config: Path = CONFIG) -> list[str]:
+    """The config's flags with the dev release in place of the dated ones (Python Workers only)."""
+    flags = compatibility_flags(config)
+    if "python_workers" not in flags:
+        return flags
+    kept = [flag for flag in flags if flag not in DATED_RELEASE_FLAGS]
+    return [*kept, DEV_RELEASE_FLAG, *DATED_RELEASE_OFF_FLAGS]
+
+
+def bundle_host_reachable(timeout: float = 3.0) -> bool:
+    try:
+        with socket.create_connection((BUNDLE_HOST, 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def environment(local: bool) -> dict[str, str]:
+    """The environment wrangler runs in: Node 22 first on PATH, no metrics, and in local mode
+    the workerd wrapper (Miniflare runs MINIFLARE_WORKERD_PATH instead of its workerd)."""
+    env = {**os.environ, "PATH": f"{NODE_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env["WRANGLER_SEND_METRICS"] = "false"
+    if local:
+        env["MINIFLARE_WORKERD_PATH"] = str(WORKERD_WRAPPER)
+    else:
+        env.pop("MINIFLARE_WORKERD_PATH", None)
+    return env
+
+
+def command(config: Path, *, local: bool, args: list[str]) -> list[str]:
+    """The `wrangler dev` command line; in local mode with the local-only flags (and the
+    bundle built first)."""
+    line = [str(NODE_BIN / "wrangler"), "dev", "--config", str(config), *args]
+    if local:
+        ensure_bundle()
+        for flag in local_flags(config):
+            line += ["--compatibility-flag", flag]
+    return line
+
+
+def main() -> None:
+    choice = os.environ.get("PYODIDE_BUNDLE", "auto")
+    if choice == "auto":
+        local = not bundle_host_reachable()
+        why = f"{BUNDLE_HOST} {'unreachable' if local else 'reachable'}"
+    elif choice in ("local", "cloudflare"):
+        local, why = choice == "local", f"PYODIDE_BUNDLE={choice}"
+    else:
+        sys.exit(f"PYODIDE_BUNDLE must be local or cloudflare (got {choice!r})")
+    try:
+        line = command(CONFIG, local=local, args=sys.argv[1:])
+    except RecipeMismatch as error:
+        sys.exit(f"pyodide bundle: the local recipe no longer fits: {error}")
+    if local:
+        print(
+            f"r2gate: wrangler dev with the local Pyodide dev bundle ({why}); "
+            f"flags added for this run only: {' '.join(local_flags(CONFIG)[-3:])}",
+            flush=True,
+        )
+    else:
+        print(f"r2gate: wrangler dev with Cloudflare's Pyodide bundle ({why})", flush=True)
+    print(
+        "r2gate: run the cron handler with GET /cdn-cgi/local/scheduled?cron=17+*+*+*+* "
+        "(wrangler's /__scheduled exists for JS Workers only)",
+        flush=True,
+    )
+    os.chdir(ROOT)
+    os.execvpe(line[0], line, environment(local))  # noqa: S606 (our own command line)
+
+
+if __name__ == "__main__":
+    main()
