@@ -179,6 +179,13 @@ class Digests:
         return results
 
 
+async def digest_of(data: bytes, algorithm: str) -> bytes:
+    """The DigestStream digest of a small body already read (an XML request body)."""
+    digests = Digests([algorithm])
+    await digests.write(to_js(data))
+    return (await digests.finish())[0]
+
+
 def view_bytes(view: Any, start: int, end: int) -> bytes:
     """A few bytes of a view in Python (framing, a closing boundary): never payload."""
     return bytes(view.subarray(start, end).to_bytes())

@@ -31,4 +31,4 @@ def test_aws_sdk_js(server: RunningServer, prefix: str) -> None:
         timeout=180,
     )
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "ℹ pass 6" in run.stdout and "ℹ fail 0" in run.stdout, run.stdout
+    assert "ℹ pass 7" in run.stdout and "ℹ fail 0" in run.stdout, run.stdout

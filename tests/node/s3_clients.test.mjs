@@ -8,6 +8,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   paginateListObjectsV2,
@@ -74,6 +75,38 @@ test("a stream body travels aws-chunked with a trailing checksum", async () => {
   assert.match(headers["content-encoding"], /aws-chunked/);
   const stored = Buffer.from(await (await plainGet(Key)).arrayBuffer());
   assert.ok(stored.equals(data));
+});
+
+test("CRC32C checksums, as a header and as an aws-chunked trailer, and on DeleteObjects", async () => {
+  const Key = `${prefix}node/crc32c.bin`;
+  sent.length = 0;
+  await client.send(
+    new PutObjectCommand({ Bucket, Key, Body: Buffer.from("crc32c body"), ChecksumAlgorithm: "CRC32C" }),
+  );
+  assert.ok(sent.at(-1)["x-amz-checksum-crc32c"]);
+  assert.equal(await (await plainGet(Key)).text(), "crc32c body");
+  const data = Buffer.alloc(2 * 1024 * 1024 + 5, 3);
+  await client.send(
+    new PutObjectCommand({
+      Bucket,
+      Key: `${Key}.streamed`,
+      Body: Readable.from([data]),
+      ContentLength: data.length,
+      ChecksumAlgorithm: "CRC32C",
+    }),
+  );
+  assert.equal(sent.at(-1)["x-amz-trailer"], "x-amz-checksum-crc32c");
+  assert.ok(Buffer.from(await (await plainGet(`${Key}.streamed`)).arrayBuffer()).equals(data));
+  const deleted = await client.send(
+    new DeleteObjectsCommand({
+      Bucket,
+      Delete: { Objects: [{ Key }, { Key: `${Key}.streamed` }] },
+      ChecksumAlgorithm: "CRC32C",
+    }),
+  );
+  assert.ok(sent.at(-1)["x-amz-checksum-crc32c"]);
+  assert.equal(deleted.Deleted.length, 2);
+  assert.equal((await plainGet(Key)).status, 404);
 });
 
 test("ListObjectsV2 pages", async () => {

@@ -18,7 +18,7 @@ from r2gate.multipart import (
     plan_completion,
 )
 from r2gate.s3.checksums import header_checksum, verify_buffered_body
-from r2gate.s3.errors import BadDigest, InvalidArgument, PreconditionFailed
+from r2gate.s3.errors import InvalidArgument, PreconditionFailed
 from r2gate.s3.operations import authorize, plan_part, plan_put
 from r2gate.s3.xml import (
     MAX_COMPLETE_BYTES,
@@ -47,7 +47,7 @@ from ..multipart import (
     load_manifest,
 )
 from ..r2 import object_info
-from ..streams import read_small_body
+from ..streams import digest_of, read_small_body
 from .bodies import store_checked
 from .context import S3Call, empty_response, xml_response
 
@@ -126,8 +126,9 @@ async def complete(s3: S3Call) -> Any:
     manifest = await _manifest(s3)
     signed, bucket = s3.principal.signed, s3.call.bucket
     data = await read_small_body(s3.call.incoming.body, MAX_COMPLETE_BYTES)
-    if verify_buffered_body(data, signed.payload_sha256, header_checksum(s3.request.headers)):
-        raise BadDigest("Send CRC32 or SHA-256 with CompleteMultipartUpload.")
+    left = verify_buffered_body(data, signed.payload_sha256, header_checksum(s3.request.headers))
+    if left is not None:  # CRC32C, CRC64NVME: computed by workerd
+        left.verify(await digest_of(data, left.digest_stream_algorithm))
     requested = [(p.part_number, p.etag.strip('"')) for p in parse_complete_multipart_upload(data)]
     objects = await list_part_objects(bucket, manifest.upload_id)
     parts = plan_completion(

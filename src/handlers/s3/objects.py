@@ -11,7 +11,6 @@ from r2gate.cache_policy import decide
 from r2gate.errors import ApiError
 from r2gate.s3.checksums import header_checksum, verify_buffered_body
 from r2gate.s3.errors import (
-    BadDigest,
     NoSuchKey,
     PreconditionFailed,
     XAmzContentSHA256Mismatch,
@@ -38,7 +37,7 @@ from r2gate.s3.xml import (
 from .. import edge_cache
 from ..r2 import has_body, object_info
 from ..read import serve_object
-from ..streams import read_small_body
+from ..streams import digest_of, read_small_body
 from .bodies import store_checked
 from .context import S3Call, empty_response, xml_response
 
@@ -118,10 +117,8 @@ async def delete_objects(s3: S3Call) -> Any:
     data = await read_small_body(s3.call.incoming.body, MAX_DELETE_BYTES)
     checksum = header_checksum(s3.request.headers)
     left = verify_buffered_body(data, signed.payload_sha256, checksum)
-    if left is not None:
-        raise BadDigest(
-            f"{left.algorithm} is not verified on DeleteObjects; send CRC32 or SHA-256."
-        )
+    if left is not None:  # CRC32C, CRC64NVME: computed by workerd
+        left.verify(await digest_of(data, left.digest_stream_algorithm))
     request = parse_delete(data)
     allowed, refused = filter_deletes(
         signed.credential, request.keys, presigned=s3.principal.presigned
