@@ -148,6 +148,7 @@ def test_presigned_get_goes_through_the_read_path(s3, prefix: str) -> None:
     assert whole.status_code == 200 and whole.content == b"JPEG" * 100
     assert whole.headers["access-control-allow-origin"] == "https://app.example.com"
     assert whole.headers["x-cache"] in ("MISS", "HIT")
+    assert len(whole.headers["x-amz-request-id"]) == 16
     ranged = requests.get(url, headers={"Range": "bytes=0-3"})
     assert (ranged.status_code, ranged.content) == (206, b"JPEG")
     again = requests.get(url, headers={"If-None-Match": whole.headers["etag"]})
@@ -197,6 +198,7 @@ def test_presigned_post_form(s3, client: Client, prefix: str) -> None:
     got = client.get(f"/{prefix}uploads/cat.jpg")
     assert (got.body, got.headers["content-type"]) == (b"JPEG!", "image/jpeg")
     assert reply.headers["etag"] == got.headers["etag"]
+    assert reply.headers["x-amz-request-id"]
 
 
 def test_upload_file_multipart_and_download_file(

@@ -17,7 +17,7 @@ from r2gate.s3.translate import s3_error_from
 
 from ..call import Call
 from . import listing, multipart, objects
-from .context import S3Call, error_response, new_request_id, with_request_id
+from .context import S3Call, error_response, new_request_id
 from .post import post_object
 
 OPERATIONS: dict[str, Callable[[S3Call], Awaitable[Any]]] = {
@@ -45,20 +45,17 @@ async def handle(call: Call) -> Any:
     request_id = new_request_id()
     incoming = call.incoming
     try:
-        response = await _handle(call)
+        return await _handle(call, request_id)
     except S3Error as error:
-        response = error_response(error, request_id, incoming.path, head=incoming.method == "HEAD")
+        return error_response(error, request_id, incoming.path, head=incoming.method == "HEAD")
     except ApiError as error:
         if error.status >= 500:
             print(f"r2gate: S3 {incoming.method} -> {error.status} {error.code}: {error.message}")
         translated = s3_error_from(error)
-        response = error_response(
-            translated, request_id, incoming.path, head=incoming.method == "HEAD"
-        )
-    return with_request_id(response, request_id)
+        return error_response(translated, request_id, incoming.path, head=incoming.method == "HEAD")
 
 
-async def _handle(call: Call) -> Any:
+async def _handle(call: Call, request_id: str) -> Any:
     incoming, settings = call.incoming, call.settings
     bucket = settings.s3.bucket
     if bucket is None:
@@ -68,7 +65,7 @@ async def _handle(call: Call) -> Any:
     request = S3Request(incoming.method, incoming.path, incoming.query, incoming.headers)
     operation = resolve(request, bucket)
     if operation.name == "PostObject":
-        return await post_object(call, request, bucket)
+        return await post_object(call, request, bucket, request_id)
     principal = identify_s3(request, settings, call.now())
-    s3 = S3Call(call, request, operation, principal, bucket)
+    s3 = S3Call(call, request, operation, principal, bucket, request_id)
     return await OPERATIONS[operation.name](s3)

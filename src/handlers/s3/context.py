@@ -16,9 +16,10 @@ from r2gate.s3.request import S3Request
 from r2gate.s3.xml import error_for
 
 from ..call import Call
-from ..http import BASE_HEADERS, add_headers
+from ..http import BASE_HEADERS
 
 XML_TYPE = "application/xml"
+REQUEST_ID = "x-amz-request-id"
 
 
 def new_request_id() -> str:
@@ -36,6 +37,15 @@ class S3Call:
     operation: Operation
     principal: S3Principal
     bucket: str
+    request_id: str
+
+    def xml(self, body: bytes, status: int = 200, headers: dict[str, str] | None = None) -> Any:
+        """An XML answer with this request's id."""
+        return xml_response(body, status, {**(headers or {}), REQUEST_ID: self.request_id})
+
+    def empty(self, status: int, headers: dict[str, str] | None = None) -> Any:
+        """An answer without a body, with this request's id."""
+        return empty_response(status, {**(headers or {}), REQUEST_ID: self.request_id})
 
     @property
     def key(self) -> str:
@@ -61,11 +71,7 @@ def empty_response(status: int, headers: dict[str, str] | None = None) -> Any:
 
 def error_response(error: S3Error, request_id: str, resource: str, *, head: bool) -> Any:
     """The S3 error document (no body for HEAD, as S3 answers)."""
-    headers = {**error.headers, "x-amz-request-id": request_id}
+    headers = {**error.headers, REQUEST_ID: request_id}
     if head:
         return empty_response(error.status, {**headers, "Content-Type": XML_TYPE})
     return xml_response(error_for(error, request_id, resource), error.status, headers)
-
-
-def with_request_id(response: Any, request_id: str) -> Any:
-    return add_headers(response, {"x-amz-request-id": request_id, "x-amz-id-2": request_id})

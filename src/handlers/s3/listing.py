@@ -14,7 +14,7 @@ from r2gate.s3.operations import ListQuery, authorize, parse_list_query
 from r2gate.s3.xml import ListEntry, list_bucket_result, list_objects_v2_result
 
 from ..r2 import list_result
-from .context import S3Call, xml_response
+from .context import S3Call
 
 # Past every key that starts with a marker ending in the delimiter (ListObjects version 1:
 # NextMarker is then a common prefix, and the next page starts after all of it).
@@ -60,7 +60,7 @@ async def list_objects_v2(s3: S3Call) -> Any:
         list_prefix=query.prefix,
     )
     entries, prefixes, cursor, truncated = await _list(s3, query)
-    return xml_response(
+    return s3.xml(
         list_objects_v2_result(
             bucket=s3.bucket,
             prefix=query.prefix,
@@ -90,7 +90,7 @@ async def list_objects_v1(s3: S3Call) -> Any:
         query = replace(query, start_after=marker + PAST_PREFIX)
     entries, prefixes, _, truncated = await _list(s3, query)
     last = max([e.key for e in entries] + prefixes) if (entries or prefixes) else None
-    return xml_response(
+    return s3.xml(
         list_bucket_result(
             bucket=s3.bucket,
             prefix=query.prefix,

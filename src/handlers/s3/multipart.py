@@ -49,7 +49,7 @@ from ..multipart import (
 from ..r2 import object_info
 from ..streams import digest_of, read_small_body
 from .bodies import store_checked
-from .context import S3Call, empty_response, xml_response
+from .context import S3Call
 
 MAX_LISTED_PARTS = 1000
 
@@ -92,7 +92,7 @@ async def create(s3: S3Call) -> Any:
     except ApiError:
         await abort_r2_upload(bucket, manifest)
         raise
-    return xml_response(initiate_multipart_upload_result(s3.bucket, s3.key, manifest.upload_id))
+    return s3.xml(initiate_multipart_upload_result(s3.bucket, s3.key, manifest.upload_id))
 
 
 async def upload_part(s3: S3Call) -> Any:
@@ -118,7 +118,7 @@ async def upload_part(s3: S3Call) -> Any:
     etag = str(part.etag)
     record = {"customMetadata": part_record_metadata(plan.length, etag)}
     await bucket.put(part_record_key(manifest.upload_id, number), b"", record)
-    return empty_response(200, {"ETag": f'"{etag}"'})
+    return s3.empty(200, {"ETag": f'"{etag}"'})
 
 
 async def complete(s3: S3Call) -> Any:
@@ -146,7 +146,7 @@ async def complete(s3: S3Call) -> Any:
     body = complete_multipart_upload_result(
         s3.object_url(manifest.key), s3.bucket, manifest.key, info.http_etag
     )
-    return xml_response(body)
+    return s3.xml(body)
 
 
 async def abort(s3: S3Call) -> Any:
@@ -157,7 +157,7 @@ async def abort(s3: S3Call) -> Any:
     await forget_upload(
         bucket, manifest.upload_id, await list_part_objects(bucket, manifest.upload_id)
     )
-    return empty_response(204)
+    return s3.empty(204)
 
 
 def _whole(s3: S3Call, name: str, default: int, maximum: int) -> int:
@@ -198,4 +198,4 @@ async def list_parts(s3: S3Call) -> Any:
         next_part_number_marker=shown[-1] if shown else None,
         truncated=more,
     )
-    return xml_response(body)
+    return s3.xml(body)

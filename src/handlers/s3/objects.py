@@ -39,7 +39,7 @@ from ..r2 import has_body, object_info
 from ..read import serve_object
 from ..streams import digest_of, read_small_body
 from .bodies import store_checked
-from .context import S3Call, empty_response, xml_response
+from .context import REQUEST_ID, S3Call
 
 CREATED = datetime(1970, 1, 1, tzinfo=UTC)  # R2 does not tell a bucket's creation time
 
@@ -63,7 +63,8 @@ async def get_object(s3: S3Call) -> Any:
     # A backend (header auth) gets R2's fresh answer with x-amz-meta-*; a presigned URL,
     # handed to apps and browsers, the edge cache.
     metadata = not s3.principal.presigned
-    response = await serve_object(s3.call, s3.key, private=private, extra={}, metadata=metadata)
+    extra = {REQUEST_ID: s3.request_id}
+    response = await serve_object(s3.call, s3.key, private=private, extra=extra, metadata=metadata)
     if overrides and int(response.js_object.status) in (200, 206):
         target = response.js_object.headers
         for name, value in overrides.items():
@@ -100,14 +101,14 @@ async def put_object(s3: S3Call) -> Any:
     if stored is None:  # onlyIf failed: create-only, If-None-Match: * or If-Match
         raise PreconditionFailed()
     _evict(s3, s3.key)
-    return empty_response(200, {"ETag": str(stored.httpEtag)})
+    return s3.empty(200, {"ETag": str(stored.httpEtag)})
 
 
 async def delete_object(s3: S3Call) -> Any:
     _authorize(s3)
     await s3.call.bucket.delete(s3.key)
     _evict(s3, s3.key)
-    return empty_response(204)
+    return s3.empty(204)
 
 
 async def delete_objects(s3: S3Call) -> Any:
@@ -127,7 +128,7 @@ async def delete_objects(s3: S3Call) -> Any:
         await s3.call.bucket.delete(allowed)
         for key in allowed:
             _evict(s3, key)
-    return xml_response(delete_result(allowed, refused, request.quiet))
+    return s3.xml(delete_result(allowed, refused, request.quiet))
 
 
 async def copy_object(s3: S3Call) -> Any:
@@ -152,16 +153,16 @@ async def copy_object(s3: S3Call) -> Any:
     stored = await bucket.put(s3.key, got.body, options)
     _evict(s3, s3.key)
     info = object_info(stored)
-    return xml_response(copy_object_result(info.http_etag, info.uploaded))
+    return s3.xml(copy_object_result(info.http_etag, info.uploaded))
 
 
 async def head_bucket(s3: S3Call) -> Any:
-    return empty_response(200, {"x-amz-bucket-region": "auto"})
+    return s3.empty(200, {"x-amz-bucket-region": "auto"})
 
 
 async def bucket_location(s3: S3Call) -> Any:
-    return xml_response(location_constraint(None))
+    return s3.xml(location_constraint(None))
 
 
 async def list_buckets(s3: S3Call) -> Any:
-    return xml_response(list_all_my_buckets_result(s3.bucket, CREATED))
+    return s3.xml(list_all_my_buckets_result(s3.bucket, CREATED))

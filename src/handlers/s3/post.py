@@ -34,6 +34,7 @@ from ..call import Call
 from ..http import BASE_HEADERS
 from ..streams import ChunkReader, HeldBackWriter, NeedleScan, view_bytes
 from .bodies import settle
+from .context import REQUEST_ID
 
 PREFIX_READ = 64 * 1024
 PREFIX_SLICE = 2048
@@ -71,7 +72,7 @@ async def _read_prefix(reader: ChunkReader, parser: FormPrefixParser) -> tuple[F
     raise MalformedPOSTRequest("The form ended before its file part.")
 
 
-async def post_object(call: Call, request: S3Request, bucket_name: str) -> Any:
+async def post_object(call: Call, request: S3Request, bucket_name: str, request_id: str) -> Any:
     """PostObject: check the form and its policy, store the file, answer as the form asks."""
     boundary = _boundary(request)
     content_length = _content_length(request)
@@ -120,9 +121,8 @@ async def post_object(call: Call, request: S3Request, bucket_name: str) -> Any:
     origin = urlsplit(call.incoming.url)
     location = f"{origin.scheme}://{origin.netloc}/{quote(upload.key, safe='/')}"
     reply = upload.reply(bucket=bucket_name, etag=str(stored.httpEtag), location=location)
-    return Response(
-        reply.body or None, status=reply.status, headers={**BASE_HEADERS, **reply.headers}
-    )
+    headers = {**BASE_HEADERS, **reply.headers, REQUEST_ID: request_id}
+    return Response(reply.body or None, status=reply.status, headers=headers)
 
 
 async def _stream_file(
