@@ -63,12 +63,6 @@ def _headers(content_type: str, extra: dict[str, str] | None) -> dict[str, str]:
     return headers
 
 
-def text_response(body: str, status: int, headers: dict[str, str]) -> Response:
-    """A small text response (HTML, JS) built in Python; headers carry its Content-Type."""
-    length = {"Content-Length": str(len(body.encode("utf-8")))}
-    return Response(body, status=status, headers={**BASE_HEADERS, **headers, **length})
-
-
 def stream_response(body: Any, status: int, headers: dict[str, str]) -> Response:
     """A response whose body is a JS stream (R2 object body) or None (HEAD, 304)."""
     return Response(body, status=status, headers={**BASE_HEADERS, **headers})

@@ -4,6 +4,10 @@ Adding a route is one line in `ROUTES`. Every handler takes one `Call`. Per rout
 runs the GET handler without sending its body, OPTIONS answers the CORS preflight (with the
 route's methods) or lists ``Allow``, and a method the route does not take is 405 with that
 route's ``Allow`` (r2gate.routing). Every failure becomes r2gate's JSON error shape.
+
+Not in this table: the uploader's page, stylesheet and modules (/api/v1/uploader, .css, .js,
+-ui.js). They are files in public/, served by Workers Static Assets before the Worker runs:
+wrangler.toml's ``run_worker_first`` sends every path to the Worker except exactly those.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from r2gate.openapi import openapi_document
 from r2gate.routing import Route, RouteTable
 from r2gate.settings import Settings
 
-from . import listing, multipart, read, s3, signing, uploader, write
+from . import listing, multipart, read, s3, signing, write
 from .call import Call, Handler
 from .config import settings_from_env
 from .http import (
@@ -58,9 +62,6 @@ ROUTES: RouteTable[Handler] = RouteTable(
         Route("/api/v1/downloads", {"POST": signing.create_download}),
         Route("/api/v1/objects", {"GET": listing.list_objects}),
         Route("/api/v1/openapi.json", {"GET": openapi}),
-        Route("/api/v1/uploader", {"GET": uploader.page}),
-        Route("/api/v1/uploader.js", {"GET": uploader.library}),
-        Route("/api/v1/uploader-ui.js", {"GET": uploader.page_script}),
         Route("/api/s3", S3),  # the S3-compatible surface (handlers/s3)
         Route("/api/s3/{rest*}", S3),
         Route("/api", {}),  # every other path under /api/ is reserved: 404

@@ -31,6 +31,19 @@ def _error(description: str) -> dict[str, Any]:
     return {"description": description, "content": _json(_ref("Error"))}
 
 
+def _static_asset(operation: str, summary: str, media_type: str, what: str) -> dict[str, Any]:
+    """A file served by Workers Static Assets: no authentication, GET (and HEAD) only."""
+    content = {media_type: {"schema": _STRING}}
+    return {
+        "get": {
+            "operationId": operation,
+            "summary": summary,
+            "security": [],
+            "responses": {"200": {"description": what, "content": content}},
+        }
+    }
+
+
 _STRING = {"type": "string"}
 _METADATA = {"type": "object", "additionalProperties": {"type": "string"}}
 _SHA256 = {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"}
@@ -282,45 +295,29 @@ _PATHS: dict[str, Any] = {
             },
         }
     },
-    "/api/v1/uploader": {
-        "get": {
-            "operationId": "uploaderPage",
-            "summary": "The browser uploader page; open page_url (the tokens are in its fragment).",
-            "security": [],
-            "responses": {
-                "200": {
-                    "description": "HTML, with a strict Content-Security-Policy.",
-                    "content": {"text/html": {"schema": _STRING}},
-                }
-            },
-        }
-    },
-    "/api/v1/uploader.js": {
-        "get": {
-            "operationId": "uploaderModule",
-            "summary": "The uploader as a dependency-free ES module (Upload, uploadEvents).",
-            "security": [],
-            "responses": {
-                "200": {
-                    "description": "JavaScript module.",
-                    "content": {"text/javascript": {"schema": _STRING}},
-                }
-            },
-        }
-    },
-    "/api/v1/uploader-ui.js": {
-        "get": {
-            "operationId": "uploaderPageModule",
-            "summary": "The uploader page's own script (imports uploader.js).",
-            "security": [],
-            "responses": {
-                "200": {
-                    "description": "JavaScript module.",
-                    "content": {"text/javascript": {"schema": _STRING}},
-                }
-            },
-        }
-    },
+    # The uploader's files: Workers Static Assets (public/api/v1/), GET and HEAD only.
+    "/api/v1/uploader": _static_asset(
+        "uploaderPage",
+        "The browser uploader page; open page_url (the tokens are in its fragment).",
+        "text/html",
+        "HTML, with a strict Content-Security-Policy.",
+    ),
+    "/api/v1/uploader.css": _static_asset(
+        "uploaderStylesheet", "The uploader page's stylesheet.", "text/css", "CSS."
+    ),
+    "/api/v1/uploader.js": _static_asset(
+        "uploaderModule",
+        "The uploader as a dependency-free ES module (Upload, uploadEvents); any origin may "
+        "import it.",
+        "text/javascript",
+        "JavaScript module.",
+    ),
+    "/api/v1/uploader-ui.js": _static_asset(
+        "uploaderPageModule",
+        "The uploader page's own script (imports uploader.js).",
+        "text/javascript",
+        "JavaScript module.",
+    ),
     "/api/v1/openapi.json": {
         "get": {
             "operationId": "openapi",

@@ -34,29 +34,40 @@ def test_page_is_html_with_a_strict_content_security_policy(client: Client) -> N
     assert reply.headers["x-content-type-options"] == "nosniff"
     assert reply.headers["cache-control"] == "public, max-age=300"
     assert reply.headers["referrer-policy"] == "no-referrer"
+    assert reply.headers["x-frame-options"] == "DENY"
+    assert reply.headers["cross-origin-opener-policy"] == "same-origin"
     policy = directives(reply.headers["content-security-policy"])
     assert policy["default-src"] == "'none'"
     assert policy["script-src"] == "'self'"
+    assert policy["style-src"] == "'self'"  # the external stylesheet; nothing inline
     assert policy["connect-src"] == "'self'"
-    assert policy["style-src"].startswith("'sha256-")
     assert policy["frame-ancestors"] == "'none'"
+    assert policy["require-trusted-types-for"] == "'script'"
     assert "unsafe" not in reply.headers["content-security-policy"]
+    assert b'<link rel="stylesheet" href="/api/v1/uploader.css">' in reply.body
     assert b'<script type="module" src="/api/v1/uploader-ui.js"></script>' in reply.body
 
 
-@pytest.mark.parametrize("path", ["/api/v1/uploader.js", "/api/v1/uploader-ui.js"])
-def test_modules_are_javascript(client: Client, path: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("/api/v1/uploader.js", "text/javascript; charset=utf-8"),
+        ("/api/v1/uploader-ui.js", "text/javascript; charset=utf-8"),
+        ("/api/v1/uploader.css", "text/css; charset=utf-8"),
+    ],
+)
+def test_modules_and_stylesheet(client: Client, path: str, content_type: str) -> None:
     reply = client.get(path)
     assert reply.status == 200
-    assert reply.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert reply.headers["content-type"] == content_type
     assert reply.headers["x-content-type-options"] == "nosniff"
     assert reply.headers["cache-control"] == "public, max-age=300"
-    assert b"import " in reply.body or b"export class Upload " in reply.body
+    assert any(word in reply.body for word in (b"import ", b"export class Upload ", b".drop {"))
 
 
-def test_page_takes_get_only(client: Client) -> None:
+def test_page_takes_get_and_head_only(client: Client) -> None:
     reply = client.request("POST", "/api/v1/uploader", body=b"")
-    assert (reply.status, reply.error_code) == (405, "method_not_allowed")
+    assert (reply.status, reply.headers["allow"]) == (405, "GET, HEAD")
 
 
 def test_the_policy_is_enforced_in_the_browser(uploader: Uploader, server: RunningServer) -> None:
@@ -70,6 +81,36 @@ def test_the_policy_is_enforced_in_the_browser(uploader: Uploader, server: Runni
         })"""
     )
     assert blocked == "connect-src"  # a token could not be sent anywhere else
+
+
+def test_the_stylesheet_applies_and_an_inline_one_does_not(
+    uploader: Uploader, server: RunningServer
+) -> None:
+    uploader.open(f"{server.url}/api/v1/uploader")
+    border = "(selector) => getComputedStyle(document.querySelector(selector)).borderTopStyle"
+    assert uploader.page.evaluate(border, "#drop") == "dashed"  # from /api/v1/uploader.css
+    assert uploader.console_errors == []
+    blocked = uploader.page.evaluate(
+        """() => new Promise((resolve) => {
+          document.addEventListener("securitypolicyviolation", (e) => resolve(e.violatedDirective));
+          const style = document.createElement("style");
+          style.textContent = "#drop { border-style: dotted; }";
+          document.head.append(style);
+        })"""
+    )
+    assert blocked.startswith("style-src")
+    assert uploader.page.evaluate(border, "#drop") == "dashed"
+
+
+def test_another_origin_can_import_the_module(uploader: Uploader, server: RunningServer) -> None:
+    # http://localhost:<port> is another origin than http://127.0.0.1:<port>, on the same
+    # loopback address (Chromium refuses a page it cannot place there any loopback request).
+    uploader.page.goto(server.url.replace("127.0.0.1", "localhost") + "/")
+    exported = uploader.page.evaluate(
+        "(url) => import(url).then((module) => Object.keys(module).sort())",
+        f"{server.url}/api/v1/uploader.js",
+    )
+    assert {"Upload", "UploadError", "uploadEvents"} <= set(exported)
 
 
 def test_page_url_carries_the_token_in_the_fragment(client: Client, prefix: str) -> None:

@@ -7,14 +7,12 @@ import pytest
 
 from tests.support.client import Client
 
-# Every GET route outside the object path, with whether it needs the API key.
+# Every GET route of the Worker outside the object path, with whether it needs the API key.
+# (The uploader's files are static assets, served before the Worker: test_static_assets.py.)
 GET_ROUTES = [
     ("/", False),
     ("/api/v1/objects?prefix=none/", True),
     ("/api/v1/openapi.json", False),
-    ("/api/v1/uploader", False),
-    ("/api/v1/uploader.js", False),
-    ("/api/v1/uploader-ui.js", False),
 ]
 # Path -> exactly the methods Allow lists.
 ALLOW = {
@@ -23,7 +21,6 @@ ALLOW = {
     "/api/v1/downloads": "POST, OPTIONS",
     "/api/v1/objects": "GET, HEAD, OPTIONS",
     "/api/v1/openapi.json": "GET, HEAD, OPTIONS",
-    "/api/v1/uploader": "GET, HEAD, OPTIONS",
     "/a/b.glb": "GET, HEAD, PUT, DELETE, OPTIONS",
     "/a/b.glb?uploads": "POST, OPTIONS",
     "/a/b.glb?uploadId=0": "GET, HEAD, PUT, POST, DELETE, OPTIONS",

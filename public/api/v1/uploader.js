@@ -1,11 +1,4 @@
-"""The uploader's JavaScript library, served as the ES module ``/api/v1/uploader.js``.
-
-Dependency-free; kept as a Python string because Python Workers bundle only ``.py`` modules.
-"""
-
-from __future__ import annotations
-
-UPLOADER_JS = r"""// r2gate uploader: upload a File to r2gate from a browser with an upload token.
+// r2gate uploader: upload a File to r2gate from a browser with an upload token.
 //
 //   import { Upload, uploadEvents } from "/api/v1/uploader.js";
 //   const upload = new Upload(file, { token, multipartToken });
@@ -457,4 +450,3 @@ export class Upload extends EventTarget {
     uploadEvents.dispatchEvent(new CustomEvent(type, { detail: full }));
   }
 }
-"""

@@ -1,11 +1,4 @@
-"""The uploader page's script, served as the ES module ``/api/v1/uploader-ui.js``.
-
-It drives the markup of `uploader_assets.PAGE_HTML` with the library in `uploader_js`.
-"""
-
-from __future__ import annotations
-
-UPLOADER_UI_JS = r"""// The uploader page (/api/v1/uploader). Its upload tokens come from the URL
+// The uploader page (/api/v1/uploader, uploader.html). Its upload tokens come from the URL
 // fragment, which browsers never send to a server:
 //   #token=<put or mpu token>[&mpu=<mpu token>][&threshold=<bytes>][&parallel=<n>]
 //   [&part_size=<bytes>][&retries=<n>]
@@ -302,9 +295,9 @@ class Page {
   }
 }
 
-const root = document.querySelector("[data-r2gate-uploader]");
+// Outside a page (node --test imports this module for its helpers) there is nothing to drive.
+const root = globalThis.document?.querySelector("[data-r2gate-uploader]");
 if (root) {
   new Page(root);
   window.addEventListener("hashchange", () => window.location.reload()); // another link
 }
-"""
