@@ -255,6 +255,12 @@ def test_multipart_parts_of_unequal_size_are_refused(s3, prefix: str) -> None:
     assert error_code(refused.value) == (400, "InvalidPart")
 
 
+def test_region_us_east_1_is_accepted(server: RunningServer, prefix: str) -> None:
+    east = s3_client(server.url, region="us-east-1")
+    east.put_object(Bucket=BUCKET, Key=f"{prefix}east.txt", Body=b"east")
+    assert east.get_object(Bucket=BUCKET, Key=f"{prefix}east.txt")["Body"].read() == b"east"
+
+
 def test_bucket_level_calls(s3) -> None:
     s3.head_bucket(Bucket=BUCKET)
     assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == [BUCKET]

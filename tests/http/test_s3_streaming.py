@@ -98,3 +98,30 @@ def test_a_wrong_trailing_checksum_on_a_part_is_refused(s3, prefix: str) -> None
     assert error_code(refused.value) == (400, "BadDigest")
     assert s3.list_parts(Bucket=BUCKET, Key=key, UploadId=upload_id).get("Parts", []) == []
     s3.abort_multipart_upload(Bucket=BUCKET, Key=key, UploadId=upload_id)
+
+
+def test_unsigned_payload_and_a_plain_sha256_over_https(
+    tls: TlsProxy, client: Client, prefix: str
+) -> None:
+    """The other two modes a configured client sends: UNSIGNED-PAYLOAD (payload signing off)
+    and a hex SHA-256 without a checksum header."""
+    for name, config in (
+        ("unsigned", {"s3": {"payload_signing_enabled": False}}),
+        ("sha256", {}),
+    ):
+        s3 = s3_client(
+            tls.url,
+            verify=str(tls.certificate),
+            request_checksum_calculation="when_required",
+            **config,
+        )
+        sent: list[dict] = []
+        s3.meta.events.register(
+            "before-send.s3.PutObject",
+            lambda request, sent=sent, **_: sent.append(dict(request.headers)),
+        )
+        key = f"{prefix}{name}.bin"
+        s3.put_object(Bucket=BUCKET, Key=key, Body=b"body of " + name.encode())
+        mode = sent[-1]["X-Amz-Content-SHA256"]
+        assert (mode == b"UNSIGNED-PAYLOAD") is (name == "unsigned")
+        assert client.get("/" + key).body == b"body of " + name.encode()
