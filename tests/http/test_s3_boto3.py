@@ -87,6 +87,20 @@ def test_list_objects_v2_pages_with_delimiter_and_start_after(s3, prefix: str) -
     assert none["KeyCount"] == 0 and not none["IsTruncated"]
 
 
+def test_list_objects_version_1_pages_by_marker(s3, prefix: str) -> None:
+    keys = [f"{prefix}v1/{name}" for name in ("a", "b/1", "b/2", "c")]
+    for key in keys:
+        s3.put_object(Bucket=BUCKET, Key=key, Body=b"x")
+    pages = s3.get_paginator("list_objects").paginate(
+        Bucket=BUCKET, Prefix=f"{prefix}v1/", Delimiter="/", PaginationConfig={"PageSize": 1}
+    )
+    seen = []
+    for page in pages:
+        seen += [e["Key"] for e in page.get("Contents", [])]
+        seen += [p["Prefix"] for p in page.get("CommonPrefixes", [])]
+    assert seen == [f"{prefix}v1/a", f"{prefix}v1/b/", f"{prefix}v1/c"]
+
+
 def test_listing_never_shows_internal_records(s3, prefix: str) -> None:
     key = f"{prefix}big.bin"
     upload = s3.create_multipart_upload(Bucket=BUCKET, Key=key)  # r2gate records under api/

@@ -261,6 +261,18 @@ def test_post_file_must_be_last(s3, client: Client, prefix: str) -> None:
     assert client.get(f"/{prefix}last.txt").status == 404
 
 
+def test_a_post_whose_end_disagrees_stores_nothing(s3, client: Client, prefix: str) -> None:
+    post = _post_form(s3, f"{prefix}end.bin", [])
+    body, content_type = encode_multipart_formdata(
+        [*post["fields"].items(), ("file", ("end.bin", b"x" * 5000))]
+    )
+    assert body.endswith(b"--\r\n")
+    broken = body[:-4] + b"==\r\n"  # the same length: the closing delimiter is wrong
+    reply = requests.post(post["url"], data=broken, headers={"Content-Type": content_type})
+    assert xml_code(reply) == (400, "MalformedPOSTRequest")
+    assert client.get(f"/{prefix}end.bin").status == 404
+
+
 def test_a_replayed_create_only_post_is_refused(server: RunningServer, client: Client) -> None:
     uploads = s3_client(server.url, "uploads-s3")
     key = f"uploads/replay-{id(client)}.jpg"
