@@ -1,6 +1,6 @@
 """The S3 surface in `make bench`: presigned URLs for the CPU table, and large PutObjects
-(UNSIGNED-PAYLOAD, a CRC32 header checked in JS, aws-chunked with a trailing CRC32) for the
-upload table.
+(UNSIGNED-PAYLOAD, a CRC32 header checked in JS, aws-chunked with a trailing CRC32) and a
+presigned POST for the upload table.
 
 Requests are signed by botocore (presigned URLs by boto3's generate_presigned_url, headers by
 botocore's S3SigV4Auth: the signer backends use). The aws-chunked framing of the body is
@@ -111,3 +111,35 @@ def put(
     conn.close()
     if response.status != 200:
         raise SystemExit(f"bench: S3 PutObject ({mode}) -> {response.status} {data[:300]!r}")
+
+
+def post(port: int, key: str, size: int, chunks: Iterator[bytes]) -> None:
+    """A presigned POST (boto3's generate_presigned_post) carrying a `size`-byte file, the
+    form framed as a browser frames it: the fields, the file part, the closing delimiter."""
+    form = presigner(port).generate_presigned_post(
+        BUCKET, key, Conditions=[["content-length-range", 0, size]], ExpiresIn=3600
+    )
+    boundary = "----r2gateBenchBoundary" + base64.b16encode(key.encode()).decode()[:16]
+    head = b"".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in form["fields"].items()
+    )
+    head += (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="f.bin"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+    closing = f"\r\n--{boundary}--\r\n".encode()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    conn.putrequest("POST", f"/api/s3/{BUCKET}")
+    conn.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
+    conn.putheader("Content-Length", str(len(head) + size + len(closing)))
+    conn.endheaders()
+    conn.send(head)
+    for chunk in chunks:
+        conn.send(chunk)
+    conn.send(closing)
+    response = conn.getresponse()
+    data = response.read()
+    conn.close()
+    if response.status != 204:
+        raise SystemExit(f"bench: presigned POST -> {response.status} {data[:300]!r}")
