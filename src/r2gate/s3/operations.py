@@ -40,6 +40,7 @@ from r2gate.content_types import guess_content_type
 from r2gate.errors import ApiError
 from r2gate.httpdates import parse_http_date
 from r2gate.keys import MAX_KEY_BYTES, validate_key
+from r2gate.mediatype import MediaTypeError, is_active, parse_media_type
 from r2gate.objects import ObjectInfo
 from r2gate.tokens import MAX_META_BYTES
 
@@ -620,15 +621,31 @@ def plan_copy(request: S3Request, bucket: str) -> CopyPlan:
 
 
 def response_overrides(request: S3Request) -> dict[str, str]:
-    """GetObject's ``response-*`` parameters as response headers (values checked)."""
+    """GetObject's ``response-*`` parameters as response headers (values checked). A
+    ``response-content-type`` must be one media type and never an active one (HTML, SVG,
+    XML, JavaScript): a signed URL may not make the asset origin run an object as script."""
     overrides: dict[str, str] = {}
     for name, header in _RESPONSE_OVERRIDES.items():
         value = request.param(name)
         if value is not None:
             if not _HEADER_VALUE.fullmatch(value):
                 raise InvalidArgument(f"{name} is not a valid header value.", ArgumentName=name)
+            if header == "Content-Type":
+                _check_served_type(value, name)
             overrides[header] = value
     return overrides
+
+
+def _check_served_type(value: str, name: str) -> None:
+    try:
+        media = parse_media_type(value)
+    except MediaTypeError:
+        raise InvalidArgument(f"{name} is not a media type.", ArgumentName=name) from None
+    if is_active(media):
+        raise InvalidArgument(
+            f"{name} may not name an active type (HTML, SVG, XML, JavaScript) on the asset origin.",
+            ArgumentName=name,
+        )
 
 
 def copy_preconditions_hold(plan: CopyPlan, etag: str, uploaded: datetime) -> bool:

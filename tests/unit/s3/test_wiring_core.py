@@ -18,6 +18,7 @@ from r2gate.multipart import MIB, Bounds, plan_completion
 from r2gate.objects import ObjectInfo
 from r2gate.s3.errors import (
     EntityTooSmall,
+    InvalidArgument,
     InvalidPart,
     InvalidRange,
     NoSuchKey,
@@ -25,7 +26,12 @@ from r2gate.s3.errors import (
     SignatureDoesNotMatch,
     SlowDown,
 )
-from r2gate.s3.operations import CopyPlan, copied_options, copy_preconditions_hold
+from r2gate.s3.operations import (
+    CopyPlan,
+    copied_options,
+    copy_preconditions_hold,
+    response_overrides,
+)
 from r2gate.s3.settings import parse_s3_settings
 from r2gate.s3.translate import s3_error_from
 from r2gate.settings import parse_settings
@@ -269,3 +275,34 @@ def test_unknown_api_errors_keep_their_class() -> None:
     assert s3_error_from(ApiError(502, "storage_error", "m")).code == "InternalError"
     assert s3_error_from(ApiError(403, "cors_denied", "m")).code == "AccessDenied"
     assert s3_error_from(ApiError(400, "whatever", "m")).code == "InvalidRequest"
+
+
+# --- GetObject's response-* overrides -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content_type", "allowed"),
+    [
+        ("image/png", True),
+        ("application/octet-stream", True),
+        ("text/plain; charset=utf-8", True),
+        ("text/html", False),
+        ("image/svg+xml", False),
+        ("application/javascript", False),
+        ("TEXT/HTML; charset=utf-8", False),
+        ("not a type", False),
+    ],
+)
+def test_a_signed_url_may_not_serve_an_object_as_an_active_type(
+    content_type: str, allowed: bool
+) -> None:
+    url = client().generate_presigned_url(
+        "get_object",
+        Params={"Bucket": BUCKET, "Key": "a.png", "ResponseContentType": content_type},
+    )
+    request = presigned(url)
+    if allowed:
+        assert response_overrides(request) == {"Content-Type": content_type}
+    else:
+        with pytest.raises(InvalidArgument):
+            response_overrides(request)
