@@ -90,17 +90,19 @@ class ChunkReader:
         """The next piece (a Uint8Array), or None at the end; 400 body_unreadable when the
         client breaks off."""
         want = size or self._size
-        try:
-            step = await self._reader.readAtLeast(want, js.Uint8Array.new(want))
-        except JsException:
-            raise ApiError(400, "body_unreadable", "The request body could not be read.") from None
-        value = step.value
-        if value is None or value.byteLength == 0:
+        while True:
+            try:
+                step = await self._reader.readAtLeast(want, js.Uint8Array.new(want))
+            except JsException:
+                raise ApiError(
+                    400, "body_unreadable", "The request body could not be read."
+                ) from None
+            value = step.value
+            if value is not None and value.byteLength:
+                self.received += int(value.byteLength)
+                return value
             if step.done:
                 return None
-            return await self.read(size)
-        self.received += int(value.byteLength)
-        return value
 
     async def cancel(self) -> None:
         with contextlib.suppress(JsException):
