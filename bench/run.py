@@ -41,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import uploads  # noqa: E402
+from bench import s3, uploads  # noqa: E402
 from scripts.pyodide_bundle import pyodide_version  # noqa: E402
 from tests.support.server import RunningServer, start_wrangler_dev  # noqa: E402
 
@@ -80,13 +80,17 @@ class Scenario:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes | None = None
     cpu_ms: list[float] = field(default_factory=list)
+    # paths made before the timed requests (presigned URLs, one per fresh key), else `path`
+    paths: Callable[[int], str] | None = field(default=None, compare=False)
 
     def run(self, port: int, pid: int, count: int, serial: Callable[[], int]) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         headers = {**self.headers, "MF-Route-Override": WORKER_NAMES[self.worker]}
+        make = self.paths or (lambda i: self.path.format(i=i))
+        paths = [make(serial()) for _ in range(count)]
         started = cpu_seconds(pid)
-        for _ in range(count):
-            conn.request(self.method, self.path.format(i=serial()), self.body, headers)
+        for path in paths:
+            conn.request(self.method, path, self.body, headers)
             response = conn.getresponse()
             response.read()
             if response.status != self.status:
@@ -109,7 +113,9 @@ class Row:
     anchor: Scenario | None
 
 
-def cpu_rows(etag: str, token: str) -> tuple[list[Row], Scenario, Scenario]:
+def cpu_rows(
+    etag: str, token: str, get_token: str, port: int
+) -> tuple[list[Row], Scenario, Scenario]:
     small = b"s" * 1024
     put_headers = {"Content-Type": "application/octet-stream"}
 
@@ -122,13 +128,29 @@ def cpu_rows(etag: str, token: str) -> tuple[list[Row], Scenario, Scenario]:
         )
 
     anchor_put = Scenario("anchor", "PUT", "/bench/anchor-put/{i}", 201, put_headers, small)
+    anchor_get = Scenario("anchor", "GET", f"/{SMALL}", 200)
+    presigned_get = s3.presigned_path(port, "GET", SMALL)
     rows = [
         Row(
             "GET / (no R2)",
             Scenario("r2gate", "GET", "/", 200),
             Scenario("anchor", "GET", "/", 200),
         ),
-        pair("GET 1 KB from R2 (edge cache bypassed)", "GET", f"/{SMALL}", 200),
+        Row(
+            "GET 1 KB from R2 (edge cache bypassed)",
+            Scenario("r2gate", "GET", f"/{SMALL}", 200, dict(BYPASS)),
+            anchor_get,
+        ),
+        Row(
+            "token GET 1 KB (download token, edge cache bypassed)",
+            Scenario("r2gate", "GET", f"/{SMALL}?token={get_token}", 200, dict(BYPASS)),
+            anchor_get,
+        ),
+        Row(
+            "presigned GET 1 KB (S3 SigV4 URL, edge cache bypassed)",
+            Scenario("r2gate", "GET", presigned_get, 200, dict(BYPASS)),
+            anchor_get,
+        ),
         Row("GET 1 KB from the edge cache", Scenario("r2gate", "GET", f"/{SMALL}", 200), None),
         pair("HEAD 1 KB", "HEAD", f"/{SMALL}", 200),
         pair("GET with If-None-Match (304)", "GET", f"/{SMALL}", 304, **{"If-None-Match": etag}),
@@ -138,6 +160,19 @@ def cpu_rows(etag: str, token: str) -> tuple[list[Row], Scenario, Scenario]:
             "token PUT 1 KB",
             Scenario(
                 "r2gate", "PUT", f"/bench/token-put/{{i}}?token={token}", 201, put_headers, small
+            ),
+            anchor_put,
+        ),
+        Row(
+            "presigned PUT 1 KB (S3 SigV4 URL)",
+            Scenario(
+                "r2gate",
+                "PUT",
+                "",
+                200,
+                put_headers,
+                small,
+                paths=lambda i: s3.presigned_path(port, "PUT", f"bench/presigned-put/{i}"),
             ),
             anchor_put,
         ),
@@ -175,7 +210,8 @@ def cpu_rows(etag: str, token: str) -> tuple[list[Row], Scenario, Scenario]:
 def measure_cpu(port: int, pid: int, scale: float) -> tuple[list[Row], Scenario, Scenario]:
     etag = request(port, "HEAD", f"/{SMALL}").getheader("etag") or ""
     token = upload_token("bench/token-put/")
-    rows, js_floor, python_floor = cpu_rows(etag, token)
+    get_token = upload_token("bench/", op="get")
+    rows, js_floor, python_floor = cpu_rows(etag, token, get_token, port)
     scenarios: list[Scenario] = []
     for scenario in [s for row in rows for s in (row.r2gate, row.anchor) if s is not None]:
         if scenario not in scenarios:  # the anchor's PUT serves two rows
@@ -215,10 +251,23 @@ def cpu_table(rows: list[Row], js_floor: Scenario, python_floor: Scenario) -> li
     return lines
 
 
-def upload_token(prefix: str) -> str:
-    """A put token for `prefix`, signed HS256 as any backend would (docs/tokens.md)."""
+def sigv4_summary(rows: list[Row]) -> str:
+    """SigV4 verification against the token path: the same request with a presigned URL
+    instead of a token (same anchor, so the difference is r2gate's Python alone)."""
+    by_name = {row.name.split(" (")[0]: row.r2gate.median for row in rows}
+    get = by_name["presigned GET 1 KB"] - by_name["token GET 1 KB"]
+    put = by_name["presigned PUT 1 KB"] - by_name["token PUT 1 KB"]
+    return (
+        f"S3 SigV4 over the token path (r2gate CPU, presigned URL minus token, same request): "
+        f"GET {get:+.2f} ms, PUT {put:+.2f} ms."
+    )
+
+
+def upload_token(prefix: str, op: str = "put") -> str:
+    """A token for `prefix` (op put or get), signed HS256 as any backend would
+    (docs/tokens.md)."""
     now = int(time.time())
-    claims = {"aud": "r2gate", "iat": now, "exp": now + 86400, "op": "put", "prefix": prefix}
+    claims = {"aud": "r2gate", "iat": now, "exp": now + 86400, "op": op, "prefix": prefix}
     header = {"alg": "HS256", "typ": "JWT", "kid": "bench"}
     signing_input = ".".join(b64url(json.dumps(part).encode()) for part in (header, claims))
     mac = hmac.new(SIGNING_SECRET.encode(), signing_input.encode(), hashlib.sha256).digest()
@@ -359,6 +408,7 @@ def start_bench_server(state: Path) -> RunningServer:
         "TOKEN_MAX_LIFETIME": "86400",
         "SERVER_TIMING": "on",
         "MAX_PUT_BYTES": str(uploads.LARGEST + 1),
+        **s3.SETTINGS,
     }
     configs = tuple(f"--config={path}" for path in REFERENCES.values())
     return start_wrangler_dev(settings, state, extra_args=configs)
@@ -379,6 +429,7 @@ def main() -> None:
             rows, js_floor, python_floor = measure_cpu(port, pid, scale)
             loads = throughput(port, scale)
             upload_results = uploads.run(port, pid, API_KEY)
+            upload_results += uploads.run_s3(port, pid)
         finally:
             server.stop()
     starts = cold_starts(3)
@@ -389,6 +440,8 @@ def main() -> None:
         "requests; the workerd process that runs all four Workers):",
         "",
         *cpu_table(rows, js_floor, python_floor),
+        "",
+        sigv4_summary(rows),
         "",
         f"Cold start, starting wrangler dev to the first 200: "
         f"{statistics.median(starts):.1f} s (median of {', '.join(f'{s:.1f}' for s in starts)}).",

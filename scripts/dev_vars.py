@@ -1,6 +1,7 @@
-"""Create .dev.vars for local development: a random API_KEY and SIGNING_KEYS, so `make dev`
-serves uploads, downloads and tokens out of the box. An existing file keeps its values; one
-made before SIGNING_KEYS existed gets them appended.
+"""Create .dev.vars for local development on first run: a random full-access API_KEY, token
+SIGNING_KEYS (so upload and download tokens work out of the box) and a full-access S3 key
+pair (S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY); an older .dev.vars gets what it lacks added.
+Prints what `make dev` serves with.
 
     python scripts/dev_vars.py [path]   # default: .dev.vars at the repository root
 """
@@ -9,38 +10,63 @@ from __future__ import annotations
 
 import json
 import secrets
+import string
 import sys
 from pathlib import Path
 
 PATH = Path(__file__).resolve().parent.parent / ".dev.vars"
 HEADER = "# Local secrets for `make dev` (never commit this file)\n"
+KEY_ID_ALPHABET = string.ascii_uppercase + string.digits
 
 
-def signing_keys_line() -> str:
-    """One signing key (kid "dev"), single-quoted so the JSON stays literal in dotenv."""
-    return f"SIGNING_KEYS='{json.dumps({'dev': secrets.token_urlsafe(48)})}'\n"
-
-
-def ensure_dev_vars(path: Path = PATH) -> str:
-    """Create or complete `path`; return the API key it holds."""
-    if not path.exists():
-        key = secrets.token_urlsafe(32)
-        path.write_text(f"{HEADER}API_KEY={key}\n{signing_keys_line()}")
-        path.chmod(0o600)
-        print(f"Created {path.name}: API key {key}; SIGNING_KEYS for upload/download tokens.")
-        return key
-    text = path.read_text()
-    lines = text.splitlines()
-    key = next((line.split("=", 1)[1].strip() for line in lines if line.startswith("API_KEY=")), "")
-    if not any(line.startswith("SIGNING_KEYS=") for line in lines):
-        path.write_text(
-            text + ("" if text.endswith("\n") or not text else "\n") + signing_keys_line()
+def new_values(present: dict[str, str]) -> dict[str, str]:
+    """The settings .dev.vars lacks, freshly generated."""
+    values: dict[str, str] = {}
+    if "API_KEY" not in present:
+        values["API_KEY"] = secrets.token_urlsafe(32)
+    if "SIGNING_KEYS" not in present:
+        # single-quoted, so that dotenv keeps the JSON literal
+        values["SIGNING_KEYS"] = f"'{json.dumps({'dev': secrets.token_urlsafe(48)})}'"
+    if "S3_ACCESS_KEY_ID" not in present and "S3_SECRET_ACCESS_KEY" not in present:
+        values["S3_ACCESS_KEY_ID"] = "R2GATE" + "".join(
+            secrets.choice(KEY_ID_ALPHABET) for _ in range(14)
         )
-        print(f"Added SIGNING_KEYS to {path.name}: upload and download tokens now work.")
-    if key:
-        print(f"API key (from {path.name}): {key}")
-    return key
+        values["S3_SECRET_ACCESS_KEY"] = secrets.token_urlsafe(30)
+    return values
+
+
+def read(path: Path) -> dict[str, str]:
+    found: dict[str, str] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            name, equals, value = line.partition("=")
+            if equals and not name.startswith("#"):
+                value = value.strip()
+                if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                    value = value[1:-1]  # a quoted value, as dotenv reads it
+                found[name.strip()] = value
+    return found
+
+
+def main(path: Path = PATH) -> None:
+    present = read(path)
+    added = new_values(present)
+    if added:
+        text = path.read_text() if path.exists() else HEADER
+        if text and not text.endswith("\n"):
+            text += "\n"
+        text += "".join(f"{name}={value}\n" for name, value in added.items())
+        path.write_text(text)
+        path.chmod(0o600)
+        print(f"{'Created' if not present else 'Added to'} .dev.vars: {', '.join(added)}")
+    values = {**present, **added}
+    print(f"API key: {values.get('API_KEY', '(not set)')}")
+    if "S3_ACCESS_KEY_ID" in values:
+        print(
+            f"S3 key pair (endpoint_url=http://127.0.0.1:8787/api/s3): "
+            f"{values['S3_ACCESS_KEY_ID']} / {values.get('S3_SECRET_ACCESS_KEY', '(not set)')}"
+        )
 
 
 if __name__ == "__main__":
-    ensure_dev_vars(Path(sys.argv[1]) if len(sys.argv) > 1 else PATH)
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else PATH)

@@ -80,7 +80,7 @@ def _access(call: Call, action: str) -> _Access:
 async def _upload(call: Call, access: _Access) -> Manifest:
     """The caller's upload of this key named by ``uploadId`` (404 upload_not_found)."""
     assert access.query.upload_id is not None
-    found = await _manifest(call.bucket, access.query.upload_id)
+    found = await load_manifest(call.bucket, access.query.upload_id)
     return check_access(found, access.key, access.owner, call.now())
 
 
@@ -212,7 +212,7 @@ async def _check_preconditions(call: Call, manifest: Manifest) -> None:
 # --- R2 records (shared with the cleanup cron) ---------------------------------------------
 
 
-async def _manifest(bucket: Bucket, upload_id: str) -> Manifest | None:
+async def load_manifest(bucket: Bucket, upload_id: str) -> Manifest | None:
     """The manifest of an upload id, or None (unknown, malformed or unreadable)."""
     if not valid_upload_id(upload_id):
         return None

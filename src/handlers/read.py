@@ -7,6 +7,7 @@ second call to the first call's etag.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from typing import Any
 
@@ -59,7 +60,7 @@ def _bypasses_cache(headers: dict[str, str]) -> bool:
 
 async def read_object(call: Call) -> Any:
     """GET/HEAD: the edge cache first for public objects, then R2."""
-    incoming, ctx, settings = call.incoming, call.ctx, call.settings
+    incoming, settings = call.incoming, call.settings
     key = call.key()
     private = decide(key, None, settings.cache).private
     name = download_name(incoming.params, key)
@@ -69,13 +70,25 @@ async def read_object(call: Call) -> Any:
         if name is None:
             name = principal.download_name
     extra = {"Content-Disposition": content_disposition(name)} if name else {}
+    return await serve_object(call, key, private=private, extra=extra)
+
+
+async def serve_object(
+    call: Call, key: str, *, private: bool, extra: dict[str, str], metadata: bool = False
+) -> Any:
+    """The read path for a caller already allowed to read `key` (also the S3 surface's
+    GetObject and HeadObject): edge cache, R2, ranges, conditionals; `extra` headers are
+    added to the answer. With `metadata`, the object's custom metadata is sent as
+    ``x-amz-meta-*`` headers, and the answer comes from R2 (the cache does not keep it)."""
+    incoming, ctx, settings = call.incoming, call.ctx, call.settings
     url = None
-    if settings.edge_cache and not private and not _bypasses_cache(incoming.headers):
+    cacheable = settings.edge_cache and not private and not metadata
+    if cacheable and not _bypasses_cache(incoming.headers):
         url = edge_cache.cache_url(incoming.url, key)
         hit = await _from_cache(incoming, url, key, settings)
         if hit is not None:
             return add_headers(hit, {"X-Cache": "HIT", **extra})
-    response = await _from_r2(incoming, call.bucket, key, settings, ctx, url)
+    response = await _from_r2(incoming, call.bucket, key, settings, ctx, url, metadata)
     return add_headers(response, {"X-Cache": "MISS" if url else "BYPASS", **extra})
 
 
@@ -115,9 +128,12 @@ async def _from_cache(incoming: Incoming, url: str, key: str, settings: Settings
 # --- R2 ---------------------------------------------------------------------------------------
 
 
-def _representation(info: ObjectInfo, policy: CachePolicy) -> dict[str, str]:
+def _representation(info: ObjectInfo, policy: CachePolicy, metadata: bool) -> dict[str, str]:
     content_type = info.content_type or guess_content_type(info.key)
-    return representation_headers(info, content_type, policy.cache_control)
+    headers = representation_headers(info, content_type, policy.cache_control)
+    if metadata:
+        headers.update({f"x-amz-meta-{k}": v for k, v in info.custom_metadata.items()})
+    return headers
 
 
 def _sandbox(key: str, headers: dict[str, str], settings: Settings) -> dict[str, str]:
@@ -147,14 +163,21 @@ def _bodiless(plan: ReadPlan, headers: dict[str, str], size: int) -> Any:
 
 
 async def _from_r2(
-    incoming: Incoming, bucket: Bucket, key: str, settings: Settings, ctx: Any, url: str | None
+    incoming: Incoming,
+    bucket: Bucket,
+    key: str,
+    settings: Settings,
+    ctx: Any,
+    url: str | None,
+    metadata: bool = False,
 ) -> Any:
+    answer = functools.partial(_answer, incoming, bucket, settings=settings, ctx=ctx, url=url)
     if not needs_size_first(incoming.method, incoming.headers):
         obj = await (bucket.head(key) if incoming.method == "HEAD" else bucket.get(key))
-        return await _answer(incoming, bucket, obj, settings, ctx, url, pinned=True)
+        return await answer(obj, pinned=True, metadata=metadata)
     obj = await bucket.head(key)
     for _ in range(PINNED_READ_ATTEMPTS):
-        response = await _answer(incoming, bucket, obj, settings, ctx, url, pinned=False)
+        response = await answer(obj, pinned=False, metadata=metadata)
         if response is not None:
             return response
         obj = await bucket.head(key)  # the object changed between our two calls: start over
@@ -167,17 +190,19 @@ async def _answer(
     incoming: Incoming,
     bucket: Bucket,
     obj: Any,
+    *,
     settings: Settings,
     ctx: Any,
     url: str | None,
     pinned: bool,
+    metadata: bool = False,
 ) -> Any | None:
     """Answer from `obj` (metadata, and a body when `pinned`); None if a pinned read lost a race."""
     if obj is None:
         raise ApiError(404, "not_found", "No object has this key.")
     info = object_info(obj)
     policy = decide(info.key, info.cache_control, settings.cache)
-    headers = _representation(info, policy)
+    headers = _representation(info, policy, metadata)
     headers.update(_sandbox(info.key, headers, settings))
     plan = plan_read(incoming.method, incoming.headers, info.http_etag, info.uploaded, info.size)
     if not plan.sends_body or incoming.method == "HEAD":

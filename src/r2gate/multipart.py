@@ -317,6 +317,33 @@ def _invalid_part(message: str) -> ApiError:
     return ApiError(400, "invalid_part", message)
 
 
+def _check_part_sizes(
+    manifest: Manifest, records: Mapping[int, PartRecord], numbers: Sequence[int]
+) -> None:
+    """Every part but the last has the upload's part size; for a client-sized (S3) upload,
+    the size of part 1, at least 5 MiB (400 part_too_small)."""
+    part_size = manifest.part_size
+    if manifest.client_sized:
+        part_size = records[numbers[0]].size
+        if len(numbers) > 1 and part_size < MIN_PART_SIZE:
+            raise ApiError(
+                400, "part_too_small", "Every part except the last must be at least 5 MiB."
+            )
+    last = numbers[-1]
+    if manifest.client_sized and len(numbers) > 1 and records[last].size > part_size:
+        raise ApiError(
+            400, "part_size_mismatch", f"Part {last}, the last, is larger than the other parts."
+        )
+    for number in numbers[:-1]:
+        if records[number].size != part_size:
+            raise ApiError(
+                400,
+                "part_size_mismatch",
+                f"Part {number} differs from the part size ({part_size} bytes); only the last "
+                "part may be smaller.",
+            )
+
+
 def plan_completion(
     manifest: Manifest,
     records: Mapping[int, PartRecord],
@@ -343,13 +370,7 @@ def plan_completion(
         raise _invalid_part(
             f"Part {extra[0]} was received but is not listed; list every part or abort."
         )
-    for number in numbers[:-1]:
-        if records[number].size != manifest.part_size:
-            raise ApiError(
-                400,
-                "part_size_mismatch",
-                f"Part {number} is smaller than the part size; only the last part may be.",
-            )
+    _check_part_sizes(manifest, records, numbers)
     total = sum(records[number].size for number in numbers)
     if bounds.max_bytes is not None and total > bounds.max_bytes:
         raise _too_large(bounds)

@@ -44,6 +44,7 @@ class Query:
     """Decoded (name, value) pairs in order; ``?uploads`` is ("uploads", "")."""
 
     pairs: tuple[tuple[str, str], ...] = ()
+    raw: str = ""  # as it arrived (SigV4 signs the raw query)
 
     @property
     def names(self) -> frozenset[str]:
@@ -86,7 +87,7 @@ def parse_query(raw: str) -> Query:
         raise _invalid("The query string is not percent-encoded UTF-8.") from None
     except ValueError:  # max_num_fields
         raise _invalid(f"The query string has more than {MAX_QUERY_FIELDS} fields.") from None
-    return Query(tuple(pairs))
+    return Query(tuple(pairs), raw)
 
 
 def as_query(query: Query | str) -> Query:

@@ -17,6 +17,9 @@
 | UPLOAD_MAX_AGE | var | seconds a multipart upload may stay open (default 86400, at most 604800) |
 | MULTIPART_PART_SIZE | var | default part size of multipart uploads (default 8 MiB, 5 MiB..5 GiB) |
 | TRUSTED_PAGES | var | JSON list of key prefixes served without the sandbox CSP (see sandbox) |
+| S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY | secret | one full-access S3 key pair (s3.credentials) |
+| S3_CREDENTIALS | secret | JSON scoped S3 key pairs with upload limits (see s3.credentials) |
+| S3_BUCKET | var | the bucket name S3 clients use: wrangler.toml's bucket_name (unset: no S3) |
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from .cors import CorsConfig, parse_cors_config
 from .errors import ApiError, from_token_error
 from .multipart import DEFAULT_PART_SIZE, MAX_PART_SIZE, MIN_PART_SIZE
 from .numbers import InvalidNumber, parse_decimal
+from .s3.settings import S3_SETTING_NAMES, S3Settings, parse_s3_settings
 from .sandbox import parse_trusted_pages
 from .tokens import DEFAULT_AUDIENCE, DEFAULT_MAX_LIFETIME, TokenConfig, TokenConfigError
 
@@ -50,6 +54,7 @@ SETTING_NAMES = (
     "UPLOAD_MAX_AGE",
     "MULTIPART_PART_SIZE",
     "TRUSTED_PAGES",
+    *S3_SETTING_NAMES,
 )
 DEFAULT_EDGE_CACHE_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_MAX_PUT_BYTES = 100 * 1000 * 1000
@@ -73,6 +78,7 @@ class Settings:
     upload_max_age: int = DEFAULT_UPLOAD_MAX_AGE
     multipart_part_size: int = DEFAULT_PART_SIZE
     trusted_pages: tuple[str, ...] = ()
+    s3: S3Settings = S3Settings()
 
 
 def _misconfigured(name: str, reason: str) -> ApiError:
@@ -133,8 +139,9 @@ def _tokens(raw: dict[str, str | None]) -> TokenConfig | None:
 
 def parse_settings(raw: dict[str, str | None]) -> Settings:
     """Parse every setting; a bad one is a 500 `server_misconfigured` naming the setting only."""
+    api_keys = tuple(load_api_keys(raw.get("API_KEY"), raw.get("API_KEYS")))
     return Settings(
-        api_keys=tuple(load_api_keys(raw.get("API_KEY"), raw.get("API_KEYS"))),
+        api_keys=api_keys,
         tokens=_tokens(raw),
         cache=_parsed("CACHE_POLICY", raw.get("CACHE_POLICY"), parse_cache_config),
         cors=_parsed("CORS", raw.get("CORS"), parse_cors_config),
@@ -161,4 +168,12 @@ def parse_settings(raw: dict[str, str | None]) -> Settings:
             MAX_PART_SIZE,
         ),
         trusted_pages=_parsed("TRUSTED_PAGES", raw.get("TRUSTED_PAGES"), parse_trusted_pages),
+        s3=_s3(raw, api_keys),
     )
+
+
+def _s3(raw: dict[str, str | None], api_keys: tuple[ApiKey, ...]) -> S3Settings:
+    try:
+        return parse_s3_settings(raw, api_keys)
+    except ValueError as exc:
+        raise ApiError(500, "server_misconfigured", str(exc)) from None
