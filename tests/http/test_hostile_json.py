@@ -7,12 +7,18 @@ request in flight on it fails: the check after each hostile request is what matt
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
+import requests
 
 from tests.support.client import Client, Reply
 from tests.support.multipart import Mpu, mpu_path
+from tests.support.s3 import s3_client
+from tests.support.server import RunningServer
+from tests.support.settings import S3_BUCKET
 from tests.support.tokens import b64url, mint_upload, post_json, scoped, segment, token
 
 DEEP = b"[" * 6000
@@ -25,6 +31,17 @@ def still_answers(client: Client) -> None:
     reply = client.get("/")
     assert reply.status == 200, reply.body
     assert reply.json()["service"] == "r2gate"
+
+
+@contextmanager
+def raised_recursion_limit(limit: int) -> Iterator[None]:
+    """Let the test's own json.dumps (inside boto3) write a deep document."""
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(limit)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(before)
 
 
 def refused(reply: Reply) -> None:
@@ -96,3 +113,18 @@ def test_a_deep_body_is_named_in_the_error(client: Client) -> None:
     assert reply.status == 400
     assert "deeper than" in reply.json()["error"]["message"]
     assert json.dumps(reply.json()).count("[") < 10  # the input is never echoed
+
+
+def test_a_deep_s3_post_policy_signed_by_boto3_is_refused(server: RunningServer) -> None:
+    # The policy is untrusted JSON too (json_bounds): boto3 signs whatever conditions it gets.
+    deep: list = []
+    for _ in range(4000):
+        deep = [deep]
+    with raised_recursion_limit(20_000):
+        post = s3_client(server.url).generate_presigned_post(
+            S3_BUCKET, "deep-policy.txt", Conditions=[deep], ExpiresIn=300
+        )
+    reply = requests.post(post["url"], data=post["fields"], files={"file": ("a.txt", b"x")})
+    assert reply.status_code == 400, reply.text
+    assert "<Code>InvalidPolicyDocument</Code>" in reply.text
+    still_answers(Client(server.url))
