@@ -21,7 +21,7 @@ test: install browser
 install: node_modules/.installed $(VENV)/.installed python_modules/.installed
 
 node_modules/.installed: package.json package-lock.json
-	npm install --no-audit --no-fund --loglevel=error
+	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 $(VENV)/.installed: pyproject.toml clients/python/pyproject.toml uv.lock

@@ -59,7 +59,8 @@ def probe(
 
 @dataclass(frozen=True)
 class Request:
-    """A request of the CPU table; `path` may use {i} (a fresh key per request)."""
+    """A request of the CPU table; `path` may use {i} (a fresh key per request), or `paths`
+    makes the path for each (presigned URLs)."""
 
     name: str
     method: str
@@ -67,10 +68,14 @@ class Request:
     status: int
     headers: Mapping[str, str]
     body: bytes | None
+    paths: Callable[[int], str] | None = None
+
+    def path_of(self, serial: int) -> str:
+        return self.paths(serial) if self.paths else self.path.format(i=serial)
 
 
 def crossing_table(
-    requests: Sequence[Request],
+    requests_for: Callable[[int], Sequence[Request]],
     settings: Mapping[str, str],
     prepare: Callable[[int], None],
     repeats: int = 3,
@@ -87,10 +92,10 @@ def crossing_table(
         try:
             port = probe_port(server)
             prepare(port)
-            for request in requests:
+            for request in requests_for(port):
                 seen: list[Probed] = []
                 for _ in range(repeats + 1):
-                    path = request.path.format(i=next(serial))
+                    path = request.path_of(next(serial))
                     seen.append(probe(port, request.method, path, request.headers, request.body))
                 last = seen[-1]
                 if any(p.status != request.status for p in seen):
@@ -134,16 +139,18 @@ def profile_table(
     settings: Mapping[str, str],
     prepare: Callable[[int], None],
     cpu_seconds: Callable[[int], float],
-    measured: Sequence[tuple[Request, int]],
+    measured_for: Callable[[int], Sequence[tuple[Request, int]]],
 ) -> list[str]:
     """CPU per call of each (request or phase, calls per probe request): the median and the
     spread of PHASE_ROUNDS interleaved rounds."""
-    results: dict[str, list[float]] = {request.name: [] for request, _ in measured}
+    results: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as state:
         server = start_probe(settings, Path(state), counting=False)
         try:
             port, pid = probe_port(server), server.workerd_pid()
             prepare(port)
+            measured = measured_for(port)
+            results = {request.name: [] for request, _ in measured}
             for _ in range(PHASE_ROUNDS):
                 for request, calls in measured:
                     cpu = repeated_cpu_us(port, pid, cpu_seconds, request, calls)

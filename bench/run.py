@@ -48,7 +48,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import profile, uploads  # noqa: E402
+from bench import profile, s3, uploads  # noqa: E402
 from scripts.pyodide_bundle import pyodide_version  # noqa: E402
 from tests.support.server import RunningServer, start_wrangler_dev  # noqa: E402
 
@@ -95,13 +95,20 @@ class Scenario:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes | None = None
     cpu_ms: list[float] = field(default_factory=list)
+    # paths made before the timed requests (presigned URLs, one per fresh key), else `path`
+    paths: Callable[[int], str] | None = field(default=None, compare=False)
 
-    def run(self, port: int, pid: int, count: int, serial: Callable[[], int]) -> None:
+    def path_of(self, serial: int) -> str:
+        return self.paths(serial) if self.paths else self.path.format(i=serial)
+
+    def run(self, port: int, pid: int, count: int, serial: Callable[[], int]) -> float:
+        """Send `count` requests; the CPU ms per request (also appended to `cpu_ms`)."""
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         headers = {**self.headers, "MF-Route-Override": WORKER_NAMES[self.worker]}
+        paths = [self.path_of(serial()) for _ in range(count)]
         started = cpu_seconds(pid)
-        for _ in range(count):
-            conn.request(self.method, self.path.format(i=serial()), self.body, headers)
+        for path in paths:
+            conn.request(self.method, path, self.body, headers)
             response = conn.getresponse()
             response.read()
             if response.status != self.status:
@@ -109,8 +116,10 @@ class Scenario:
                     f"bench: {self.worker} {self.method} {self.path} gave {response.status}, "
                     f"expected {self.status}"
                 )
-        self.cpu_ms.append((cpu_seconds(pid) - started) * 1000 / count)
+        cpu_ms = (cpu_seconds(pid) - started) * 1000 / count
+        self.cpu_ms.append(cpu_ms)
         conn.close()
+        return cpu_ms
 
     @property
     def median(self) -> float:
@@ -122,7 +131,8 @@ class Row:
     """One row of the CPU table: r2gate's request and its reference, the JS anchor doing the
     same work (its Python excess is (r2gate - anchor) - (Python floor - JS floor)) or, with
     `vs_floor`, the minimal Python Worker (excess = r2gate - Python floor). `goal`: the most
-    Python excess allowed (issue 10), per part with `parts`."""
+    Python excess allowed (issue 10), per part with `parts`. Every round measures r2gate's
+    block and its reference's right after it: `pairs` holds their CPU ms per request."""
 
     name: str
     r2gate: Scenario
@@ -130,12 +140,24 @@ class Row:
     goal: float | None = None
     vs_floor: bool = False
     parts: int = 1
+    pairs: list[tuple[float, float | None]] = field(default_factory=list)
+
+    @property
+    def ours(self) -> float:
+        return statistics.median(pair[0] for pair in self.pairs)
+
+    @property
+    def reference(self) -> float | None:
+        values = [pair[1] for pair in self.pairs if pair[1] is not None]
+        return statistics.median(values) if values else None
 
 
 MULTIPART_RANGE = "bytes=0-9,20-29,40-49"
 
 
-def cpu_rows(etag: str, token: str) -> tuple[list[Row], Scenario, Scenario]:
+def cpu_rows(
+    etag: str, token: str, get_token: str, port: int
+) -> tuple[list[Row], Scenario, Scenario]:
     small = b"s" * 1024
     put_headers = {"Content-Type": "application/octet-stream"}
 
@@ -150,13 +172,30 @@ def cpu_rows(etag: str, token: str) -> tuple[list[Row], Scenario, Scenario]:
 
     anchor_put = Scenario("anchor", "PUT", "/bench/anchor-put/{i}", 201, put_headers, small)
     python_floor = Scenario("floor-python", "GET", "/", 200)
+    anchor_get = Scenario("anchor", "GET", f"/{SMALL}", 200, dict(BYPASS))
+    presigned_get = s3.presigned_path(port, "GET", SMALL)
     rows = [
         Row(
             "GET / (no R2)",
             Scenario("r2gate", "GET", "/", 200),
             Scenario("anchor", "GET", "/", 200),
         ),
-        pair("GET 1 KB from R2 (edge cache bypassed)", "GET", f"/{SMALL}", 200),
+        Row(
+            "GET 1 KB from R2 (edge cache bypassed)",
+            Scenario("r2gate", "GET", f"/{SMALL}", 200, dict(BYPASS)),
+            anchor_get,
+            goal=1.0,
+        ),
+        Row(
+            "token GET 1 KB (download token, edge cache bypassed)",
+            Scenario("r2gate", "GET", f"/{SMALL}?token={get_token}", 200, dict(BYPASS)),
+            anchor_get,
+        ),
+        Row(
+            "presigned GET 1 KB (S3 SigV4 URL, edge cache bypassed)",
+            Scenario("r2gate", "GET", presigned_get, 200, dict(BYPASS)),
+            anchor_get,
+        ),
         Row(
             "GET 1 KB from the edge cache",
             Scenario("r2gate", "GET", f"/{SMALL}", 200),
@@ -181,6 +220,19 @@ def cpu_rows(etag: str, token: str) -> tuple[list[Row], Scenario, Scenario]:
             ),
             anchor_put,
             goal=2.0,
+        ),
+        Row(
+            "presigned PUT 1 KB (S3 SigV4 URL)",
+            Scenario(
+                "r2gate",
+                "PUT",
+                "",
+                200,
+                put_headers,
+                small,
+                paths=lambda i: s3.presigned_path(port, "PUT", f"bench/presigned-put/{i}"),
+            ),
+            anchor_put,
         ),
         Row(
             "API-key PUT 1 KB",
@@ -220,43 +272,58 @@ def measure_cpu(
 ) -> tuple[list[Row], Scenario, Scenario]:
     etag = request(port, "HEAD", f"/{SMALL}").getheader("etag") or ""
     token = upload_token("bench/token-put/")
-    rows, js_floor, python_floor = cpu_rows(etag, token)
+    get_token = upload_token("bench/", op="get")
+    rows, js_floor, python_floor = cpu_rows(etag, token, get_token, port)
     chosen = os.environ.get("BENCH_ROWS")  # "|"-separated parts of row names: those rows only
     if chosen:
         rows = [row for row in rows if any(part in row.name for part in chosen.split("|"))]
-    scenarios: list[Scenario] = []
-    for scenario in [s for row in rows for s in (row.r2gate, row.anchor) if s is not None]:
-        if scenario not in scenarios:  # the anchor's PUT serves two rows
-            scenarios.append(scenario)
-    scenarios += [js_floor] + ([] if python_floor in scenarios else [python_floor])
     counter = iter(range(10**9))
     count = max(10, int(50 * scale))
-    for scenario in scenarios:  # warm-up: the Python floor loads Pyodide on its first request
-        scenario.run(port, pid, 20, lambda: next(counter))
-        scenario.cpu_ms.clear()
+    warmed: list[Scenario] = []
+    for scenario in [s for row in rows for s in (row.r2gate, row.anchor) if s is not None]:
+        if scenario not in warmed:  # the Python floor loads Pyodide on its first request
+            scenario.run(port, pid, 20, lambda: next(counter))
+            warmed.append(scenario)
+    for floor in (js_floor, python_floor):
+        floor.run(port, pid, 20, lambda: next(counter))
+        floor.cpu_ms.clear()
+
+    def one_round() -> None:
+        for row in rows:  # r2gate, then its reference at once: both see the same load
+            ours = row.r2gate.run(port, pid, count, lambda: next(counter))
+            reference = (
+                None
+                if row.anchor is None
+                else row.anchor.run(port, pid, count, lambda: next(counter))
+            )
+            row.pairs.append((ours, reference))
+        js_floor.run(port, pid, count, lambda: next(counter))
+        python_floor.run(port, pid, count, lambda: next(counter))
+
     for _ in range(rounds):
-        for scenario in scenarios:
-            scenario.run(port, pid, count, lambda: next(counter))
+        one_round()
     recheck = os.environ.get("BENCH_RECHECK", "1") != "0"
     if recheck and over_goal(rows, js_floor, python_floor):  # noise or a regression: again
         print(f"bench: a row is over its goal after {rounds} rounds; {rounds} more", flush=True)
         for _ in range(rounds):
-            for scenario in scenarios:
-                scenario.run(port, pid, count, lambda: next(counter))
+            one_round()
     return rows, js_floor, python_floor
 
 
+def floor_gap(js_floor: Scenario, python_floor: Scenario) -> float:
+    """What entering Python costs one request: the medians of the floors over all rounds."""
+    return python_floor.median - js_floor.median
+
+
 def excesses(row: Row, js_floor: Scenario, python_floor: Scenario) -> list[float]:
-    """The row's Python excess in ms (per part for multipart rows) in each round: scenarios
-    measured in the same round share the machine's load of that moment."""
+    """The row's Python excess in ms (per part for multipart rows) in each round, from the
+    pair measured back to back in that round."""
     if row.anchor is None:
         return []
-    rounds = zip(
-        row.r2gate.cpu_ms, row.anchor.cpu_ms, python_floor.cpu_ms, js_floor.cpu_ms, strict=True
-    )
     if row.vs_floor:
-        return [ours - py for ours, _, py, _ in rounds]
-    return [((ours - ref) - (py - js)) / row.parts for ours, ref, py, js in rounds]
+        return [ours - ref for ours, ref in row.pairs if ref is not None]
+    gap = floor_gap(js_floor, python_floor)
+    return [((ours - ref) - gap) / row.parts for ours, ref in row.pairs if ref is not None]
 
 
 def excess(row: Row, js_floor: Scenario, python_floor: Scenario) -> float | None:
@@ -288,7 +355,7 @@ def cpu_table(rows: list[Row], js_floor: Scenario, python_floor: Scenario) -> li
         "|---|---|---|---|---|---|---|",
     ]
     for row in rows:
-        ours = row.r2gate.median
+        ours = row.ours
         values = sorted(excesses(row, js_floor, python_floor))
         quarter = len(values) // 4
         spread = f"{values[quarter]:+.2f}..{values[-1 - quarter]:+.2f}" if values else ""
@@ -296,7 +363,7 @@ def cpu_table(rows: list[Row], js_floor: Scenario, python_floor: Scenario) -> li
         if row.anchor is None or value is None:
             lines.append(f"| {row.name} | {ours:.2f} | | | | | {spread} |")
             continue
-        reference = row.anchor.median
+        reference = row.reference or float("nan")
         kind = "Python floor" if row.vs_floor else "JS anchor"
         per = " per part" if row.parts > 1 else ""
         goal = (
@@ -315,10 +382,25 @@ def cpu_table(rows: list[Row], js_floor: Scenario, python_floor: Scenario) -> li
     return lines
 
 
-def upload_token(prefix: str) -> str:
-    """A put token for `prefix`, signed HS256 as any backend would (docs/tokens.md)."""
+def sigv4_summary(rows: list[Row]) -> str:
+    """SigV4 verification against the token path: the same request with a presigned URL
+    instead of a token (same anchor, so the difference is r2gate's Python alone)."""
+    by_name = {row.name.split(" (")[0]: row.ours for row in rows}
+    if not {"presigned GET 1 KB", "token GET 1 KB", "presigned PUT 1 KB"} <= set(by_name):
+        return ""
+    get = by_name["presigned GET 1 KB"] - by_name["token GET 1 KB"]
+    put = by_name["presigned PUT 1 KB"] - by_name["token PUT 1 KB"]
+    return (
+        f"S3 SigV4 over the token path (r2gate CPU, presigned URL minus token, same request): "
+        f"GET {get:+.2f} ms, PUT {put:+.2f} ms."
+    )
+
+
+def upload_token(prefix: str, op: str = "put") -> str:
+    """A token for `prefix` (op put or get), signed HS256 as any backend would
+    (docs/tokens.md)."""
     now = int(time.time())
-    claims = {"aud": "r2gate", "iat": now, "exp": now + 86400, "op": "put", "prefix": prefix}
+    claims = {"aud": "r2gate", "iat": now, "exp": now + 86400, "op": op, "prefix": prefix}
     header = {"alg": "HS256", "typ": "JWT", "kid": "bench"}
     signing_input = ".".join(b64url(json.dumps(part).encode()) for part in (header, claims))
     mac = hmac.new(SIGNING_SECRET.encode(), signing_input.encode(), hashlib.sha256).digest()
@@ -464,6 +546,7 @@ def bench_settings() -> dict[str, str]:
         "TOKEN_MAX_LIFETIME": "86400",
         "SERVER_TIMING": "on",
         "MAX_PUT_BYTES": str(uploads.LARGEST + 1),
+        **s3.SETTINGS,
     }
 
 
@@ -473,19 +556,21 @@ def prepare_probe(port: int) -> None:
     warm(port, SMALL)
 
 
-def probed_requests() -> list[profile.Request]:
-    """The r2gate requests of the CPU table, sent to the probe (no MF-Route-Override)."""
+def probed_requests(port: int) -> list[profile.Request]:
+    """The r2gate requests of the CPU table, sent to the probe (no MF-Route-Override) on
+    `port` (presigned URLs are signed for it)."""
     etag = f'"{hashlib.md5(b"s" * 1024).hexdigest()}"'  # noqa: S324 (R2's etag of SMALL)
-    rows, _, _ = cpu_rows(etag, upload_token("bench/token-put/"))
+    tokens = upload_token("bench/token-put/"), upload_token("bench/", op="get")
+    rows, _, _ = cpu_rows(etag, *tokens, port)
     return [
-        profile.Request(row.name, s.method, s.path, s.status, s.headers, s.body)
+        profile.Request(row.name, s.method, s.path, s.status, s.headers, s.body, s.paths)
         for row in rows
         for s in (row.r2gate,)
     ]
 
 
 def crossings() -> list[str]:
-    return profile.crossing_table(probed_requests(), bench_settings(), prepare_probe)
+    return profile.crossing_table(probed_requests, bench_settings(), prepare_probe)
 
 
 PROFILED_READS = 40  # handler calls per probe request
@@ -510,9 +595,15 @@ PROFILED_PHASES = (
 
 
 def profiled() -> list[str]:
-    reads = [r for r in probed_requests() if r.method in ("GET", "HEAD") and "{i}" not in r.path]
-    measured = [(r, PROFILED_READS) for r in reads]
-    measured += [(profile.phase_request(name), calls) for name, calls in PROFILED_PHASES]
+    def measured(port: int) -> list[tuple[profile.Request, int]]:
+        reads = [
+            r
+            for r in probed_requests(port)
+            if r.method in ("GET", "HEAD") and "{i}" not in r.path and r.paths is None
+        ]
+        chosen = [(r, PROFILED_READS) for r in reads]
+        return chosen + [(profile.phase_request(name), calls) for name, calls in PROFILED_PHASES]
+
     return profile.profile_table(bench_settings(), prepare_probe, cpu_seconds, measured)
 
 
@@ -566,6 +657,7 @@ def main() -> None:
                 return
             loads = throughput(port, scale)
             upload_results = uploads.run(port, pid, API_KEY)
+            upload_results += uploads.run_s3(port, pid)
         finally:
             server.stop()
     starts = cold_starts(3)
@@ -577,6 +669,8 @@ def main() -> None:
         "median of the per-round excesses):",
         "",
         *cpu_table(rows, js_floor, python_floor),
+        "",
+        sigv4_summary(rows),
         "",
         f"Cold start, starting wrangler dev to the first 200: "
         f"{statistics.median(starts):.1f} s (median of {', '.join(f'{s:.1f}' for s in starts)}).",

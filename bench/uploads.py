@@ -142,6 +142,36 @@ LARGEST = 1_000_000_000
 ANCHOR = "bench-anchor"
 
 
+def run_s3(port: int, pid: int) -> list[UploadResult]:
+    """200 MB PutObjects through the S3 surface: UNSIGNED-PAYLOAD (straight into R2, like a
+    single PUT), a CRC32 header (every byte through a DigestStream in the Worker), and
+    aws-chunked with a trailing CRC32 (decoded in the Worker as it streams); and a 200 MB
+    presigned POST (the file streamed into R2, searched natively for a following part)."""
+    from bench import s3
+
+    size = 200_000_000
+    block = secrets.token_bytes(CHUNK)
+
+    def chunks() -> Iterator[bytes]:
+        return (block[: min(CHUNK, size - sent)] for sent in range(0, size, CHUNK))
+
+    results = []
+    for mode, label in (
+        ("unsigned", "UNSIGNED-PAYLOAD"),
+        ("crc32-header", "x-amz-checksum-crc32 header"),
+        ("aws-chunked", "aws-chunked + trailing CRC32"),
+    ):
+        key = f"bench/s3-{mode}.bin"
+        seconds, peak = peak_rss_during(
+            pid,
+            lambda k=key, m=mode: s3.put(port, k, size, chunks(), chunks(), m),
+        )
+        results.append(UploadResult(f"S3 PutObject 200 MB, {label}", size, seconds, peak))
+    seconds, peak = peak_rss_during(pid, lambda: s3.post(port, "bench/s3-post.bin", size, chunks()))
+    results.append(UploadResult("S3 presigned POST 200 MB (form upload)", size, seconds, peak))
+    return results
+
+
 def run(port: int, pid: int, api_key: str) -> list[UploadResult]:
     """Each upload through r2gate; single PUTs also through the JS anchor, as the reference.
     First one upload of the largest size: the process's memory grows once, on its first large

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ from pyodide.ffi import jsnull, to_js
 from r2gate.api_requests import check_json_request, parse_json_object
 from r2gate.errors import ApiError, error_body
 from r2gate.fields import LowerCaseFields
+from r2gate.query import Query, parse_query
 
 from .streams import read_declared_body, read_small_body
 
@@ -44,6 +46,11 @@ class Incoming:
         self.path: str = url.path
         self.query: str = url.query
         self.headers = LowerCaseFields(js_headers_dict(js_request.headers))
+
+    @cached_property
+    def params(self) -> Query:
+        """The query, parsed once (400 invalid_request when it is malformed or too large)."""
+        return parse_query(self.query)
 
     @property
     def body(self) -> Any:

@@ -16,6 +16,7 @@ from typing import Any
 
 from r2gate.api_requests import MAX_BODY_BYTES
 from r2gate.auth import Operation, identify
+from r2gate.conditional import write_conditions
 from r2gate.content_types import guess_content_type
 from r2gate.errors import ApiError
 from r2gate.multipart import (
@@ -33,10 +34,9 @@ from r2gate.multipart import (
     status_json,
 )
 from r2gate.objects import object_json
-from r2gate.puts import already_exists
+from r2gate.puts import already_exists, precondition_failed
 from r2gate.upload_records import (
     Manifest,
-    PartRecord,
     check_access,
     manifest_key,
     part_record_key,
@@ -50,7 +50,7 @@ from r2gate.uploads import UploadBounds, parse_content_length
 from . import edge_cache
 from .call import Call
 from .http import json_response, read_json_body, stream_response
-from .r2 import Bucket, list_result, object_info
+from .r2 import Bucket, current, list_result, object_info
 
 NO_STORE = {"Cache-Control": "no-store"}
 MAX_LIST_PAGES = 100  # 10,000 part records fit in 10 full pages
@@ -70,8 +70,8 @@ class _Access:
 def _access(call: Call, action: str) -> _Access:
     """Query (400), caller (401), key (400), scope (403)."""
     incoming = call.incoming
-    query = parse_multipart_query(incoming.query, action)
-    principal = identify(incoming.headers, incoming.query, call.settings, call.now())
+    query = parse_multipart_query(incoming.params, action)
+    principal = identify(incoming.headers, incoming.params, call.settings, call.now())
     key = call.key()
     principal.require(Operation.MULTIPART, key)
     return _Access(principal.upload, principal.owner, key, query)
@@ -80,7 +80,7 @@ def _access(call: Call, action: str) -> _Access:
 async def _upload(call: Call, access: _Access) -> Manifest:
     """The caller's upload of this key named by ``uploadId`` (404 upload_not_found)."""
     assert access.query.upload_id is not None
-    found = await _manifest(call.bucket, access.query.upload_id)
+    found = await load_manifest(call.bucket, access.query.upload_id)
     return check_access(found, access.key, access.owner, call.now())
 
 
@@ -133,7 +133,7 @@ async def _create(call: Call, upload: UploadBounds | None, key: str, owner: str)
     part_size = choose_part_size(
         request.part_size, settings.multipart_part_size, settings.max_put_bytes
     )
-    content_type, options = plan_creation(upload, request, key)
+    stored, options = plan_creation(upload, request, key)
     if upload is not None and not upload.overwrite and await bucket.exists(key):
         raise already_exists()
     r2_upload = await bucket.create_multipart_upload(key, options)
@@ -143,7 +143,7 @@ async def _create(call: Call, upload: UploadBounds | None, key: str, owner: str)
         r2_upload_id=str(r2_upload.uploadId),
         owner=owner,
         part_size=part_size,
-        content_type=content_type,
+        content_type=stored.content_type,
         now=now,
         max_age=settings.upload_max_age,
         bounds=upload,
@@ -154,7 +154,7 @@ async def _create(call: Call, upload: UploadBounds | None, key: str, owner: str)
     except ApiError:
         await _abort_quietly(bucket, manifest)
         raise
-    return json_response(created_json(manifest), 201, NO_STORE)
+    return json_response({**created_json(manifest), **stored.json_members()}, 201, NO_STORE)
 
 
 async def _upload_part(
@@ -162,12 +162,7 @@ async def _upload_part(
 ) -> Any:
     incoming, bucket = call.incoming, call.bucket
     length = parse_content_length(incoming.headers)
-    bounds = bounds_for(manifest, upload)
-    records: dict[int, PartRecord] | None = None
-    if bounds.bounded:  # only token uploads need the sizes of the other parts
-        listed = await list_part_objects(bucket, manifest.upload_id)
-        records = part_records(manifest.upload_id, listed)
-    check_part(manifest, part_number, length, bounds, records)
+    check_part(manifest, part_number, length, bounds_for(manifest, upload))
     r2_upload = bucket.upload(manifest.key, manifest.r2_upload_id)
     part = await r2_upload.upload_part(part_number, incoming.body)
     etag = str(part.etag)
@@ -187,8 +182,7 @@ async def _complete(call: Call, upload: UploadBounds | None, manifest: Manifest)
         requested,
         bounds_for(manifest, upload),
     )
-    if not manifest.overwrite and await bucket.exists(manifest.key):
-        raise already_exists()
+    await _check_preconditions(call, manifest)
     stored = await bucket.upload(manifest.key, manifest.r2_upload_id).complete(parts)
     try:
         await forget_upload(bucket, manifest.upload_id, objects)
@@ -200,10 +194,25 @@ async def _complete(call: Call, upload: UploadBounds | None, manifest: Manifest)
     return json_response(body, 201, NO_STORE)
 
 
+async def _check_preconditions(call: Call, manifest: Manifest) -> None:
+    """Right before completing: the request's If-Match / If-None-Match (``*``: create only) /
+    If-Unmodified-Since (412 precondition_failed) and a create-only grant (412
+    already_exists), against the object now at the key. R2's complete() takes no condition:
+    a write landing between this check and the completion is replaced (see the README)."""
+    conditions = write_conditions(call.incoming.headers)
+    if not conditions.present and manifest.overwrite:
+        return
+    found = current(await call.bucket.head(manifest.key))
+    if conditions.present and not conditions.holds(found):
+        raise precondition_failed()
+    if not manifest.overwrite and found is not None:
+        raise already_exists()
+
+
 # --- R2 records (shared with the cleanup cron) ---------------------------------------------
 
 
-async def _manifest(bucket: Bucket, upload_id: str) -> Manifest | None:
+async def load_manifest(bucket: Bucket, upload_id: str) -> Manifest | None:
     """The manifest of an upload id, or None (unknown, malformed or unreadable)."""
     if not valid_upload_id(upload_id):
         return None

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import js
 from pyodide.ffi import JsException, jsnull, to_js
 
+from r2gate.conditional import Current
 from r2gate.objects import ObjectInfo
 from r2gate.storage_errors import classify_storage_error
 
@@ -157,6 +158,14 @@ def object_info(obj: Any) -> ObjectInfo:
         expires=_utc(http.get("cacheExpiry")),
         custom_metadata=_plain(obj.customMetadata),
     )
+
+
+def current(obj: Any | None) -> Current | None:
+    """The validators a conditional write checks, from an R2 head() result (None: no object)."""
+    if obj is None:
+        return None
+    info = object_info(obj)
+    return Current(info.etag, info.uploaded)
 
 
 # isinstance(x, JsProxy) runs a Python __subclasscheck__ in Pyodide: the checks below test for

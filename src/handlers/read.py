@@ -29,6 +29,7 @@ from r2gate.read_plan import (
     plan_headers,
     plan_read,
 )
+from r2gate.sandbox import content_security_policy
 from r2gate.settings import Settings
 
 from . import edge_cache
@@ -61,35 +62,48 @@ def _bypasses_cache(headers: dict[str, str]) -> bool:
 
 async def read_object(call: Call) -> Reply:
     """GET/HEAD: the edge cache first for public objects, then R2."""
-    incoming, ctx, settings = call.incoming, call.ctx, call.settings
+    incoming, settings = call.incoming, call.settings
     key = call.key()
     private = decide(key, None, settings.cache).private
-    name = download_name(incoming.query, key)
-    if private or presents_token(incoming.query):  # a presented token is always checked
-        principal = identify(incoming.headers, incoming.query, settings, call.now())
+    name = download_name(incoming.params, key)
+    if private or presents_token(incoming.params):  # a presented token is always checked
+        principal = identify(incoming.headers, incoming.params, settings, call.now())
         principal.require(Operation.READ, key)
         if name is None:
             name = principal.download_name
     extra = {"Content-Disposition": content_disposition(name)} if name else {}
+    return await serve_object(call, key, private=private, extra=extra)
+
+
+async def serve_object(
+    call: Call, key: str, *, private: bool, extra: dict[str, str], metadata: bool = False
+) -> Reply:
+    """The read path for a caller already allowed to read `key` (also the S3 surface's
+    GetObject and HeadObject): edge cache, R2, ranges, conditionals; `extra` headers are
+    added to the answer. With `metadata`, the object's custom metadata is sent as
+    ``x-amz-meta-*`` headers, and the answer comes from R2 (the cache does not keep it)."""
+    incoming, ctx, settings = call.incoming, call.ctx, call.settings
     url = None
-    if settings.edge_cache and not private and not _bypasses_cache(incoming.headers):
+    cacheable = settings.edge_cache and not private and not metadata
+    if cacheable and not _bypasses_cache(incoming.headers):
         url = edge_cache.cache_url(incoming.url, key)
-        hit = await _from_cache(incoming, url)
+        hit = await _from_cache(incoming, url, key, settings)
         if hit is not None:
             return add_headers(hit, {"X-Cache": "HIT", **extra})
-    response = await _from_r2(incoming, call.bucket, key, settings, ctx, url)
+    response = await _from_r2(incoming, call.bucket, key, settings, ctx, url, metadata)
     return add_headers(response, {"X-Cache": "MISS" if url else "BYPASS", **extra})
 
 
 # --- the edge cache ---------------------------------------------------------------------------
 
 
-async def _from_cache(incoming: Incoming, url: str) -> Reply | None:
+async def _from_cache(incoming: Incoming, url: str, key: str, settings: Settings) -> Reply | None:
     cached = await edge_cache.lookup(url)
     if cached is None:
         return None
     stored = js_headers_dict(cached.headers)
     headers = {name: value for name, value in stored.items() if name in CACHED_HEADERS}
+    headers.update(_sandbox(key, headers, settings))
     last_modified = parse_http_date(headers.get("last-modified"))
     etag, length = headers.get("etag"), stored.get(SIZE_HEADER.lower(), "")
     if int(cached.status) != 200 or etag is None or last_modified is None or not length.isdigit():
@@ -116,15 +130,26 @@ async def _from_cache(incoming: Incoming, url: str) -> Reply | None:
 # --- R2 ---------------------------------------------------------------------------------------
 
 
-def _representation(info: ObjectInfo, policy: CachePolicy) -> dict[str, str]:
+def _representation(info: ObjectInfo, policy: CachePolicy, metadata: bool) -> dict[str, str]:
     content_type = info.content_type or guess_content_type(info.key)
-    return representation_headers(info, content_type, policy.cache_control)
+    headers = representation_headers(info, content_type, policy.cache_control)
+    if metadata:
+        headers.update({f"x-amz-meta-{k}": v for k, v in info.custom_metadata.items()})
+    return headers
+
+
+def _sandbox(key: str, headers: dict[str, str], settings: Settings) -> dict[str, str]:
+    """The Content-Security-Policy of an object response, from the object's own type."""
+    content_type = headers.get("Content-Type", headers.get("content-type"))
+    policy = content_security_policy(key, content_type, settings.trusted_pages)
+    return {"Content-Security-Policy": policy} if policy else {}
 
 
 @dataclass(frozen=True)
 class _Version:
     """What r2gate derives from one version of an object under one set of settings: its plain
-    values, cache policy and representation headers (shared: copied before any change)."""
+    values, cache policy and representation headers, its Content-Security-Policy included
+    (shared: copied before any change)."""
 
     settings: Settings
     info: ObjectInfo
@@ -132,22 +157,25 @@ class _Version:
     headers: dict[str, str]
 
 
-_versions: dict[tuple[str, str], _Version] = {}
+_versions: dict[tuple[str, str, bool], _Version] = {}
 MAX_VERSIONS = 512  # a few hundred hot objects per isolate; past that, start over
 
 
-def _described(obj: Any, settings: Settings) -> _Version:
+def _described(obj: Any, settings: Settings, metadata: bool) -> _Version:
     """The description of an R2 object, derived once per object version: R2 gives every write
     a new `version` (metadata included), so a read of an object seen before reads only its key
-    and version from JS."""
+    and version from JS. With `metadata`, its headers carry the custom metadata."""
     version = getattr(obj, "version", None)
-    identity = (str(obj.key), str(version)) if isinstance(version, str) and version else None
+    valid = isinstance(version, str) and version
+    identity = (str(obj.key), str(version), metadata) if valid else None
     found = _versions.get(identity) if identity else None
     if found is not None and found.settings is settings:
         return found
     info = object_info(obj)
     policy = decide(info.key, info.cache_control, settings.cache)
-    found = _Version(settings, info, policy, _representation(info, policy))
+    headers = _representation(info, policy, metadata)
+    headers.update(_sandbox(info.key, headers, settings))
+    found = _Version(settings, info, policy, headers)
     if identity:
         if len(_versions) >= MAX_VERSIONS:
             _versions.clear()
@@ -174,23 +202,50 @@ def _bodiless(plan: ReadPlan, headers: dict[str, str], size: int) -> Reply:
     return stream_response(None, plan.status, plan_headers(plan, headers, size))
 
 
-async def _from_r2(
-    incoming: Incoming, bucket: Bucket, key: str, settings: Settings, ctx: Any, url: str | None
-) -> Reply:
-    if incoming.method == "HEAD":
-        obj = await bucket.head(key)
+@dataclass(frozen=True)
+class _Read:
+    """One read from R2: the request, the bucket and key, the settings and context, the edge
+    cache entry a full 200 may fill (None: none), and whether custom metadata is sent."""
+
+    incoming: Incoming
+    bucket: Bucket
+    key: str
+    settings: Settings
+    ctx: Any
+    url: str | None
+    metadata: bool
+
+    def describe(self, obj: Any) -> _Version:
         if obj is None:
-            raise ApiError(404, "not_found", "No object has this key.")
-        described = _described(obj, settings)
-        info, headers = described.info, described.headers
+            raise _missing()
+        return _described(obj, self.settings, self.metadata)
+
+
+def _missing() -> ApiError:
+    return ApiError(404, "not_found", "No object has this key.")
+
+
+async def _from_r2(
+    incoming: Incoming,
+    bucket: Bucket,
+    key: str,
+    settings: Settings,
+    ctx: Any,
+    url: str | None,
+    metadata: bool = False,
+) -> Reply:
+    read = _Read(incoming, bucket, key, settings, ctx, url, metadata)
+    if incoming.method == "HEAD":
+        described = read.describe(await bucket.head(key))
+        info = described.info
         plan = plan_read("HEAD", incoming.headers, info.http_etag, info.uploaded, info.size)
-        return _bodiless(plan, headers, info.size)
-    answer = await _read_once(incoming, bucket, key, settings, ctx, url)
+        return _bodiless(plan, described.headers, info.size)
+    answer = await _read_once(read)
     if answer is not None:
         return answer
     obj = await bucket.head(key)
     for _ in range(PINNED_READ_ATTEMPTS):
-        answer = await _read_pinned(incoming, bucket, obj, settings, ctx, url)
+        answer = await _read_pinned(read, obj)
         if answer is not None:
             return answer
         obj = await bucket.head(key)  # the object changed between our two calls: start over
@@ -199,9 +254,7 @@ async def _from_r2(
     )
 
 
-async def _read_once(
-    incoming: Incoming, bucket: Bucket, key: str, settings: Settings, ctx: Any, url: str | None
-) -> Reply | None:
+async def _read_once(read: _Read) -> Reply | None:
     """A GET in one R2 call, as a JS Worker makes it: R2 is handed the request's own headers
     as `range` and `onlyIf`, and answers with the object's size and validators, and the bytes
     it chose to send. The answer is decided in Python from those validators as always (RFC
@@ -209,36 +262,36 @@ async def _read_once(
     size), and R2's bytes are sent only when they are exactly the bytes that answer needs.
     None when they are not (R2 decided otherwise, or refused the headers): the caller reads
     again, pinned to the etag."""
-    headers = incoming.headers
+    headers = read.incoming.headers
     options: dict[str, Any] = {}
     if "range" in headers:
-        options["range"] = incoming.js_request.headers
+        options["range"] = read.incoming.js_request.headers
     if any(name in headers for name in CONDITIONAL_HEADERS):
-        options["onlyIf"] = incoming.js_request.headers
+        options["onlyIf"] = read.incoming.js_request.headers
     try:
-        obj = await (bucket.get(key, options) if options else bucket.get(key))
+        obj = await (read.bucket.get(read.key, options) if options else read.bucket.get(read.key))
     except ApiError:
         if not options:
             raise
         return None  # R2 refused a header it parses itself (an etag it finds invalid)
     if obj is None:
-        raise ApiError(404, "not_found", "No object has this key.")
-    described = _described(obj, settings)
-    info, policy, representation = described.info, described.policy, described.headers
+        raise _missing()
+    described = read.describe(obj)
+    info = described.info
     plan = plan_read("GET", headers, info.http_etag, info.uploaded, info.size)
     if has_body(obj):
         whole = ByteRange(0, info.size)
         served = _served(obj) if "range" in options else whole
         if plan.kind is ReadKind.FULL and served == whole:
-            return _full(obj.body, info, policy, plan, representation, settings, ctx, url)
+            return _full(read, obj.body, described, plan)
         if plan.kind is ReadKind.PARTIAL and served == plan.ranges[0]:
-            return stream_response(obj.body, 206, plan_headers(plan, representation, info.size))
+            return stream_response(obj.body, 206, plan_headers(plan, described.headers, info.size))
         discard_body(obj)
     if not plan.sends_body:
-        return _bodiless(plan, representation, info.size)
+        return _bodiless(plan, described.headers, info.size)
     if plan.kind is ReadKind.MULTIPART:
-        return _multipart(bucket, info, plan, representation, ctx)
-    return await _read_pinned(incoming, bucket, obj, settings, ctx, url)
+        return _multipart(read.bucket, info, plan, described.headers, read.ctx)
+    return await _read_pinned(read, obj)
 
 
 def _served(obj: Any) -> ByteRange | None:
@@ -250,55 +303,38 @@ def _served(obj: Any) -> ByteRange | None:
     return None
 
 
-async def _read_pinned(
-    incoming: Incoming,
-    bucket: Bucket,
-    obj: Any,
-    settings: Settings,
-    ctx: Any,
-    url: str | None,
-) -> Reply | None:
+async def _read_pinned(read: _Read, obj: Any) -> Reply | None:
     """Answer a GET from `obj`'s metadata, reading the bytes the answer needs in a second
     call pinned to its etag; None if the object changed in between."""
-    if obj is None:
-        raise ApiError(404, "not_found", "No object has this key.")
-    described = _described(obj, settings)
-    info, policy, headers = described.info, described.policy, described.headers
-    plan = plan_read("GET", incoming.headers, info.http_etag, info.uploaded, info.size)
+    described = read.describe(obj)
+    info, headers = described.info, described.headers
+    plan = plan_read("GET", read.incoming.headers, info.http_etag, info.uploaded, info.size)
     if not plan.sends_body:
         return _bodiless(plan, headers, info.size)
     if plan.kind is ReadKind.MULTIPART:
-        return _multipart(bucket, info, plan, headers, ctx)
+        return _multipart(read.bucket, info, plan, headers, read.ctx)
     only_if = {"etagMatches": info.etag}
     if plan.kind is ReadKind.PARTIAL:
         (only,) = plan.ranges
-        obj = await bucket.get(
-            info.key, {"range": {"offset": only.offset, "length": only.length}, "onlyIf": only_if}
-        )
+        pinned = {"range": {"offset": only.offset, "length": only.length}, "onlyIf": only_if}
+        obj = await read.bucket.get(info.key, pinned)
         if not has_body(obj):
             return None
         return stream_response(obj.body, 206, plan_headers(plan, headers, info.size))
-    obj = await bucket.get(info.key, {"onlyIf": only_if})
+    obj = await read.bucket.get(info.key, {"onlyIf": only_if})
     if not has_body(obj):
         return None
-    return _full(obj.body, info, policy, plan, headers, settings, ctx, url)
+    return _full(read, obj.body, described, plan)
 
 
-def _full(
-    body: Any,
-    info: ObjectInfo,
-    policy: CachePolicy,
-    plan: ReadPlan,
-    representation: dict[str, str],
-    settings: Settings,
-    ctx: Any,
-    url: str | None,
-) -> Reply:
+def _full(read: _Read, body: Any, described: _Version, plan: ReadPlan) -> Reply:
     """The 200 with the whole object; a copy goes to the edge cache when it may."""
-    headers = plan_headers(plan, representation, info.size)
-    if url and policy.edge_cacheable and info.size <= settings.edge_cache_max_bytes:
+    info, settings = described.info, read.settings
+    headers = plan_headers(plan, described.headers, info.size)
+    cacheable = described.policy.edge_cacheable and info.size <= settings.edge_cache_max_bytes
+    if read.url and cacheable:
         body, copy = body.tee()
-        edge_cache.store(ctx, url, copy, 200, {**headers, SIZE_HEADER: str(info.size)})
+        edge_cache.store(read.ctx, read.url, copy, 200, {**headers, SIZE_HEADER: str(info.size)})
     return stream_response(body, 200, headers)
 
 

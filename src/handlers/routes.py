@@ -20,10 +20,11 @@ from r2gate import __version__
 from r2gate.cors import cors_headers, preflight
 from r2gate.errors import ApiError
 from r2gate.openapi import openapi_document
+from r2gate.query import request_line
 from r2gate.routing import Route, RouteTable
 from r2gate.settings import Settings
 
-from . import listing, multipart, read, signing, write
+from . import listing, multipart, read, s3, signing, write
 from .call import Call, Handler
 from .config import js_env, settings_from_env
 from .http import (
@@ -44,7 +45,8 @@ async def service(call: Call) -> Reply:
 
 async def openapi(call: Call) -> Reply:
     """GET /api/v1/openapi.json."""
-    return json_response(openapi_document(), 200, {"Cache-Control": "public, max-age=300"})
+    document = openapi_document(call.settings)
+    return json_response(document, 200, {"Cache-Control": "public, max-age=300"})
 
 
 UPLOAD = {
@@ -54,6 +56,7 @@ UPLOAD = {
     "DELETE": multipart.abort,
 }
 OBJECT = {"GET": read.read_object, "PUT": write.write_object, "DELETE": write.delete_object}
+S3 = {method: s3.handle for method in ("GET", "HEAD", "PUT", "POST", "DELETE")}
 
 ROUTES: RouteTable[Handler] = RouteTable(
     [
@@ -62,6 +65,8 @@ ROUTES: RouteTable[Handler] = RouteTable(
         Route("/api/v1/downloads", {"POST": signing.create_download}),
         Route("/api/v1/objects", {"GET": listing.list_objects}),
         Route("/api/v1/openapi.json", {"GET": openapi}),
+        Route("/api/s3", S3),  # the S3-compatible surface (handlers/s3)
+        Route("/api/s3/{rest*}", S3),
         Route("/api", {}),  # every other path under /api/ is reserved: 404
         Route("/api/{rest*}", {}),
         Route("/{key*}", {"POST": multipart.create}, query="uploads"),
@@ -80,14 +85,16 @@ async def dispatch(request: Any, env: Any, ctx: Any) -> Any:
     incoming: Incoming | None = None
     try:
         incoming = Incoming(request)
-        where = f"{incoming.method} {incoming.path}"
+        where = request_line(incoming.method, incoming.path, None)
         settings = settings_from_env(env)
         reply = await _route(incoming, js_env(env), ctx, settings)
     except ApiError as error:
         if error.status >= 500:
+            where = _logged(incoming) or where
             print(f"r2gate: {where} -> {error.status} {error.code}: {error.message}")
         reply = error_response(error)
     except Exception:
+        where = _logged(incoming) or where
         reply = _internal_error(where)
     if settings is not None and incoming is not None:
         extra: dict[str, str] = {}
@@ -109,8 +116,19 @@ def _internal_error(where: str) -> Reply:
     return error_response(ApiError(500, "internal_error", "An unexpected error occurred."))
 
 
+def _logged(incoming: Incoming | None) -> str | None:
+    """The request as a log line, credentials in the query redacted (r2gate.query)."""
+    if incoming is None:
+        return None
+    try:
+        return request_line(incoming.method, incoming.path, incoming.params)
+    except ApiError:  # a query that does not parse is left out
+        return None
+
+
 async def _route(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> Reply:
-    resolved = ROUTES.resolve(incoming.method, incoming.path, incoming.query)
+    # The query is parsed only for the routes it selects (the S3 surface parses its own).
+    resolved = ROUTES.resolve(incoming.method, incoming.path, lambda: incoming.params.names)
     if resolved.handler is None:
         return _options(incoming, settings, resolved.route.allowed)
     answer = await resolved.handler(Call(incoming, env, ctx, settings, params=resolved.params))

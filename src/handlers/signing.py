@@ -18,7 +18,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 async def create_upload(call: Call) -> Any:
     """201: a signed upload URL (and an mpu token with ``"multipart": true``)."""
     incoming, settings, now = call.incoming, call.settings, call.now()
-    principal = identify(incoming.headers, incoming.query, settings, now)
+    principal = identify(incoming.headers, incoming.params, settings, now)
     signing_config(principal, settings)
     request = parse_upload_request(await read_json_body(incoming, MAX_BODY_BYTES))
     body = issue_upload(principal, request, settings, origin(incoming.url), now)
@@ -28,7 +28,7 @@ async def create_upload(call: Call) -> Any:
 async def create_download(call: Call) -> Any:
     """201: a GET/HEAD link for one key."""
     incoming, settings, now = call.incoming, call.settings, call.now()
-    principal = identify(incoming.headers, incoming.query, settings, now)
+    principal = identify(incoming.headers, incoming.params, settings, now)
     signing_config(principal, settings)
     request = parse_download_request(await read_json_body(incoming, MAX_BODY_BYTES))
     body = issue_download(principal, request, settings, origin(incoming.url), now)

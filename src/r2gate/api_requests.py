@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import ApiError
+from .json_bounds import JsonInvalid, JsonTooLarge, load_json_object
 from .keys import validate_key
-from .strict_json import StrictJsonError, strict_json_object
+from .mediatype import MAX_RANGES, MediaTypeError, parse_media_ranges, single_media_type
 from .text import has_control
-from .tokens import media_type
 from .uploads import parse_content_length
 
 __all__ = [
@@ -33,6 +33,9 @@ __all__ = [
 
 MAX_BODY_BYTES = 16 * 1024
 MAX_FILENAME_CHARS = 1024
+# A generated key adds at most 125 ASCII characters to its prefix: 224 characters of at most
+# 4 bytes each keep every generated key within R2's 1024 bytes.
+MAX_PREFIX_CHARS = 224
 UPLOAD_FIELDS = frozenset(
     {
         "key",
@@ -58,11 +61,19 @@ def _bad(message: str) -> ApiError:
 
 
 def check_json_request(headers: Mapping[str, str], limit: int = MAX_BODY_BYTES) -> int | None:
-    """Before reading a JSON body: 415 unless the Content-Type is JSON (or absent), 413
+    """Before reading a JSON body: 415 unless the Content-Type is one strict
+    ``application/json`` (UTF-8, or absent), 413
     body_too_large when the declared length exceeds `limit`. Returns the declared length."""
-    declared = headers.get("content-type")
-    if declared is not None and media_type(declared) != "application/json":
-        raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
+    refused = ApiError(415, "unsupported_media_type", "Send the body as application/json.")
+    try:
+        declared = single_media_type(headers.get("content-type"))
+    except MediaTypeError:
+        raise refused from None
+    if declared is not None and (
+        declared.essence != "application/json"
+        or (declared.parameter("charset") or "utf-8").lower() != "utf-8"
+    ):
+        raise refused
     length = parse_content_length(headers) if "content-length" in headers else None
     if length is not None and length > limit:
         raise ApiError(413, "body_too_large", f"The JSON body exceeds {limit} bytes.")
@@ -70,24 +81,26 @@ def check_json_request(headers: Mapping[str, str], limit: int = MAX_BODY_BYTES) 
 
 
 def parse_json_object(data: bytes, limit: int = MAX_BODY_BYTES) -> dict[str, Any]:
-    """The body as a JSON object: 413 body_too_large, 400 invalid_json."""
-    if len(data) > limit:
-        raise ApiError(413, "body_too_large", f"The JSON body exceeds {limit} bytes.")
+    """The body as a JSON object (`json_bounds.load_json_object`: bounded depth and size, no
+    recursion): 413 body_too_large, 400 invalid_json naming what is wrong, never the input."""
     try:
-        return strict_json_object(data)
-    except StrictJsonError:
+        return load_json_object(data, max_bytes=limit)
+    except JsonTooLarge:
+        raise ApiError(413, "body_too_large", f"The JSON body exceeds {limit} bytes.") from None
+    except JsonInvalid as error:
         raise ApiError(
             400,
             "invalid_json",
-            "The body must be one JSON object (UTF-8, no duplicate members).",
+            f"The body must be one JSON object (UTF-8, no duplicate members): {error}.",
         ) from None
 
 
 @dataclass(frozen=True)
 class UploadRequest:
-    """A validated upload-token request: exactly one of `key` or `filename`."""
+    """A validated upload-token request: exactly one of `key` or `filename`. `content_types`
+    are canonical media types or patterns (``image/*``, ``*/*``), the token's ``ct``."""
 
-    content_type: str
+    content_types: tuple[str, ...]
     key: str | None = None
     filename: str | None = None
     prefix: str | None = None
@@ -98,6 +111,12 @@ class UploadRequest:
     metadata: dict[str, str] | None = None
     cache_control: str | None = None
     multipart: bool = False
+
+    @property
+    def exact_type(self) -> str | None:
+        """The one media type the upload must have, when it names exactly one (no pattern)."""
+        only = self.content_types[0] if len(self.content_types) == 1 else None
+        return only if only is not None and "*" not in only.split(";", 1)[0] else None
 
 
 @dataclass(frozen=True)
@@ -129,6 +148,8 @@ def integer_member(document: Mapping[str, Any], name: str, minimum: int) -> int 
     if name not in document:
         return None
     value = document[name]
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # JSON has one number type: 94.0 is the integer 94
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
         raise _bad(f"'{name}' must be an integer >= {minimum}.")
     return value
@@ -145,6 +166,8 @@ def _prefix(document: Mapping[str, Any]) -> str | None:
     prefix = document["prefix"]
     if not isinstance(prefix, str) or (prefix and not prefix.endswith("/")):
         raise _bad("'prefix' must be a string that is empty or ends with '/'.")
+    if len(prefix) > MAX_PREFIX_CHARS:
+        raise _bad(f"'prefix' must be at most {MAX_PREFIX_CHARS} characters.")
     if prefix:
         try:
             validate_key(prefix + "x")
@@ -154,12 +177,33 @@ def _prefix(document: Mapping[str, Any]) -> str | None:
 
 
 def content_type_member(document: Mapping[str, Any]) -> str:
+    """``content_type``: one media type (RFC 9110 8.3.1), canonical."""
     value = document.get("content_type")
+    try:
+        media = single_media_type(value) if isinstance(value, str) else None
+    except MediaTypeError:
+        media = None
+    if media is None:
+        raise _bad("'content_type' must be one media type such as 'model/gltf-binary'.")
+    return media.canonical
+
+
+def content_types_member(document: Mapping[str, Any]) -> tuple[str, ...]:
+    """``content_type`` of an upload grant: a media type or pattern (``image/*``, ``*/*``),
+    or a list of 1 to 32 of them; canonical, duplicates dropped."""
     if "content_type" not in document:
         raise _bad("'content_type' is required.")
-    if not isinstance(value, str) or not HEADER_VALUE.fullmatch(value) or not media_type(value):
-        raise _bad("'content_type' must be a media type such as 'model/gltf-binary'.")
-    return value.strip()
+    value = document["content_type"]
+    values = [value] if isinstance(value, str) else value
+    try:
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise MediaTypeError("not a string or a list of strings")
+        return tuple(r.canonical for r in parse_media_ranges(values))
+    except MediaTypeError:
+        raise _bad(
+            "'content_type' must be a media type or pattern ('model/gltf-binary', 'image/*', "
+            f"'*/*') or a list of 1 to {MAX_RANGES} of them."
+        ) from None
 
 
 def metadata_member(document: Mapping[str, Any]) -> dict[str, str] | None:
@@ -206,7 +250,7 @@ def parse_upload_request(document: Mapping[str, Any]) -> UploadRequest:
     if sha256 is not None and not _SHA256.fullmatch(sha256):
         raise _bad("'sha256' must be 64 hexadecimal characters.")
     return UploadRequest(
-        content_type=content_type_member(document),
+        content_types=content_types_member(document),
         key=key,
         filename=filename,
         prefix=prefix,

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from r2gate.errors import ApiError
+from r2gate.json_bounds import MAX_SETTING_BYTES, load_json_object
 from r2gate.operations import Operation
-from r2gate.strict_json import strict_json_object
 
 __all__ = ["API_OPS", "CHALLENGE", "ApiKey", "authenticate", "load_api_keys"]
 
@@ -104,7 +104,7 @@ def _entry(index: int, raw: Any) -> ApiKey:
 
 def _parse_keys_json(api_keys_json: str) -> list[ApiKey]:
     try:
-        document = strict_json_object(api_keys_json.encode("utf-8", "surrogatepass"))
+        document = load_json_object(api_keys_json, max_bytes=MAX_SETTING_BYTES)
     except ValueError:
         raise ValueError("API_KEYS is not a JSON object (duplicate keys are refused)") from None
     if set(document) != {"keys"} or not isinstance(document["keys"], list):

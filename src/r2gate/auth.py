@@ -5,9 +5,13 @@
 * `KeyPrincipal`: an API key (``Authorization: Bearer <key>``), trusted: its uploads store
   the request's own headers and may replace objects, within its ops and prefixes;
 * `TokenPrincipal`: a signed token (``?token=<jws>`` or ``Authorization: Bearer <jws>``),
-  bounded by its grant: one operation on one key or prefix, with upload limits.
+  bounded by its grant: one operation on one key or prefix, with upload limits;
+* `S3Principal`: an S3 key pair whose SigV4 signature (Authorization header or presigned
+  URL) verified, on the S3 surface (``/api/s3``) only. SigV4 covers the method and the raw
+  path too, so `identify` takes them for S3 requests. A presigned request (signed for someone
+  else) also needs ``sign``, and its uploads are bounded by the pair's limits.
 
-A third kind, S3 (SigV4) credentials, subclasses `Principal` the same way. Handlers call
+Handlers call
 `identify` once and then ask the principal: `require(operation, key)`, `owner` (who owns a
 multipart upload), `upload` (the bounds of its uploads, None when trusted) and
 `download_name`. Errors: 401 when nothing valid is presented, 403 ``key_scope`` /
@@ -21,13 +25,16 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl
 
 from .apikeys import CHALLENGE, ApiKey, authenticate
 from .errors import ApiError, from_token_error
 from .operations import TOKEN_OPERATIONS, Operation
+from .query import Query, as_query
+from .s3.request import S3Request
+from .s3.sigv4 import Authenticated
+from .s3.sigv4 import authenticate as authenticate_sigv4
 from .tokens import InvalidTokenError, TokenClaims, verify_token
-from .upload_records import owner_for_api_key, owner_for_token
+from .upload_records import owner_for_api_key, owner_for_s3_key, owner_for_token
 from .uploads import UploadBounds
 
 if TYPE_CHECKING:
@@ -37,8 +44,10 @@ __all__ = [
     "KeyPrincipal",
     "Operation",
     "Principal",
+    "S3Principal",
     "TokenPrincipal",
     "identify",
+    "identify_s3",
     "presents_token",
 ]
 
@@ -152,15 +161,60 @@ class TokenPrincipal(Principal):
         return ApiError(403, "token_scope", "token does not cover this key")
 
 
-def query_token(query: str) -> str | None:
-    """The value of the first ``token`` query parameter, if any."""
-    for name, value in parse_qsl(query, keep_blank_values=True):
-        if name == "token":
-            return value
-    return None
+@dataclass(frozen=True)
+class S3Principal(Principal):
+    """A caller whose SigV4 signature verified: the key pair's ops and prefixes; a presigned
+    request needs ``sign`` as well, and its uploads carry the pair's limits."""
+
+    signed: Authenticated
+
+    @property
+    def presigned(self) -> bool:
+        return self.signed.presigned
+
+    @property
+    def owner(self) -> str:
+        return owner_for_s3_key(self.signed.credential.name)
+
+    @property
+    def prefixes(self) -> tuple[str, ...]:
+        return self.signed.credential.scope.prefixes
+
+    @property
+    def upload(self) -> UploadBounds | None:
+        limits = self.signed.credential.limits
+        if not self.presigned or limits.unlimited:
+            return None
+        return UploadBounds(
+            content_types=limits.content_types,
+            max_bytes=limits.max_bytes,
+            overwrite=not limits.create_only,
+        )
+
+    def allows(self, operation: Operation, key: str | None = None) -> bool:
+        scope = self.signed.credential.scope
+        if self.presigned and not scope.allows(Operation.SIGN, key):
+            return False
+        return scope.allows(operation, key)
+
+    def refusal(self, operation: Operation, key: str | None) -> ApiError:
+        name = self.signed.credential.name
+        return ApiError(403, "key_scope", f"S3 key {name!r} may not {operation.grant} this key")
 
 
-def presents_token(query: str) -> bool:
+def identify_s3(request: S3Request, settings: Settings, now: int) -> S3Principal:
+    """The S3 caller: the SigV4 signature over the method, raw path, query and headers,
+    verified against the S3 key pairs (r2gate.s3.sigv4 raises the S3 error otherwise)."""
+    return S3Principal(authenticate_sigv4(request, settings.s3.keyring, now))
+
+
+def query_token(query: Query | str) -> str | None:
+    """The value of the ``token`` query parameter (by its decoded name, so ``?%74oken=`` is
+    one too), if any; 400 invalid_request when it is given twice."""
+    return as_query(query).single("token")
+
+
+def presents_token(query: Query | str) -> bool:
     """True when the query carries a ``token`` parameter (a presented token is always checked,
     even where no credentials are needed)."""
     return query_token(query) is not None
@@ -182,13 +236,27 @@ def _token_principal(token: str, settings: Settings, now: int) -> TokenPrincipal
         raise from_token_error(error) from None
 
 
-def identify(headers: Mapping[str, str], query: str, settings: Settings, now: int) -> Principal:
-    """The caller a request's credentials name (`headers` with lower-case names, the raw query
-    string, `now` in unix seconds): 401 when nothing valid is presented.
+def identify(
+    headers: Mapping[str, str],
+    query: Query | str,
+    settings: Settings,
+    now: int,
+    *,
+    method: str | None = None,
+    path: str | None = None,
+) -> Principal:
+    """The caller a request's credentials name (`headers` with lower-case names, the parsed
+    query or the raw query string, `now` in unix seconds): 401 when nothing valid is
+    presented.
 
-    A ``?token=`` wins over the Authorization header. A Bearer value shaped like a token (two
-    dots) is tried as an API key first, since a key may contain dots.
+    With `method` and the raw `path` (a request to the S3 surface), only a SigV4 signature
+    is accepted (`identify_s3`; S3 errors). Elsewhere a ``?token=`` wins over the
+    Authorization header; a Bearer value shaped like a token (two dots) is tried as an API
+    key first, since a key may contain dots.
     """
+    if method is not None and path is not None:
+        raw = query if isinstance(query, str) else query.raw
+        return identify_s3(S3Request(method, path, raw, headers), settings, now)
     authorization = headers.get("authorization")
     token = query_token(query)
     bearer = _bearer(authorization)

@@ -23,9 +23,9 @@ Unknown keys or bad values raise ValueError: this is operator input, checked at 
 from __future__ import annotations
 
 import functools
-import json
 from dataclasses import dataclass
 
+from .json_bounds import MAX_SETTING_BYTES, JsonRejected, load_json_object
 from .text import has_control
 
 DEFAULT_CACHE_CONTROL = "public, max-age=3600"
@@ -90,11 +90,9 @@ def parse_cache_config(text: str | None) -> CacheConfig:
     if text is None or not text.strip():
         return CacheConfig()
     try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"cache config is not valid JSON: {exc}") from None
-    if not isinstance(raw, dict):
-        raise ValueError("cache config must be a JSON object")
+        raw = load_json_object(text, max_bytes=MAX_SETTING_BYTES)
+    except JsonRejected as exc:
+        raise ValueError(f"cache config must be one JSON object: {exc}") from None
     unknown = set(raw) - {"default", "rules"}
     if unknown:
         raise ValueError(f"cache config has unknown keys {sorted(unknown)}")

@@ -1,4 +1,11 @@
-"""Conditional requests (RFC 9110 13): decide 200/304/412 and whether Range applies.
+"""Conditional requests (RFC 9110 13): decide 200/304/412 and whether Range applies, and the
+preconditions of writes.
+
+Writes (PUT, DELETE, multipart completion): `write_conditions` says whether R2's ``onlyIf``
+decides them in the write itself or the current object must be read first; then
+`WriteConditions.holds` and `pinned` make the check and the write one step (R2 refuses the
+write when the object is no longer the one checked). R2's delete takes no condition: there
+the check and the delete are two steps (see the README).
 
 Reads: call `evaluate_preconditions` only when the object exists. For a missing key
 the unconditional answer is 404, so preconditions are skipped (RFC 9110 13.2.1):
@@ -117,3 +124,89 @@ def evaluate_preconditions(
         "range" not in h or "if-range" not in h or _if_range(h["if-range"], current, modified)
     )
     return Precondition(Outcome.PROCEED, range_allowed=range_allowed)
+
+
+# --- writes ---------------------------------------------------------------------------------
+
+WRITE_FIELDS = ("if-match", "if-none-match", "if-unmodified-since")
+
+
+@dataclass(frozen=True)
+class Current:
+    """The object a conditional write would replace: R2's unquoted `etag` and `uploaded`."""
+
+    etag: str
+    uploaded: datetime
+
+
+@dataclass(frozen=True)
+class WriteConditions:
+    """A write's preconditions (PUT, DELETE, multipart completion), RFC 9110 13.2.2.
+
+    `only_if` is R2's condition when it alone decides them in the write itself (no request
+    before it); otherwise `needs_current` is True: read the current object, `holds(current)`,
+    then write with `pinned(current)` so that the check and the write are one step."""
+
+    present: bool
+    needs_current: bool
+    only_if: dict[str, str] | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+
+    def holds(self, current: Current | None) -> bool:
+        """Do the preconditions hold against `current` (None: no object)?"""
+        return write_preconditions_hold(dict(self.headers), current)
+
+
+def pinned(current: Current | None) -> dict[str, str]:
+    """R2's ``onlyIf`` for a write that must meet exactly the object that was checked: the
+    same etag, or still no object."""
+    return {"etagMatches": current.etag} if current else {"etagDoesNotMatch": "*"}
+
+
+def write_conditions(headers: Mapping[str, str]) -> WriteConditions:
+    """What a write's If-Match, If-None-Match and If-Unmodified-Since need.
+
+    ``If-None-Match: *`` alone and ``If-Match`` with one strong tag alone are R2 conditions
+    of the write itself; everything else is evaluated against the current object."""
+    h = _lower(headers)
+    present = tuple((name, h[name]) for name in WRITE_FIELDS if name in h)
+    if not present:
+        return WriteConditions(False, False)
+    if len(present) == 1:
+        name, value = present[0]
+        if name == "if-none-match" and value.strip(" \t") == "*":
+            return WriteConditions(True, False, {"etagDoesNotMatch": "*"}, present)
+        if name == "if-match":
+            tags = parse_etag_list(value)
+            if isinstance(tags, list) and len(tags) == 1:
+                (tag,) = tags
+                if not tag.weak and tag.opaque not in ("", "*"):
+                    return WriteConditions(True, False, {"etagMatches": tag.opaque}, present)
+    return WriteConditions(True, True, None, present)
+
+
+def write_preconditions_hold(headers: Mapping[str, str], current: Current | None) -> bool:
+    """RFC 9110 13.2.2 for a state-changing request against `current` (None: no object).
+
+    If-Match: false without a current object (even ``*``), or when no tag strongly matches;
+    a malformed or oversized If-Match is false (fail closed). Else If-Unmodified-Since: false
+    when the object was modified after it (second precision); ignored without an object or
+    when the date is not valid (as RFC 9110 13.1.4 requires). If-None-Match: false when
+    ``*`` meets an object, or a tag weakly matches it; malformed is false."""
+    h = _lower(headers)
+    tag = to_entity_tag(current.etag) if current else None
+    if "if-match" in h:
+        tags = parse_etag_list(h["if-match"])
+        if tags is None or tag is None or not _if_match(tags, tag):
+            return False
+    elif "if-unmodified-since" in h and current is not None:
+        since = parse_http_date(h["if-unmodified-since"])
+        if since is not None and truncate_to_seconds(current.uploaded) > since:
+            return False
+    if "if-none-match" in h:
+        tags = parse_etag_list(h["if-none-match"])
+        if tags is None:
+            return False
+        if tag is not None and not _if_none_match(tags, tag):
+            return False
+    return True

@@ -145,6 +145,13 @@ class StoredType:
             f"stored {self.content_type}, the type of the key's extension."
         )
 
+    def json_members(self) -> dict[str, str]:
+        """What an upload's answer adds when the request's type was replaced:
+        ``content_type_replaced`` (the type sent) and ``note`` (why)."""
+        if self.replaced is None or self.note is None:
+            return {}
+        return {"content_type_replaced": self.replaced, "note": self.note}
+
 
 def stored_content_type(sent: MediaType | None, key: str) -> StoredType:
     """Which type to store for an upload of `key` whose request carried `sent` (parsed by

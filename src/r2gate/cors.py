@@ -36,7 +36,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .json_bounds import JsonRejected, load_json_object
+from .json_bounds import MAX_SETTING_BYTES, JsonRejected, load_json_object
 
 DEFAULT_METHODS = ("GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS")
 DEFAULT_ALLOW_HEADERS = (
@@ -73,7 +73,6 @@ _LABELS = r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*"
 _SUBDOMAIN_PATTERN = re.compile(rf"({_SCHEME})://\*\.({_LABELS})(?::({_PORT}))?", re.ASCII)
 _SCHEME_PATTERN = re.compile(rf"({_SCHEME})://\*", re.ASCII)
 _SUBDOMAIN = re.compile(_LABELS, re.ASCII)
-MAX_CONFIG_BYTES = 64 * 1024
 MAX_ORIGIN_CHARS = 2048
 # Browsers list only the non-safelisted header names a request sets: a few dozen characters.
 MAX_REQUEST_HEADERS_CHARS = 4096
@@ -118,7 +117,7 @@ def parse_cors_config(text: str | None) -> CorsConfig:
     if text is None or not text.strip():
         return CorsConfig()
     try:
-        raw = load_json_object(text, max_bytes=MAX_CONFIG_BYTES)
+        raw = load_json_object(text, max_bytes=MAX_SETTING_BYTES)
     except JsonRejected as exc:
         raise ValueError(f"cors config must be one JSON object: {exc}") from None
     unknown = set(raw) - {"origins", "methods", "allow_headers", "expose_headers", "max_age"}

@@ -21,7 +21,7 @@ from .errors import ApiError, from_token_error
 from .keygen import generated_key
 from .keys import validate_key
 from .operations import TOKEN_OPERATIONS, Operation
-from .tokens import DEFAULT_EXPIRES_IN, InvalidGrantError, TokenConfig, media_type, mint_token
+from .tokens import DEFAULT_EXPIRES_IN, InvalidGrantError, TokenConfig, mint_token
 
 if TYPE_CHECKING:
     from .auth import Principal
@@ -96,7 +96,7 @@ def upload_key(
         return request.key
     prefix = request.prefix if request.prefix is not None else _scope_prefix(prefixes)
     return validate_key(
-        generated_key(request.filename, request.content_type, prefix, now, random_hex)
+        generated_key(request.filename, request.content_types[0], prefix, now, random_hex)
     )
 
 
@@ -112,7 +112,7 @@ def upload_claims(request: UploadRequest, key: str, max_put_bytes: int) -> dict[
     claims: dict[str, Any] = {
         "op": "put",
         "key": key,
-        "ct": [media_type(request.content_type)],
+        "ct": list(request.content_types),
         "max": max_bytes,
     }
     optional = {
@@ -138,7 +138,7 @@ def upload_response(
     return {
         "upload_url": object_url(base, key, token),
         "method": "PUT",
-        "headers": {"Content-Type": request.content_type},
+        "headers": {"Content-Type": request.exact_type} if request.exact_type else {},
         "key": key,
         "token": token,
         "expires_at": iso_time(expires_at),

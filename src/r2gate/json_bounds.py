@@ -28,12 +28,14 @@ __all__ = [
     "DEFAULT_MAX_INT_DIGITS",
     "DEFAULT_MAX_VALUES",
     "MAX_NUMBER_CHARS",
+    "MAX_SETTING_BYTES",
     "JsonInvalid",
     "JsonRejected",
     "JsonTooDeep",
     "JsonTooLarge",
     "JsonTooManyValues",
     "check_json_shape",
+    "load_json",
     "load_json_object",
 ]
 
@@ -42,6 +44,8 @@ DEFAULT_MAX_INT_DIGITS = 32
 # A multipart completion of 10,000 parts is about 50,000 values and names.
 DEFAULT_MAX_VALUES = 100_000
 MAX_NUMBER_CHARS = 64
+# JSON settings (API_KEYS, SIGNING_KEYS, CACHE_POLICY, CORS, S3_CREDENTIALS): one limit for all.
+MAX_SETTING_BYTES = 64 * 1024
 
 # Only a \uD800-\uDFFF escape can put a surrogate into the result (UTF-8 cannot).
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -141,15 +145,15 @@ def _check_strings(value: Any) -> None:
             pending.extend(item)
 
 
-def load_json_object(
+def load_json(
     data: bytes | str,
     *,
     max_bytes: int,
     max_depth: int = DEFAULT_MAX_DEPTH,
     max_values: int = DEFAULT_MAX_VALUES,
     max_int_digits: int = DEFAULT_MAX_INT_DIGITS,
-) -> dict[str, Any]:
-    """Parse one strict JSON object (see the module doc): JsonTooLarge or JsonInvalid (and
+) -> Any:
+    """Parse one strict JSON value (see the module doc): JsonTooLarge or JsonInvalid (and
     its subclasses). `data` is UTF-8 bytes (a body) or text (a configured secret or var)."""
     if len(data) > max_bytes:
         raise JsonTooLarge(f"the JSON document exceeds {max_bytes} bytes")
@@ -184,6 +188,25 @@ def load_json_object(
         raise
     except (ValueError, UnicodeError, RecursionError):
         raise JsonInvalid("the body is not valid JSON") from None
+    return value
+
+
+def load_json_object(
+    data: bytes | str,
+    *,
+    max_bytes: int,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    max_values: int = DEFAULT_MAX_VALUES,
+    max_int_digits: int = DEFAULT_MAX_INT_DIGITS,
+) -> dict[str, Any]:
+    """`load_json` for a document that must be one object."""
+    value = load_json(
+        data,
+        max_bytes=max_bytes,
+        max_depth=max_depth,
+        max_values=max_values,
+        max_int_digits=max_int_digits,
+    )
     if not isinstance(value, dict):
         raise JsonInvalid("the JSON document is not an object")
     return value

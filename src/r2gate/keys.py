@@ -22,7 +22,7 @@ stored today must stay readable after an upgrade.
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from urllib.parse import unquote
 
 from .errors import ApiError
@@ -36,12 +36,53 @@ def _invalid(message: str) -> ApiError:
     return ApiError(400, "invalid_key", message)
 
 
-_REFUSED_CATEGORIES = frozenset({"Cf", "Zl", "Zp"})
-_INVISIBLE = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0")
+# Cf, Zl and Zp as of Unicode 17 (a fixed table, so that a key means the same on every
+# runtime whatever its Unicode version), and the invisible letters and marks.
+_FORMAT_RANGES = (
+    (0x00AD, 0x00AD),
+    (0x0600, 0x0605),
+    (0x061C, 0x061C),
+    (0x06DD, 0x06DD),
+    (0x070F, 0x070F),
+    (0x0890, 0x0891),
+    (0x08E2, 0x08E2),
+    (0x180E, 0x180E),
+    (0x200B, 0x200F),
+    (0x2028, 0x202E),
+    (0x2060, 0x2064),
+    (0x2066, 0x206F),
+    (0xFEFF, 0xFEFF),
+    (0xFFF9, 0xFFFB),
+    (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD),
+    (0x13430, 0x1343F),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0001, 0xE0001),
+    (0xE0020, 0xE007F),
+)
+_INVISIBLE_RANGES = (
+    (0x034F, 0x034F),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x3164, 0x3164),
+    (0xFFA0, 0xFFA0),
+)
+_NONCHARACTER_RANGES = ((0xFDD0, 0xFDEF),) + tuple(
+    (plane + 0xFFFE, plane + 0xFFFF) for plane in range(0, 0x110000, 0x10000)
+)
+HIDING_RANGES = tuple(sorted(_FORMAT_RANGES + _INVISIBLE_RANGES + _NONCHARACTER_RANGES))
+"""Code point ranges a key may not contain because they hide or reorder text."""
 
 
-def _is_noncharacter(code: int) -> bool:
-    return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
+def _class(ranges: tuple[tuple[int, int], ...]) -> str:
+    def one(code: int) -> str:
+        return f"\\u{code:04x}" if code <= 0xFFFF else chr(code)
+
+    return "".join(one(a) if a == b else f"{one(a)}-{one(b)}" for a, b in ranges)
+
+
+_HIDING = re.compile(f"[{_class(HIDING_RANGES)}]")
 
 
 def invisible_character(text: str) -> str | None:
@@ -49,16 +90,22 @@ def invisible_character(text: str) -> str | None:
     (see the module doc), or None. ASCII text never has one."""
     if text.isascii():
         return None
-    for char in text:
-        if ord(char) < 0x80:
-            continue
-        if (
-            unicodedata.category(char) in _REFUSED_CATEGORIES
-            or char in _INVISIBLE
-            or _is_noncharacter(ord(char))
-        ):
-            return char
-    return None
+    found = _HIDING.search(text)
+    return found.group() if found else None
+
+
+# One character of a key segment: not a control, backslash, slash or hiding one (surrogates,
+# which UTF-8 cannot carry, are refused by `validate_key` and no JSON or URL holds one).
+_KEY_CHAR = f"[^\\x00-\\x1f\\x7f-\\x9f\\\\/{_class(HIDING_RANGES)}]"
+# The end of the text, in ECMA-262 and Python alike ("$" also matches before a final newline
+# in Python, so a generator working from the pattern could append one).
+END = "(?![\\s\\S])"
+_SEGMENT = f"(?!\\.\\.?(?:/|{END})){_KEY_CHAR}+"
+KEY_PATTERN = f"^(?!api(?:/|{END})){_SEGMENT}(?:/{_SEGMENT})*{END}"
+"""The key rules as one regular expression (for the OpenAPI document), less the length:
+at most `MAX_KEY_BYTES` bytes of UTF-8."""
+PREFIX_PATTERN = f"^(?:(?!api/){_SEGMENT}/(?:{_SEGMENT}/)*)?{END}"
+"""A prefix of keys: empty, or key segments each followed by '/'."""
 
 
 def validate_key(key: str) -> str:

@@ -1,16 +1,17 @@
 """``GET /api/v1/objects``: strict query parsing, R2 list options and the JSON page.
 
-Query: ``prefix`` (default ""), ``delimiter`` (optional), ``cursor`` (optional, from a previous
-page), ``limit`` (1..1000, default 100, canonical decimal). Unknown or repeated parameters, bad
-percent-encoding and bad values are 400 invalid_request.
+Query: ``prefix`` (default "", at most 1024 characters; one of more than 1024 bytes lists
+nothing, as no key is that long), ``delimiter`` (optional, at most 16 characters), ``cursor``
+(optional, from a previous page), ``limit`` (1..1000, default 100, canonical decimal). Unknown
+or repeated parameters, bad percent-encoding and bad values are 400 invalid_request.
 
 r2gate's own records live under ``api/`` (``keys.RESERVED_PREFIX``), which no client key can
 use, and a listing never shows them to any caller: neither their keys nor a common prefix
 starting with ``api/``. A prefix under ``api/`` lists nothing (`lists_only_internal`, answered
 with `empty_page` and no R2 call). Elsewhere `list_page` drops them, and when R2 hands back a
 truncated page holding nothing but internal records, `options_past_internal` gives one more
-list call that starts after them, so a client never pages through them. A common prefix
-shorter than ``api/`` (``ap`` with delimiter ``p``) is kept: it can hold client keys too.
+list call that starts after them, so a client never pages through them. A common prefix shorter
+than ``api/`` (``ap`` with delimiter ``p``) is kept: it can hold client keys too.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
 
 from .content_types import guess_content_type
 from .errors import ApiError
 from .keys import MAX_KEY_BYTES, RESERVED_PREFIX
 from .numbers import decimal_param
 from .objects import ObjectInfo, object_json
+from .query import Query, as_query
 from .text import has_control
 
 __all__ = [
@@ -65,19 +66,9 @@ def _bad(message: str) -> ApiError:
     return ApiError(400, "invalid_request", message)
 
 
-def _pairs(query: str) -> dict[str, str]:
-    try:
-        pairs = parse_qsl(
-            query,
-            keep_blank_values=True,
-            strict_parsing=bool(query),
-            errors="strict",
-            max_num_fields=len(PARAMETERS),
-        )
-    except (UnicodeDecodeError, ValueError):
-        raise _bad("The query string is malformed.") from None
+def _pairs(query: Query) -> dict[str, str]:
     values: dict[str, str] = {}
-    for name, value in pairs:
+    for name, value in query.pairs:
         if name not in PARAMETERS:
             raise _bad(f"Unknown query parameter. Allowed: {', '.join(sorted(PARAMETERS))}.")
         if name in values:
@@ -86,17 +77,17 @@ def _pairs(query: str) -> dict[str, str]:
     return values
 
 
-def _text(value: str, name: str, max_bytes: int) -> str:
+def _text(value: str, name: str, max_chars: int) -> str:
     if has_control(value) or any(0xD800 <= ord(c) <= 0xDFFF for c in value):
         raise _bad(f"'{name}' contains characters that are not allowed.")
-    if len(value.encode("utf-8")) > max_bytes:
-        raise _bad(f"'{name}' exceeds {max_bytes} bytes.")
+    if len(value) > max_chars:
+        raise _bad(f"'{name}' exceeds {max_chars} characters.")
     return value
 
 
-def parse_list_query(query: str) -> ListQuery:
-    """Parse and validate the listing query string."""
-    values = _pairs(query)
+def parse_list_query(query: Query | str) -> ListQuery:
+    """Parse and validate the listing query (parsed, or the raw string)."""
+    values = _pairs(as_query(query))
     prefix = _text(values.get("prefix", ""), "prefix", MAX_KEY_BYTES)
     delimiter = values.get("delimiter") or None
     if delimiter is not None:
@@ -131,8 +122,9 @@ def is_internal(name: str) -> bool:
 
 
 def lists_only_internal(query: ListQuery) -> bool:
-    """True when the prefix lies under ``api/``: answer `empty_page()` without listing."""
-    return is_internal(query.prefix)
+    """True when no client key can lie under the prefix (it is under ``api/``, or longer than
+    any key): answer `empty_page()` without listing."""
+    return is_internal(query.prefix) or len(query.prefix.encode("utf-8")) > MAX_KEY_BYTES
 
 
 def empty_page() -> dict[str, Any]:

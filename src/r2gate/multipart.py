@@ -18,7 +18,6 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
 
 from .api_requests import (
     HEADER_VALUE,
@@ -28,10 +27,12 @@ from .api_requests import (
     metadata_member,
     text_member,
 )
-from .content_types import guess_content_type
+from .content_types import StoredType, stored_content_type
 from .errors import ApiError
 from .grants import iso_time
-from .puts import bounded_content_type, put_options
+from .numbers import decimal_param
+from .puts import bounded_content_type, media_type_of, put_options
+from .query import Query, as_query
 from .tokens import MAX_META_BYTES
 from .upload_records import Manifest, PartRecord
 from .uploads import UploadBounds, write_options
@@ -49,6 +50,7 @@ __all__ = [
     "check_part",
     "choose_part_size",
     "created_json",
+    "largest_part",
     "parse_complete_request",
     "parse_create_request",
     "parse_multipart_query",
@@ -85,13 +87,9 @@ class MultipartQuery:
     part_number: int | None = None
 
 
-def _query_pairs(query: str) -> dict[str, str]:
-    try:
-        pairs = parse_qsl(query, keep_blank_values=True, errors="strict")
-    except (UnicodeDecodeError, ValueError):
-        raise _bad("The query string is malformed.") from None
+def _query_pairs(query: Query) -> dict[str, str]:
     values: dict[str, str] = {}
-    for name, value in pairs:
+    for name, value in query.pairs:
         if name not in _QUERY_NAMES:
             raise _bad("Unknown query parameter; allowed: uploads, uploadId, partNumber, token.")
         if name in values:
@@ -101,16 +99,14 @@ def _query_pairs(query: str) -> dict[str, str]:
 
 
 def _part_number(raw: str) -> int:
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 5 and 1 <= int(raw) <= MAX_PARTS):
-        raise _bad(f"'partNumber' must be a whole number from 1 to {MAX_PARTS}.")
-    return int(raw)
+    return decimal_param(raw, "partNumber", minimum=1, maximum=MAX_PARTS)
 
 
-def parse_multipart_query(query: str, action: str) -> MultipartQuery:
+def parse_multipart_query(query: Query | str, action: str) -> MultipartQuery:
     """The query of one multipart action (create, upload_part, status, complete, abort; the
     route table picks it by method and by ``uploads`` / ``uploadId``): 400 invalid_request
     for a malformed or contradictory query."""
-    values = _query_pairs(query)
+    values = _query_pairs(as_query(query))
     if action == "create" or "uploads" in values:
         if "uploadId" in values or "partNumber" in values or values.get("uploads") != "":
             raise _bad("'?uploads' (create an upload) takes no value and no other parameter.")
@@ -178,8 +174,10 @@ def choose_part_size(requested: int | None, default: int, max_put_bytes: int) ->
 
 def plan_creation(
     upload: UploadBounds | None, request: CreateRequest, key: str
-) -> tuple[str, dict[str, Any]]:
-    """The content type and R2 createMultipartUpload options of a new upload.
+) -> tuple[StoredType, dict[str, Any]]:
+    """The content type (and where it came from) and R2 createMultipartUpload options of a new
+    upload; the type is the body's ``content_type`` under the same rules as a PUT's
+    Content-Type (r2gate.puts).
 
     A trusted caller gets what the body asked for. A bounded caller gets only what its bounds
     grant, as for a bounded PUT, and its type must be allowed (415 unsupported_media_type).
@@ -187,12 +185,12 @@ def plan_creation(
     (400 checksum_unsupported) rather than silently not verified; and R2's multipart upload
     has no create-only condition, so ``overwrite`` is checked by the handler before creating
     and before completing."""
+    sent = media_type_of(request.content_type, "content_type")
     if upload is None:
-        content_type = request.content_type or guess_content_type(key)
-        return content_type, write_options(content_type, request.cache_control, request.metadata)
-    content_type = bounded_content_type(upload, request.content_type, key)
-    if not upload.allows_content_type(content_type):
-        raise ApiError(415, "unsupported_media_type", "content type not allowed by token")
+        stored = stored_content_type(sent, key)
+        options = write_options(stored.content_type, request.cache_control, request.metadata)
+        return stored, options
+    stored = bounded_content_type(upload, sent, key)
     if upload.sha256 is not None:
         raise ApiError(
             400,
@@ -200,9 +198,9 @@ def plan_creation(
             "A multipart upload cannot be verified against the token's sha256; "
             "use a single PUT or a token without sha256.",
         )
-    options = put_options(upload, content_type)
+    options = put_options(upload, stored.content_type)
     options.pop("onlyIf", None)
-    return content_type, options
+    return stored, options
 
 
 def created_json(manifest: Manifest) -> dict[str, Any]:
@@ -247,16 +245,26 @@ def _too_large(bounds: Bounds) -> ApiError:
     return ApiError(413, "too_large", f"The parts together exceed the token's limit of {limit}.")
 
 
-def check_part(
-    manifest: Manifest,
-    part_number: int,
-    length: int,
-    bounds: Bounds,
-    records: Mapping[int, PartRecord] | None = None,
-) -> None:
+def largest_part(manifest: Manifest, part_number: int, bounds: Bounds) -> int:
+    """The most bytes part `part_number` may carry: the part size, and under a token's limit
+    L only parts 1..N exist (N = ceil(L / part size)), part N carrying at most what is left of
+    L. Whatever parts are sent, at the same time or again, they can never add up to more than
+    L (0: this part number may not be sent)."""
+    if not bounds.bounded:
+        return manifest.part_size
+    limit = min(x for x in (bounds.max_bytes, bounds.exact_length) if x is not None)
+    last = -(-limit // manifest.part_size)
+    if part_number > last:
+        return 0
+    if part_number == last:
+        return limit - (last - 1) * manifest.part_size
+    return manifest.part_size
+
+
+def check_part(manifest: Manifest, part_number: int, length: int, bounds: Bounds) -> None:
     """A part of `length` bytes may be sent: 400 part_size_mismatch when empty or larger than
-    the part size, 413 too_large when it would take the sum of the parts (`records`, with this
-    part number replaced) past the token's bound. Smaller parts are checked at completion."""
+    the part size, 413 too_large past `largest_part` (so parts sent concurrently cannot store
+    more than the token's limit). Smaller parts are checked at completion."""
     if length == 0:
         raise ApiError(400, "part_size_mismatch", "A part must carry at least one byte.")
     if length > manifest.part_size:
@@ -265,11 +273,8 @@ def check_part(
             "part_size_mismatch",
             f"A part may carry at most the upload's part size, {manifest.part_size} bytes.",
         )
-    if bounds.bounded:
-        others = sum(r.size for n, r in (records or {}).items() if n != part_number)
-        limit = min(x for x in (bounds.max_bytes, bounds.exact_length) if x is not None)
-        if others + length > limit:
-            raise _too_large(bounds)
+    if length > largest_part(manifest, part_number, bounds):
+        raise _too_large(bounds)
 
 
 def status_json(manifest: Manifest, records: Mapping[int, PartRecord]) -> dict[str, Any]:
@@ -312,6 +317,33 @@ def _invalid_part(message: str) -> ApiError:
     return ApiError(400, "invalid_part", message)
 
 
+def _check_part_sizes(
+    manifest: Manifest, records: Mapping[int, PartRecord], numbers: Sequence[int]
+) -> None:
+    """Every part but the last has the upload's part size; for a client-sized (S3) upload,
+    the size of part 1, at least 5 MiB (400 part_too_small)."""
+    part_size = manifest.part_size
+    if manifest.client_sized:
+        part_size = records[numbers[0]].size
+        if len(numbers) > 1 and part_size < MIN_PART_SIZE:
+            raise ApiError(
+                400, "part_too_small", "Every part except the last must be at least 5 MiB."
+            )
+    last = numbers[-1]
+    if manifest.client_sized and len(numbers) > 1 and records[last].size > part_size:
+        raise ApiError(
+            400, "part_size_mismatch", f"Part {last}, the last, is larger than the other parts."
+        )
+    for number in numbers[:-1]:
+        if records[number].size != part_size:
+            raise ApiError(
+                400,
+                "part_size_mismatch",
+                f"Part {number} differs from the part size ({part_size} bytes); only the last "
+                "part may be smaller.",
+            )
+
+
 def plan_completion(
     manifest: Manifest,
     records: Mapping[int, PartRecord],
@@ -338,13 +370,7 @@ def plan_completion(
         raise _invalid_part(
             f"Part {extra[0]} was received but is not listed; list every part or abort."
         )
-    for number in numbers[:-1]:
-        if records[number].size != manifest.part_size:
-            raise ApiError(
-                400,
-                "part_size_mismatch",
-                f"Part {number} is smaller than the part size; only the last part may be.",
-            )
+    _check_part_sizes(manifest, records, numbers)
     total = sum(records[number].size for number in numbers)
     if bounds.max_bytes is not None and total > bounds.max_bytes:
         raise _too_large(bounds)

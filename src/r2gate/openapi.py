@@ -1,18 +1,31 @@
-"""The OpenAPI 3.1 document of /api/v1 (and the token side of ``PUT``/``DELETE /{key}``).
+"""The OpenAPI 3.1 document of /api/v1 and of ``GET``/``PUT``/``DELETE /{key}``.
 
-Served at ``GET /api/v1/openapi.json``. The request schemas list exactly the members the
-parsers accept (`api_requests.UPLOAD_FIELDS`, ...); the HTTP tests validate real responses
-against the response schemas.
+Served at ``GET /api/v1/openapi.json``, built for the server's settings (its single-PUT limit
+and token lifetime). The schemas state the real constraints, so that a request valid by the
+document is accepted and one the document refuses is refused: the request members the parsers
+accept (`api_requests.UPLOAD_FIELDS`, ...), the key rules as one pattern (`keys.KEY_PATTERN`),
+media types and patterns by RFC 9110's grammar, sizes and limits. What JSON Schema cannot say
+(a key's 1024 bytes of UTF-8, metadata's 8192 bytes of JSON) is in the descriptions. The HTTP
+tests validate real responses against the response schemas, and schemathesis checks the rest
+(tests/http/test_schemathesis.py).
 """
 
 from __future__ import annotations
 
 import copy
+import json
+from functools import cache
 from typing import Any
 
 from . import __version__
-from .api_requests import MAX_BODY_BYTES
-from .listing import DEFAULT_LIMIT, MAX_LIMIT
+from .api_requests import MAX_BODY_BYTES, MAX_FILENAME_CHARS, MAX_PREFIX_CHARS
+from .grants import MAX_OBJECT_BYTES
+from .keys import END, KEY_PATTERN, MAX_KEY_BYTES, PREFIX_PATTERN
+from .listing import DEFAULT_LIMIT, MAX_CURSOR_CHARS, MAX_DELIMITER_CHARS, MAX_LIMIT
+from .mediatype import MAX_RANGES
+from .read_plan import MAX_DOWNLOAD_NAME_CHARS
+from .settings import DEFAULT_MAX_PUT_BYTES, Settings
+from .tokens import DEFAULT_MAX_LIFETIME, MAX_META_BYTES
 
 __all__ = ["openapi_document"]
 
@@ -45,14 +58,51 @@ def _static_asset(operation: str, summary: str, media_type: str, what: str) -> d
 
 
 _STRING = {"type": "string"}
-_METADATA = {"type": "object", "additionalProperties": {"type": "string"}}
-_SHA256 = {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"}
-_TIMESTAMP = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$"}
+_BINARY = {"type": "string", "format": "binary"}
+_TEXT = "[^\\x00-\\x1f\\x7f-\\x9f]"  # no control character
+_KEY = {
+    "type": "string",
+    "pattern": KEY_PATTERN,
+    "maxLength": MAX_KEY_BYTES,
+    "description": f"An object key: at most {MAX_KEY_BYTES} bytes of UTF-8; '/'-separated "
+    "segments, none empty, '.' or '..'; no control, format (bidi, zero-width) or invisible "
+    "character, no backslash; not 'api' or under 'api/'.",
+}
+_TCHAR_NO_STAR = "[!#$%&'+.^_`|~0-9A-Za-z-]"  # an RFC 9110 token without '*'
+_TCHAR = "[!#$%&'*+.^_`|~0-9A-Za-z-]"
+_QUOTED = (
+    '"(?:[\\t \\x21\\x23-\\x2b\\x2d-\\x5b\\x5d-\\x7e]|\\\\[\\t\\x20-\\x2b\\x2d-\\x7e]){0,200}"'
+)
+_PARAMETER = f"(?:[ \\t]*;[ \\t]*{_TCHAR}{{1,64}}=(?:{_TCHAR}{{1,200}}|{_QUOTED}))?"
+_NAME = f"{_TCHAR_NO_STAR}{{1,127}}"
+_MEDIA_TYPE = {
+    "type": "string",
+    "pattern": f"^{_NAME}/{_NAME}{_PARAMETER}{END}",
+    "description": "One RFC 9110 media type (type/subtype, optional parameters; no comma, no "
+    "list), such as model/gltf-binary or text/plain; charset=utf-8.",
+}
+_MEDIA_RANGE = {
+    "type": "string",
+    "pattern": f"^(?:\\*/\\*|{_NAME}/(?:\\*|{_NAME})){_PARAMETER}{END}",
+    "description": "A media type or pattern: type/subtype, type/* or */*. HTML, XHTML, SVG, "
+    "XML and JavaScript are allowed only when named exactly.",
+}
+_METADATA = {
+    "type": "object",
+    "propertyNames": {"minLength": 1},
+    "additionalProperties": {"type": "string"},
+    "description": f"Custom metadata: at most {MAX_META_BYTES} bytes as compact JSON.",
+}
+_SHA256 = {"type": "string", "pattern": f"^[0-9a-fA-F]{{64}}{END}"}
+_TIMESTAMP = {
+    "type": "string",
+    "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z" + END,
+}
 _EXPIRES_IN = {
     "type": "integer",
     "minimum": 1,
     "description": "Token lifetime in seconds (default min(900, TOKEN_MAX_LIFETIME)); at most "
-    "TOKEN_MAX_LIFETIME.",
+    "TOKEN_MAX_LIFETIME (the maximum below is this server's).",
 }
 
 _SCHEMAS: dict[str, Any] = {
@@ -77,27 +127,43 @@ _SCHEMAS: dict[str, Any] = {
         "description": "Exactly one of key or filename. Unknown members are refused.",
         "required": ["content_type"],
         "additionalProperties": False,
-        "oneOf": [{"required": ["key"]}, {"required": ["filename"]}],
+        "anyOf": [{"required": ["key"]}, {"required": ["filename"]}],
+        "dependentSchemas": {
+            "key": {
+                "properties": {"filename": False, "prefix": False},
+                "description": "With key: neither filename nor prefix.",
+            }
+        },
         "properties": {
-            "key": {"type": "string", "minLength": 1, "description": "The exact object key."},
+            "key": _KEY,
             "filename": {
                 "type": "string",
-                "minLength": 1,
+                "pattern": f"^{_TEXT}+{END}",
+                "maxLength": MAX_FILENAME_CHARS,
                 "description": "Generate the key {prefix}{YYYYMMDD_HHMMSS}_{8 hex}_{filename}.",
             },
             "prefix": {
                 "type": "string",
+                "pattern": PREFIX_PATTERN,
+                "maxLength": MAX_PREFIX_CHARS,
                 "description": "With filename: the folder ('' or ending in '/'). Default: the "
                 "API key's single scope prefix, else models/, videos/, images/, audio/, "
                 "documents/ or other/ by content type.",
             },
-            "content_type": {"type": "string", "minLength": 3},
+            "content_type": {
+                "description": "What the upload may carry: a media type or pattern, or a list "
+                f"of 1 to {MAX_RANGES} of them (the token's ct).",
+                "oneOf": [
+                    _MEDIA_RANGE,
+                    {"type": "array", "items": _MEDIA_RANGE, "minItems": 1, "maxItems": MAX_RANGES},
+                ],
+            },
             "max_bytes": {"type": "integer", "minimum": 0},
             "expires_in": _EXPIRES_IN,
             "overwrite": {"type": "boolean", "default": False},
             "sha256": _SHA256,
             "metadata": _METADATA,
-            "cache_control": _STRING,
+            "cache_control": {"type": "string", "pattern": f"^[\\x20-\\x7e]{{1,256}}{END}"},
             "multipart": {
                 "type": "boolean",
                 "default": False,
@@ -168,9 +234,13 @@ _SCHEMAS: dict[str, Any] = {
         "required": ["key"],
         "additionalProperties": False,
         "properties": {
-            "key": {"type": "string", "minLength": 1},
+            "key": _KEY,
             "expires_in": _EXPIRES_IN,
-            "download_name": {"type": "string", "minLength": 1},
+            "download_name": {
+                "type": "string",
+                "pattern": f"^{_TEXT}+{END}",
+                "maxLength": MAX_FILENAME_CHARS,
+            },
         },
     },
     "DownloadResponse": {
@@ -196,6 +266,24 @@ _SCHEMAS: dict[str, Any] = {
             "uploaded": _TIMESTAMP,
         },
     },
+    "UploadedObject": {
+        "type": "object",
+        "required": ["key", "size", "etag", "content_type", "uploaded"],
+        "additionalProperties": False,
+        "properties": {
+            "key": _STRING,
+            "size": {"type": "integer", "minimum": 0},
+            "etag": {"type": "string", "description": "Unquoted."},
+            "content_type": _STRING,
+            "uploaded": _TIMESTAMP,
+            "content_type_replaced": {
+                "type": "string",
+                "description": "The generic type the request sent (octet-stream, curl's form "
+                "type), replaced by the key's known type.",
+            },
+            "note": {"type": "string", "description": "Why the type was replaced."},
+        },
+    },
     "ObjectList": {
         "type": "object",
         "required": ["objects", "prefixes", "cursor", "truncated"],
@@ -216,7 +304,7 @@ _AUTH_ERRORS = {
     "403": _error("key_scope: the API key lacks the operation or the prefix"),
 }
 _BODY_ERRORS = {
-    "400": _error("invalid_json, invalid_request, invalid_key, invalid_content_length"),
+    "400": _error("invalid_json (also nesting deeper than 32), invalid_request, invalid_key"),
     "413": _error(f"body_too_large: the JSON body exceeds {MAX_BODY_BYTES} bytes"),
     "415": _error("unsupported_media_type: the body is not application/json"),
     "501": _error("tokens_disabled: SIGNING_KEYS is not set"),
@@ -225,8 +313,15 @@ _KEY_PARAMETER = {
     "name": "key",
     "in": "path",
     "required": True,
-    "schema": {"type": "string"},
+    "schema": _KEY,
     "description": "The object key, percent-encoded; '/' separates segments.",
+}
+
+_TOKEN_PARAMETER = {
+    "name": "token",
+    "in": "query",
+    "schema": {"type": "string"},
+    "description": "A token (as in upload_url or a download url); Authorization: Bearer works too.",
 }
 _TOKEN_ERRORS = {
     "401": _error(
@@ -274,9 +369,35 @@ _PATHS: dict[str, Any] = {
             "summary": "List objects under a prefix inside the API key's list scope.",
             "security": _API_KEY,
             "parameters": [
-                {"name": "prefix", "in": "query", "schema": {"type": "string", "default": ""}},
-                {"name": "delimiter", "in": "query", "schema": {"type": "string"}},
-                {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+                {
+                    "name": "prefix",
+                    "in": "query",
+                    "schema": {
+                        "type": "string",
+                        "default": "",
+                        "pattern": f"^{_TEXT}*{END}",
+                        "maxLength": MAX_KEY_BYTES,
+                    },
+                },
+                {
+                    "name": "delimiter",
+                    "in": "query",
+                    "schema": {
+                        "type": "string",
+                        "pattern": f"^{_TEXT}*{END}",
+                        "maxLength": MAX_DELIMITER_CHARS,
+                    },
+                },
+                {
+                    "name": "cursor",
+                    "in": "query",
+                    "description": "The cursor of the previous page, as it was returned.",
+                    "schema": {
+                        "type": "string",
+                        "pattern": f"^[\\x21-\\x7e]*{END}",
+                        "maxLength": MAX_CURSOR_CHARS,
+                    },
+                },
                 {
                     "name": "limit",
                     "in": "query",
@@ -332,36 +453,72 @@ _PATHS: dict[str, Any] = {
         }
     },
     "/{key}": {
-        "put": {
-            "operationId": "putObject",
-            "summary": "Upload one object with a put token (from createUpload) or an API key.",
-            "security": _TOKEN,
+        "get": {
+            "operationId": "getObject",
+            "summary": "Read one object (HEAD: its headers). Public unless under a private "
+            "prefix (then an API key or a get token). RFC 9110 validators, conditional "
+            "requests and ranges; Content-Security-Policy: default-src 'none'; sandbox.",
+            "security": [{}, *_TOKEN],
             "parameters": [
                 _KEY_PARAMETER,
+                _TOKEN_PARAMETER,
                 {
-                    "name": "token",
+                    "name": "download",
                     "in": "query",
-                    "schema": {"type": "string"},
-                    "description": "The token, as in upload_url.",
+                    "schema": {
+                        "type": "string",
+                        "pattern": f"^{_TEXT}*{END}",
+                        "maxLength": MAX_DOWNLOAD_NAME_CHARS,
+                    },
+                    "description": "Content-Disposition: attachment, with this name (empty: "
+                    "the key's last segment).",
                 },
             ],
+            "responses": {
+                "200": {"description": "The object.", "content": {"*/*": {"schema": _BINARY}}},
+                "206": {"description": "A range.", "content": {"*/*": {"schema": _BINARY}}},
+                "304": {"description": "Not modified."},
+                "400": _error("invalid_key, invalid_request (a bad query)"),
+                "404": _error("not_found"),
+                **_TOKEN_ERRORS,
+                "412": _error("precondition_failed"),
+                "416": _error("range_not_satisfiable"),
+                "502": _error("storage_error"),
+            },
+        },
+        "put": {
+            "operationId": "putObject",
+            "summary": "Upload one object with a put token (from createUpload) or an API key. "
+            "If-Match, If-None-Match (* creates only) and If-Unmodified-Since are R2 conditions "
+            "of the write (412 when they fail).",
+            "security": _TOKEN,
+            "parameters": [_KEY_PARAMETER, _TOKEN_PARAMETER],
             "requestBody": {
                 "required": True,
-                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+                "description": "The bytes, with any one media type as Content-Type (stored "
+                "canonical; a generic type such as application/octet-stream never hides the "
+                "key's known extension); a few typical ones are listed.",
+                "content": {
+                    media: {"schema": _BINARY}
+                    for media in ("model/gltf-binary", "image/png", "video/mp4")
+                },
             },
             "responses": {
-                "201": {"description": "Created.", "content": _json(_ref("StoredObject"))},
+                "201": {"description": "Created.", "content": _json(_ref("UploadedObject"))},
                 "200": {
                     "description": "Overwritten (API key, or a token with overwrite).",
-                    "content": _json(_ref("StoredObject")),
+                    "content": _json(_ref("UploadedObject")),
                 },
                 "400": _error(
-                    "invalid_key, invalid_content_length, length_mismatch, "
-                    "body_length_mismatch, checksum_mismatch"
+                    "invalid_key, invalid_content_length, invalid_content_type, "
+                    "length_mismatch, body_length_mismatch, checksum_mismatch, invalid_request"
                 ),
                 **_TOKEN_ERRORS,
                 "411": _error("length_required"),
-                "412": _error("already_exists: a create-only token and the key exists"),
+                "412": _error(
+                    "precondition_failed (If-Match, If-None-Match, If-Unmodified-Since), "
+                    "already_exists (a create-only token and the key exists)"
+                ),
                 "413": _error("too_large: over the token's max_bytes or the single PUT limit"),
                 "415": _error("unsupported_media_type: Content-Type not allowed by the token"),
                 "429": _error("rate_limited: R2 allows one write per second per key"),
@@ -370,13 +527,15 @@ _PATHS: dict[str, Any] = {
         },
         "delete": {
             "operationId": "deleteObject",
-            "summary": "Delete one object with a delete token or an API key.",
+            "summary": "Delete one object with a delete token or an API key. If-Match and "
+            "If-Unmodified-Since are checked first (412).",
             "security": _TOKEN,
-            "parameters": [_KEY_PARAMETER],
+            "parameters": [_KEY_PARAMETER, _TOKEN_PARAMETER],
             "responses": {
                 "204": {"description": "Deleted (or did not exist)."},
-                "400": _error("invalid_key"),
+                "400": _error("invalid_key, invalid_request"),
                 **_TOKEN_ERRORS,
+                "412": _error("precondition_failed"),
                 "502": _error("storage_error"),
             },
         },
@@ -403,6 +562,32 @@ _DOCUMENT: dict[str, Any] = {
 }
 
 
-def openapi_document() -> dict[str, Any]:
-    """A fresh copy of the document (callers may not mutate the shared one)."""
-    return copy.deepcopy(_DOCUMENT)
+def openapi_document(settings: Settings | None = None) -> dict[str, Any]:
+    """A fresh copy of the document for `settings` (their single-PUT limit and token
+    lifetime; the defaults without)."""
+    max_put = settings.max_put_bytes if settings else DEFAULT_MAX_PUT_BYTES
+    tokens = settings.tokens if settings else None
+    lifetime = tokens.max_lifetime if tokens else DEFAULT_MAX_LIFETIME
+    document: dict[str, Any] = json.loads(_document_text(max_put, lifetime))
+    return document
+
+
+@cache
+def _document_text(max_put_bytes: int, max_lifetime: int) -> str:
+    document = copy.deepcopy(_DOCUMENT)
+    schemas = document["components"]["schemas"]
+    for name in ("UploadRequest", "DownloadRequest"):
+        schemas[name]["properties"]["expires_in"]["maximum"] = max_lifetime
+    upload = schemas["UploadRequest"]
+    upload["properties"]["max_bytes"]["description"] = (
+        f"The largest body: at most {max_put_bytes} (the single-PUT limit, also the default); "
+        f"with multipart, the largest object, at most {MAX_OBJECT_BYTES} (the default)."
+    )
+    upload["if"] = {"properties": {"multipart": {"const": True}}, "required": ["multipart"]}
+    upload["then"] = {"properties": {"max_bytes": {"maximum": MAX_OBJECT_BYTES}}}
+    upload["else"] = {"properties": {"max_bytes": {"maximum": max_put_bytes}}}
+    upload["dependentSchemas"]["sha256"] = {
+        "properties": {"multipart": {"const": False}},
+        "description": "sha256 cannot be combined with multipart.",
+    }
+    return json.dumps(document, separators=(",", ":"))

@@ -11,11 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from urllib.parse import parse_qsl
 
 from .conditional import Outcome, evaluate_preconditions
+from .errors import ApiError
 from .fields import lowered
+from .query import Query, as_query
 from .ranges import ByteRange, RangeKind, content_range, parse_range, unsatisfied_content_range
+from .text import has_control
 
 MAX_RANGES = 16  # more ranges than this in one request: answered with the full object
 # The request headers RFC 9110 13.1 defines as read preconditions (If-Range only with Range).
@@ -117,9 +119,20 @@ def plan_headers(plan: ReadPlan, representation: Mapping[str, str], size: int) -
     return headers
 
 
-def download_name(query: str, key: str) -> str | None:
-    """`?download` -> the key's last segment; `?download=name.ext` -> that name; else None."""
-    for name, value in parse_qsl(query, keep_blank_values=True):
-        if name == "download":
-            return value or key.rsplit("/", 1)[-1]
-    return None
+MAX_DOWNLOAD_NAME_CHARS = 1024
+
+
+def download_name(query: Query | str, key: str) -> str | None:
+    """`?download` -> the key's last segment; `?download=name.ext` -> that name; else None.
+    400 invalid_request for a name with a control character or over 1024 characters."""
+    value = as_query(query).single("download")
+    if value is None:
+        return None
+    if has_control(value) or len(value) > MAX_DOWNLOAD_NAME_CHARS:
+        raise ApiError(
+            400,
+            "invalid_request",
+            f"'download' must be a name of at most {MAX_DOWNLOAD_NAME_CHARS} characters "
+            "without control characters.",
+        )
+    return value or key.rsplit("/", 1)[-1]

@@ -21,12 +21,12 @@ the same pattern, so ``GET /<key>?uploads`` is 405, never a read of the object.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
-from urllib.parse import parse_qsl
 
 from .errors import ApiError
+from .query import parse_query
 
 __all__ = ["Resolved", "Route", "RouteTable"]
 
@@ -112,7 +112,26 @@ class Resolved(Generic[H]):
 
 def query_names(query: str) -> frozenset[str]:
     """The parameter names a raw query string carries (``?uploads`` names "uploads")."""
-    return frozenset(name for name, _ in parse_qsl(query, keep_blank_values=True))
+    return parse_query(query).names
+
+
+class _LazyNames:
+    """Query names computed at most once, when first needed."""
+
+    def __init__(self, query: str | frozenset[str] | Callable[[], frozenset[str]]) -> None:
+        self._query = query
+        self._names: frozenset[str] | None = None
+
+    def get(self) -> frozenset[str]:
+        if self._names is None:
+            query = self._query
+            if isinstance(query, frozenset):
+                self._names = query
+            elif isinstance(query, str):
+                self._names = query_names(query)
+            else:
+                self._names = query()
+        return self._names
 
 
 class RouteTable(Generic[H]):
@@ -121,16 +140,20 @@ class RouteTable(Generic[H]):
     def __init__(self, routes: Sequence[Route[H]]) -> None:
         self.routes = tuple(routes)
 
-    def resolve(self, method: str, path: str, query: str) -> Resolved[H]:
-        """The route for a request: 404 not_found when no route matches the path (or a
-        reserved one does), 405 method_not_allowed with that route's ``Allow``."""
-        names = query_names(query) if query else frozenset()
+    def resolve(
+        self, method: str, path: str, query: str | frozenset[str] | Callable[[], frozenset[str]]
+    ) -> Resolved[H]:
+        """The route for a request (`query`: the raw query string, the names it carries, or a
+        function giving them, called only when a route selected by its query matches the
+        path): 404 not_found when no route matches the path (or a reserved one does), 405
+        method_not_allowed with that route's ``Allow``."""
+        names = _LazyNames(query)
         partial: Route[H] | None = None
         claimed: set[str] = set()  # patterns whose query-selected route matched
         for route in self.routes:
             if route.pattern in claimed:
                 continue
-            params = route.match(path, names)
+            params = route.match(path, names.get() if route.query is not None else frozenset())
             if params is None:
                 continue
             if route.query is not None:

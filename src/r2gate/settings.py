@@ -16,6 +16,10 @@
 | SERVER_TIMING | var | "on": add `Server-Timing: py;dur=<ms>` (time inside the handler) |
 | UPLOAD_MAX_AGE | var | seconds a multipart upload may stay open (default 86400, at most 604800) |
 | MULTIPART_PART_SIZE | var | default part size of multipart uploads (default 8 MiB, 5 MiB..5 GiB) |
+| TRUSTED_PAGES | var | JSON list of key prefixes served without the sandbox CSP (see sandbox) |
+| S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY | secret | one full-access S3 key pair (s3.credentials) |
+| S3_CREDENTIALS | secret | JSON scoped S3 key pairs with upload limits (see s3.credentials) |
+| S3_BUCKET | var | the bucket name S3 clients use: wrangler.toml's bucket_name (unset: no S3) |
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ from .cache_policy import CacheConfig, parse_cache_config
 from .cors import CorsConfig, parse_cors_config
 from .errors import ApiError, from_token_error
 from .multipart import DEFAULT_PART_SIZE, MAX_PART_SIZE, MIN_PART_SIZE
+from .numbers import InvalidNumber, parse_decimal
+from .s3.settings import S3_SETTING_NAMES, S3Settings, parse_s3_settings
+from .sandbox import parse_trusted_pages
 from .tokens import DEFAULT_AUDIENCE, DEFAULT_MAX_LIFETIME, TokenConfig, TokenConfigError
 
 SETTING_NAMES = (
@@ -46,10 +53,13 @@ SETTING_NAMES = (
     "SERVER_TIMING",
     "UPLOAD_MAX_AGE",
     "MULTIPART_PART_SIZE",
+    "TRUSTED_PAGES",
+    *S3_SETTING_NAMES,
 )
 DEFAULT_EDGE_CACHE_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_MAX_PUT_BYTES = 100 * 1000 * 1000
 DEFAULT_UPLOAD_MAX_AGE = 86400
+MAX_SETTING_INT = 2**53 - 1  # what JavaScript (and R2's options) represent exactly
 MAX_UPLOAD_MAX_AGE = 7 * 86400  # R2 aborts unfinished multipart uploads after 7 days
 
 T = TypeVar("T")
@@ -67,6 +77,8 @@ class Settings:
     server_timing: bool
     upload_max_age: int = DEFAULT_UPLOAD_MAX_AGE
     multipart_part_size: int = DEFAULT_PART_SIZE
+    trusted_pages: tuple[str, ...] = ()
+    s3: S3Settings = S3Settings()
 
 
 def _misconfigured(name: str, reason: str) -> ApiError:
@@ -94,10 +106,10 @@ def _switch(name: str, raw: str | None, default: bool) -> bool:
 def _positive_int(name: str, raw: str | None, default: int) -> int:
     if raw is None or not raw.strip():
         return default
-    value = raw.strip()
-    if not value.isascii() or not value.isdigit() or int(value) < 1:
-        raise _misconfigured(name, "expected a positive whole number")
-    return int(value)
+    try:
+        return parse_decimal(raw.strip(), minimum=1, maximum=MAX_SETTING_INT)
+    except InvalidNumber:
+        raise _misconfigured(name, f"expected a whole number from 1 to {MAX_SETTING_INT}") from None
 
 
 def _bounded_int(name: str, raw: str | None, default: int, low: int, high: int) -> int:
@@ -127,8 +139,9 @@ def _tokens(raw: dict[str, str | None]) -> TokenConfig | None:
 
 def parse_settings(raw: dict[str, str | None]) -> Settings:
     """Parse every setting; a bad one is a 500 `server_misconfigured` naming the setting only."""
+    api_keys = tuple(load_api_keys(raw.get("API_KEY"), raw.get("API_KEYS")))
     return Settings(
-        api_keys=tuple(load_api_keys(raw.get("API_KEY"), raw.get("API_KEYS"))),
+        api_keys=api_keys,
         tokens=_tokens(raw),
         cache=_parsed("CACHE_POLICY", raw.get("CACHE_POLICY"), parse_cache_config),
         cors=_parsed("CORS", raw.get("CORS"), parse_cors_config),
@@ -154,4 +167,13 @@ def parse_settings(raw: dict[str, str | None]) -> Settings:
             MIN_PART_SIZE,
             MAX_PART_SIZE,
         ),
+        trusted_pages=_parsed("TRUSTED_PAGES", raw.get("TRUSTED_PAGES"), parse_trusted_pages),
+        s3=_s3(raw, api_keys),
     )
+
+
+def _s3(raw: dict[str, str | None], api_keys: tuple[ApiKey, ...]) -> S3Settings:
+    try:
+        return parse_s3_settings(raw, api_keys)
+    except ValueError as exc:
+        raise ApiError(500, "server_misconfigured", str(exc)) from None

@@ -50,6 +50,9 @@ def classify_storage_error(message: str, *, reading_request_body: bool = False) 
             "The body did not match its Content-Length; nothing was stored.",
         )
     match = _CODE.search(text)
+    if "cursor" in lowered and (match is None or int(match.group(1)) not in _BY_CODE):
+        # only list() takes a cursor: R2 refusing the one the client sent back
+        return ApiError(400, "invalid_request", "'cursor' is not a valid cursor.")
     if match and int(match.group(1)) in _BY_CODE:
         status, code, msg = _BY_CODE[int(match.group(1))]
         headers = {"Retry-After": "1"} if status == 429 else {}

@@ -13,8 +13,9 @@ only. ``upload_id`` is r2gate's own id (32 lowercase hex characters), never R2's
 
 An upload belongs to the caller that created it (``owner``): an API key by name, a token by
 its ``jti`` (so a refreshed token with the same ``jti`` continues the upload), a token without
-``jti`` by a digest of its whole grant. Anything else, another key, or an expired manifest is
-``404 upload_not_found``, so upload ids reveal nothing to other callers.
+``jti`` by a digest of its whole grant, an S3 key pair by its name. Anything else, another
+key, or an expired manifest is ``404 upload_not_found``, so upload ids reveal nothing to other
+callers.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ __all__ = [
     "expired_upload_ids",
     "manifest_key",
     "owner_for_api_key",
+    "owner_for_s3_key",
     "owner_for_token",
     "part_record_key",
     "part_record_metadata",
@@ -86,6 +88,11 @@ def owner_for_api_key(name: str) -> str:
     return f"key:{name}"
 
 
+def owner_for_s3_key(name: str) -> str:
+    """An S3 key pair's uploads, by the pair's configured name."""
+    return f"s3:{name}"
+
+
 def owner_for_token(claims: TokenClaims) -> str:
     """``jti:<jti>``; without a jti, a digest of the token's grant, times and kid."""
     if claims.jti is not None:
@@ -126,6 +133,7 @@ class Manifest:
     max_bytes: int | None = None  # the creating token's `max`
     exact_length: int | None = None  # the creating token's `len`
     overwrite: bool = True  # False: a create-only token (412 when the key exists)
+    client_sized: bool = False  # S3: the client picks the part size; part_size is the maximum
 
     @classmethod
     def new(
@@ -140,6 +148,7 @@ class Manifest:
         now: int,
         max_age: int,
         bounds: UploadBounds | None,
+        client_sized: bool = False,
     ) -> Manifest:
         """A new upload's manifest: a bounded caller's limits and create-only flag are kept;
         a trusted caller's upload is unbounded and may replace an existing object, as its PUT
@@ -156,6 +165,7 @@ class Manifest:
             max_bytes=bounds.max_bytes if bounds is not None else None,
             exact_length=bounds.exact_length if bounds is not None else None,
             overwrite=bounds.overwrite if bounds is not None else True,
+            client_sized=client_sized,
         )
 
     def to_metadata(self) -> dict[str, str]:
@@ -175,6 +185,8 @@ class Manifest:
             metadata["max_bytes"] = str(self.max_bytes)
         if self.exact_length is not None:
             metadata["exact_length"] = str(self.exact_length)
+        if self.client_sized:
+            metadata["sized_by"] = "client"
         return metadata
 
     @classmethod
@@ -182,6 +194,8 @@ class Manifest:
         """Parse what `to_metadata` wrote; ValueError for anything else."""
         if metadata.get("v") != MANIFEST_VERSION or metadata.get("overwrite") not in ("0", "1"):
             raise ValueError("not an r2gate upload manifest")
+        if metadata.get("sized_by", "client") != "client":
+            raise ValueError("unknown sized_by")
         texts = [metadata.get(name) for name in ("key", "r2_upload_id", "owner", "content_type")]
         if not all(isinstance(text, str) and text for text in texts):
             raise ValueError("manifest lacks a required member")
@@ -198,6 +212,7 @@ class Manifest:
             max_bytes=_optional_int(metadata.get("max_bytes")),
             exact_length=_optional_int(metadata.get("exact_length")),
             overwrite=metadata["overwrite"] == "1",
+            client_sized="sized_by" in metadata,
         )
 
 

@@ -6,21 +6,31 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .errors import ApiError
+from .mediatype import (
+    MediaRange,
+    MediaType,
+    MediaTypeError,
+    allows,
+    is_active,
+    parse_media_ranges,
+)
+from .numbers import decimal_param
 from .text import has_control
-from .tokens import media_type
 
-_MAX_DIGITS = 16
+# 16 digits: any real length fits, and the size limits answer 413 above them.
+MAX_CONTENT_LENGTH = 10**16 - 1
 
 
 def parse_content_length(headers: Mapping[str, str]) -> int:
-    """The request's Content-Length: 411 when absent, 400 when not a plain decimal number."""
+    """The request's Content-Length: 411 when absent, 400 invalid_content_length unless it is
+    one canonical decimal number (no sign, no leading zero, no list)."""
     raw = headers.get("content-length")
     if raw is None:
         raise ApiError(411, "length_required", "A Content-Length header is required.")
-    value = raw.strip()
-    if not value.isascii() or not value.isdigit() or len(value) > _MAX_DIGITS:
-        raise ApiError(400, "invalid_content_length", "Content-Length must be a decimal number.")
-    return int(value)
+    value = raw.strip(" \t")
+    return decimal_param(
+        value, "Content-Length", maximum=MAX_CONTENT_LENGTH, code="invalid_content_length"
+    )
 
 
 def check_single_put_size(length: int, limit: int) -> None:
@@ -83,14 +93,28 @@ class UploadBounds:
     cache_control: str | None = None
     overwrite: bool = False
 
-    def allows_content_type(self, content_type: str | None) -> bool:
-        """Media type (parameters and case ignored) matches one allowed range, or no ranges."""
+    @property
+    def exact_type(self) -> str | None:
+        """The one type the bounds allow, when they name exactly one and no pattern: what an
+        upload without a Content-Type stores (so a plain ``curl -T`` works)."""
+        ranges = self._ranges()
+        if ranges is None or len(ranges) != 1 or ranges[0].is_wildcard:
+            return None
+        return ranges[0].canonical
+
+    def _ranges(self) -> tuple[MediaRange, ...] | None:
         if self.content_types is None:
-            return True
-        media = media_type(content_type)
-        if media is None:
-            return False
-        major = media.split("/", 1)[0]
-        return any(
-            allowed in (media, "*/*") or allowed == f"{major}/*" for allowed in self.content_types
-        )
+            return None
+        try:
+            return parse_media_ranges(self.content_types)
+        except MediaTypeError:
+            return ()  # never allows anything (the claims were checked when minted)
+
+    def allows_content_type(self, media: MediaType) -> bool:
+        """`media` matches an allowed pattern (r2gate.mediatype.allows). An active type (HTML,
+        SVG, JavaScript, XML) is allowed only when a pattern names it exactly: never by
+        ``*/*`` or ``text/*``, and never by bounds that name no type at all."""
+        ranges = self._ranges()
+        if ranges is None:
+            return not is_active(media)
+        return allows(ranges, media)

@@ -10,15 +10,29 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import BrowserContext, sync_playwright
 
-from tests.support.browser import API_KEY, CHROMIUM_ARGS, SIGNING_KEYS, Uploader, chromium_path
+from tests.support.browser import (
+    API_KEY,
+    CHROMIUM_ARGS,
+    SIGNING_KEYS,
+    TRUSTED_PAGES,
+    Uploader,
+    chromium_path,
+)
 from tests.support.client import Client
 from tests.support.server import RunningServer, start_wrangler_dev
+from tests.support.settings import TEST_S3_VARIABLES
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     state = tmp_path_factory.mktemp("browser-r2-state")
-    running = start_wrangler_dev({"API_KEY": API_KEY, "SIGNING_KEYS": SIGNING_KEYS}, state)
+    variables = {
+        "API_KEY": API_KEY,
+        "SIGNING_KEYS": SIGNING_KEYS,
+        "TRUSTED_PAGES": TRUSTED_PAGES,
+        **TEST_S3_VARIABLES,
+    }
+    running = start_wrangler_dev(variables, state)
     yield running
     running.stop()
 

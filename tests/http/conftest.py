@@ -17,6 +17,7 @@ from tests.support.settings import (
     TEST_API_KEYS,
     TEST_CACHE_POLICY,
     TEST_CORS,
+    TEST_S3_VARIABLES,
     TEST_SIGNING_KEYS,
 )
 
@@ -35,6 +36,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
         "SERVER_TIMING": "on",
         "SIGNING_KEYS": TEST_SIGNING_KEYS,
         "API_KEYS": TEST_API_KEYS,
+        **TEST_S3_VARIABLES,
     }
     running = start_wrangler_dev(variables, state)
     yield running

@@ -1,5 +1,5 @@
 """GET /api/v1/openapi.json, and real responses validated against the schemas it documents
-(with the validator in tests/support/schema.py)."""
+(with jsonschema_rs, tests/support/schema.py)."""
 
 from __future__ import annotations
 
@@ -47,8 +47,6 @@ def test_the_validator_rejects_what_the_schemas_forbid(document: dict[str, Any])
     assert errors(listing, page, document) == []
     assert errors(listing, {**page, "cursor": 5}, document)
     assert errors(listing, {**page, "objects": [{"key": "a"}]}, document)
-    with pytest.raises(AssertionError, match="does not know"):
-        errors({"if": {}}, 1, document)
 
 
 # --- the document -------------------------------------------------------------------------------

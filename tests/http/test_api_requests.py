@@ -57,13 +57,18 @@ def test_a_token_is_not_an_api_key(client: Client) -> None:
         ),
         pytest.param({"key": 7, "content_type": "image/png"}, "invalid_request", id="key-a-number"),
         pytest.param(
-            {"key": "a.png", "content_type": ["image/png"]}, "invalid_request", id="ct-a-list"
+            {"key": "a.png", "content_type": ["image/png", 5]},
+            "invalid_request",
+            id="ct-a-bad-list",
         ),
         pytest.param(
             {"key": "a.png", "content_type": "png"}, "invalid_request", id="ct-not-a-type"
         ),
         pytest.param(
-            {"key": "a.png", "content_type": "image/*"}, "invalid_request", id="ct-wildcard"
+            {"key": "a.png", "content_type": "*/png"}, "invalid_request", id="ct-bad-wildcard"
+        ),
+        pytest.param(
+            {"key": "a.png", "content_type": "image/png, text/html"}, "invalid_request", id="ct-two"
         ),
         pytest.param(
             {"key": "a.png", "content_type": "image/png\r\nX-Evil: 1"},

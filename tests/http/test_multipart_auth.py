@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -225,3 +226,21 @@ def test_an_expired_token_is_401(client: Client, prefix: str) -> None:
     tok = token({"op": "mpu", "key": key}, iat=now - 600, exp=now - 120)
     reply = Mpu(client, key, tok).create()
     assert (reply.status, reply.error_code) == (401, "token_expired")
+
+
+def test_parallel_parts_cannot_overrun_the_tokens_max(client: Client, prefix: str) -> None:
+    key = f"{prefix}race.bin"
+    mib = 1024 * 1024
+    mpu = Mpu(client, key, mpu_token(key, max=6 * mib, jti="race"))
+    upload_id = mpu.start({"part_size": PART})
+    mpu.send(upload_id, 1, bytes(PART))
+
+    def send(number: int) -> int:
+        return mpu.part(upload_id, number, bytes(mib)).status
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        statuses = dict(zip((2, 3, 4), pool.map(send, (2, 3, 4)), strict=True))
+    assert statuses == {2: 200, 3: 413, 4: 413}
+    status = mpu.status(upload_id).json()
+    assert status["bytes_received"] <= 6 * mib
+    assert [p["part_number"] for p in status["parts"]] == [1, 2]

@@ -70,6 +70,15 @@ test("the media type sent: the file's when allowed, the token's one type when un
   assert.equal(contentTypeFor({}, file("scan.ply", 1)), ""); // the server picks by extension
 });
 
+test("an active type (HTML, SVG, JavaScript) goes only where the token names it", () => {
+  const svg = file("logo.svg", 1, "image/svg+xml");
+  assert.equal(contentTypeFor({ ct: ["image/*"] }, svg), null);
+  assert.equal(contentTypeFor({ ct: ["*/*"] }, file("page.html", 1, "text/html")), null);
+  assert.equal(contentTypeFor({ ct: ["image/svg+xml"] }, svg), "image/svg+xml");
+  assert.equal(contentTypeFor({}, file("app.js", 1, "text/javascript")), null);
+  assert.equal(contentTypeFor({ ct: ["text/plain; charset=utf-8"] }, file("a.txt", 1, "text/plain")), "text/plain");
+});
+
 test("small files go in one PUT, large ones in parts when there is an mpu token", () => {
   const put = token({ op: "put", key: "a.bin", max: 5000 });
   const mpu = token({ op: "mpu", key: "a.bin", max: 1e9 });

@@ -17,6 +17,7 @@ from tests.support.tokens import AUDIENCE, mint
 API_KEY = "browser-test-" + "b" * 32
 SIGNING_SECRET = "browser-signing-secret-" + "s" * 32
 SIGNING_KEYS = json.dumps({"b1": SIGNING_SECRET})
+TRUSTED_PAGES = '["site/"]'  # served without the sandbox CSP (tests/browser/test_user_content.py)
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import struct
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -52,18 +54,19 @@ class Client:
         method: str,
         path: str,
         body: bytes | None = None,
-        headers: dict[str, str] | None = None,
+        headers: dict[str, str] | list[tuple[str, str]] | None = None,
         auth: bool = False,
     ) -> Reply:
-        all_headers = dict(headers or {})
+        """`headers` as a dict, or as (name, value) pairs to send a field twice."""
+        pairs = list(headers.items() if isinstance(headers, dict) else headers or [])
         if auth:
-            all_headers["Authorization"] = f"Bearer {self.api_key}"
+            pairs.append(("Authorization", f"Bearer {self.api_key}"))
         conn = self.connection()
         try:
             conn.putrequest(method, path, skip_accept_encoding=True)
-            for name, value in all_headers.items():
+            for name, value in pairs:
                 conn.putheader(name, value)
-            if body is not None and not any(h.lower() == "content-length" for h in all_headers):
+            if body is not None and not any(h.lower() == "content-length" for h, _ in pairs):
                 conn.putheader("Content-Length", str(len(body)))
             conn.endheaders(body)
             return read_reply(conn.getresponse())
@@ -103,6 +106,25 @@ class Client:
                 return read_reply(conn.getresponse())
             except (ConnectionError, OSError, http.client.HTTPException):
                 return None
+        finally:
+            conn.close()
+
+    def put_reset(
+        self, path: str, declared: int, sent: bytes, headers: dict[str, str] | None = None
+    ) -> None:
+        """PUT with Content-Length `declared`, send `sent`, then reset the connection (RST, as
+        a client that crashes or loses its network): nobody is left to read an answer."""
+        conn = self.connection(timeout=30)
+        try:
+            conn.putrequest("PUT", path, skip_accept_encoding=True)
+            for name, value in (headers or {}).items():
+                conn.putheader(name, value)
+            conn.putheader("Content-Length", str(declared))
+            conn.endheaders()
+            conn.send(sent)
+            time.sleep(0.2)  # the Worker has started streaming the body into R2
+            assert conn.sock is not None
+            conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         finally:
             conn.close()
 

@@ -56,12 +56,12 @@ class Mpu:
     def status(self, upload_id: str) -> Reply:
         return self._send("GET", mpu_path(self.key, upload_id, tok=self.tok))
 
-    def complete(self, upload_id: str, parts: Any) -> Reply:
+    def complete(self, upload_id: str, parts: Any, headers: dict[str, str] | None = None) -> Reply:
         """`parts` as [(number, etag), ...], or any JSON document to send as is."""
         if isinstance(parts, list) and all(isinstance(p, tuple) for p in parts):
             parts = {"parts": [{"part_number": n, "etag": e} for n, e in parts]}
         body = parts if isinstance(parts, bytes) else json.dumps(parts).encode()
-        headers = {"Content-Type": "application/json"}
+        headers = {"Content-Type": "application/json", **(headers or {})}
         return self._send(
             "POST", mpu_path(self.key, upload_id, tok=self.tok), body, headers=headers
         )

@@ -43,3 +43,52 @@ TEST_API_KEYS = json.dumps(
         ]
     }
 )
+
+# S3 key pairs (tests/http/test_s3*.py): the full-access pair, and scoped ones.
+S3_BUCKET = "r2gate-assets"  # wrangler.toml's bucket_name and S3_BUCKET
+TEST_S3_KEY_ID = "R2GATETESTFULLKEY001"
+TEST_S3_SECRET = "s3-full-secret-" + "f" * 32
+TEST_S3_SCOPED = {
+    # name: (access key id, secret, ops, prefixes, limits)
+    "tenant42-s3": (
+        "R2GATETENANT42KEY001",
+        "s3-tenant42-secret-" + "t" * 24,
+        ["read", "write", "delete", "sign", "list"],
+        ["tenant-42/"],
+        None,
+    ),
+    "uploads-s3": (
+        "R2GATEUPLOADSKEY0001",
+        "s3-uploads-secret-" + "u" * 24,
+        ["write", "sign"],
+        ["uploads/"],
+        {"max_bytes": 1000, "content_types": ["image/*"], "create_only": True},
+    ),
+    "reader-s3": (
+        "R2GATEREADERKEY00001",
+        "s3-reader-secret-" + "r" * 24,
+        ["read", "list"],
+        [""],
+        None,
+    ),
+}
+TEST_S3_CREDENTIALS = json.dumps(
+    {
+        "credentials": [
+            {
+                "name": name,
+                "access_key_id": key_id,
+                "secret_access_key": secret,
+                "ops": ops,
+                "prefixes": prefixes,
+                **({"limits": limits} if limits else {}),
+            }
+            for name, (key_id, secret, ops, prefixes, limits) in TEST_S3_SCOPED.items()
+        ]
+    }
+)
+TEST_S3_VARIABLES = {
+    "S3_ACCESS_KEY_ID": TEST_S3_KEY_ID,
+    "S3_SECRET_ACCESS_KEY": TEST_S3_SECRET,
+    "S3_CREDENTIALS": TEST_S3_CREDENTIALS,
+}

@@ -25,3 +25,21 @@ def put_short_body(
     time.sleep(0.5)  # the Worker's output reaches the log through wrangler, a little late
     ours = [line for line in server.log().splitlines() if "r2gate:" in line and key_path in line]
     assert ours == []
+
+
+def put_then_reset(
+    server: RunningServer, client: Client, path: str, headers: dict[str, str]
+) -> None:
+    """PUT 64 KiB of a declared 8 MiB, then reset the connection. Nothing may be stored, and
+    the Worker logs no error of its own (the client left; that is not r2gate's failure)."""
+    local = server.worker_url is not None
+    target = Client(server.worker_url, client.api_key) if server.worker_url else client
+    target.put_reset(path, 8 * 1024 * 1024, b"x" * 65536, headers)
+    assert client.get("/").status == 200  # the same server still answers
+    if not local:
+        return
+    key_path = path.split("?", 1)[0]
+    time.sleep(1.0)  # the Worker notices the reset, then its output reaches the log
+    ours = [line for line in server.log().splitlines() if "r2gate:" in line and key_path in line]
+    assert ours == []
+    assert "Uncaught" not in server.log()

@@ -27,8 +27,9 @@ def code_of(call, *args) -> tuple[int, str]:
 
 def test_minimal_request() -> None:
     assert parse_upload_request(BASE) == UploadRequest(
-        content_type="model/gltf-binary", key="models/a.glb"
+        content_types=("model/gltf-binary",), key="models/a.glb"
     )
+    assert parse_upload_request(BASE).exact_type == "model/gltf-binary"
 
 
 def test_every_member() -> None:
@@ -65,7 +66,7 @@ def test_empty_prefix_means_the_root() -> None:
         ({"content_type": None}, (400, "invalid_request")),
         ({"max_bytes": True}, (400, "invalid_request")),
         ({"expires_in": False}, (400, "invalid_request")),
-        ({"expires_in": 1.0}, (400, "invalid_request")),
+        ({"expires_in": 1.5}, (400, "invalid_request")),
         ({"overwrite": 1}, (400, "invalid_request")),
         ({"multipart": "yes"}, (400, "invalid_request")),
         ({"sha256": "g" * 64}, (400, "invalid_request")),
@@ -84,13 +85,42 @@ def test_bad_members(change: dict, expected: tuple[int, str]) -> None:
     assert code_of(parse_upload_request, {**BASE, **change}) == expected
 
 
-def test_content_type_is_required_and_a_media_type() -> None:
+def test_content_type_is_required_and_a_media_type_or_pattern() -> None:
     assert code_of(parse_upload_request, {"key": "a"}) == (400, "invalid_request")
-    for bad in ("text", "*/*", "text/*", "text/plain\n", "a/b" + "c" * 300):
+    bad_values = (
+        "text",
+        "*/html",
+        "image/png;,text/html",
+        "image/png, text/html",
+        "text/plain\n",
+        "a/b" + "c" * 300,
+        [],
+        ["image/*"] * 1 + [5],
+        [f"a/b{i}" for i in range(33)],
+        None,
+    )
+    for bad in bad_values:
         assert code_of(parse_upload_request, {"key": "a", "content_type": bad}) == (
             400,
             "invalid_request",
         ), bad
+
+
+@pytest.mark.parametrize(
+    ("value", "types", "exact"),
+    [
+        ("Image/PNG", ("image/png",), "image/png"),
+        ("image/*", ("image/*",), None),
+        ("*/*", ("*/*",), None),
+        (["image/*", "video/mp4", "image/*"], ("image/*", "video/mp4"), None),
+        (["text/plain;charset=utf-8"], ("text/plain; charset=utf-8",), "text/plain; charset=utf-8"),
+    ],
+)
+def test_content_type_takes_patterns_and_lists(
+    value: object, types: tuple[str, ...], exact: str | None
+) -> None:
+    request = parse_upload_request({"key": "a", "content_type": value})
+    assert (request.content_types, request.exact_type) == (types, exact)
 
 
 @pytest.mark.parametrize("prefix", ["a", "/", "a//", "../", "a/../", "api/", 5])
@@ -151,3 +181,16 @@ def test_json_request_headers_are_checked_before_reading(
 def test_json_request_headers_give_the_declared_length() -> None:
     assert check_json_request({"content-type": "application/json; charset=utf-8"}) is None
     assert check_json_request({"content-length": "12"}) == 12
+
+
+def test_integers_may_be_written_as_integral_numbers() -> None:
+    request = parse_upload_request({**BASE, "max_bytes": 94.0, "expires_in": 60.0})
+    assert (request.max_bytes, request.expires_in) == (94, 60)
+    assert code_of(parse_upload_request, {**BASE, "max_bytes": 94.5}) == (400, "invalid_request")
+
+
+def test_a_prefix_is_at_most_224_characters_so_generated_keys_fit() -> None:
+    ok = {"filename": "f", "prefix": "é" * 223 + "/", "content_type": "a/b"}
+    assert parse_upload_request(ok).prefix == "é" * 223 + "/"
+    too_long = {**ok, "prefix": "a" * 224 + "/"}
+    assert code_of(parse_upload_request, too_long) == (400, "invalid_request")

@@ -137,8 +137,9 @@ def test_missing_or_blank_config_gives_defaults():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        pytest.param("{not json", "not valid JSON", id="bad-json"),
-        pytest.param("[]", "must be a JSON object", id="not-object"),
+        pytest.param("{not json", "must be one JSON object", id="bad-json"),
+        pytest.param("[]", "must be one JSON object", id="not-object"),
+        pytest.param('{"rules": ' + "[" * 5000 + "]" * 5000 + "}", "deeper", id="deep"),
         pytest.param('{"defaults": "x"}', "unknown keys ['defaults']", id="unknown-top-key"),
         pytest.param('{"default": ""}', "default", id="empty-default"),
         pytest.param('{"default": "a\\nb"}', "default", id="default-with-newline"),

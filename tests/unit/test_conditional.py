@@ -9,9 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from r2gate.conditional import (
+    Current,
     Outcome,
     Precondition,
     evaluate_preconditions,
+    pinned,
+    write_conditions,
+    write_preconditions_hold,
 )
 
 ETAG = '"abc"'
@@ -202,3 +206,77 @@ def test_unrelated_headers_never_change_the_outcome(method, headers):
     assert evaluate_preconditions(method, headers, ETAG, UPLOADED) == Precondition(
         GO, range_allowed=method == "GET"
     )
+
+
+# --- writes -------------------------------------------------------------------------------------
+
+OBJ = Current("abc", UPLOADED)
+BEFORE = "Wed, 01 May 2024 11:59:59 GMT"
+
+
+@pytest.mark.parametrize(
+    ("headers", "on_object", "on_nothing"),
+    [
+        ({}, True, True),
+        ({"If-Match": '"abc"'}, True, False),
+        ({"If-Match": '"x", "abc"'}, True, False),
+        ({"If-Match": "*"}, True, False),
+        ({"If-Match": '"x"'}, False, False),
+        ({"If-Match": 'W/"abc"'}, False, False),  # strong comparison
+        ({"If-Match": "abc"}, False, False),  # malformed: fail closed
+        ({"If-Match": '"' + "a" * 9000 + '"'}, False, False),  # oversized: fail closed
+        ({"If-None-Match": "*"}, False, True),
+        ({"If-None-Match": '"abc"'}, False, True),
+        ({"If-None-Match": 'W/"abc"'}, False, True),  # weak comparison
+        ({"If-None-Match": '"x"'}, True, True),
+        ({"If-None-Match": "abc"}, False, False),
+        ({"If-Unmodified-Since": SAME}, True, True),
+        ({"If-Unmodified-Since": BEFORE}, False, True),
+        ({"If-Unmodified-Since": "yesterday"}, True, True),  # RFC 9110 13.1.4: ignored
+        ({"If-Match": '"abc"', "If-Unmodified-Since": BEFORE}, True, False),  # If-Match wins
+        ({"If-Match": '"abc"', "If-None-Match": "*"}, False, False),
+    ],
+)
+def test_write_preconditions(headers: dict[str, str], on_object: bool, on_nothing: bool) -> None:
+    assert write_preconditions_hold(headers, OBJ) is on_object
+    assert write_preconditions_hold(headers, None) is on_nothing
+    conditions = write_conditions(headers)
+    assert conditions.present is bool(headers)
+    assert conditions.holds(OBJ) is on_object and conditions.holds(None) is on_nothing
+
+
+@pytest.mark.parametrize(
+    ("headers", "only_if"),
+    [
+        ({"If-None-Match": " * "}, {"etagDoesNotMatch": "*"}),
+        ({"if-match": '"abc"'}, {"etagMatches": "abc"}),
+    ],
+)
+def test_r2_decides_one_simple_condition_in_the_write(
+    headers: dict[str, str], only_if: dict[str, str]
+) -> None:
+    conditions = write_conditions(headers)
+    assert (conditions.needs_current, conditions.only_if) == (False, only_if)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"If-Match": '"a", "b"'},
+        {"If-Match": "*"},
+        {"If-Match": 'W/"a"'},
+        {"If-Match": '"*"'},  # a quoted star is an etag, not R2's wildcard
+        {"If-Match": "a"},
+        {"If-None-Match": '"a"'},
+        {"If-Unmodified-Since": SAME},
+        {"If-None-Match": "*", "If-Unmodified-Since": SAME},
+    ],
+)
+def test_everything_else_is_checked_against_the_current_object(headers: dict[str, str]) -> None:
+    conditions = write_conditions(headers)
+    assert conditions.needs_current and conditions.only_if is None
+
+
+def test_pinned_is_the_object_that_was_checked() -> None:
+    assert pinned(OBJ) == {"etagMatches": "abc"}
+    assert pinned(None) == {"etagDoesNotMatch": "*"}

@@ -69,12 +69,14 @@ def test_several_scope_prefixes_need_an_explicit_one() -> None:
     assert (caught.value.status, caught.value.code) == (400, "prefix_required")
 
 
-def test_generated_key_over_1024_bytes_is_invalid() -> None:
+def test_the_longest_prefix_still_gives_a_key_within_1024_bytes() -> None:
+    prefix = "\U0001f600" * 223 + "/"  # 224 characters of 4 bytes (and one of 1)
+    long_name = "n" * 300 + ".glb"
+    key = upload_key(request(filename=long_name, prefix=prefix), FULL.prefixes, NOW, "0123abcd")
+    assert key.startswith(prefix) and len(key.encode()) <= 1024
     with pytest.raises(ApiError) as caught:
-        upload_key(
-            request(filename="c.glb", prefix="p" * 1000 + "/"), FULL.prefixes, NOW, "0123abcd"
-        )
-    assert caught.value.code == "invalid_key"
+        request(filename="c.glb", prefix="p" * 1000 + "/")
+    assert caught.value.code == "invalid_request"
 
 
 def test_upload_claims_are_valid_token_claims() -> None:
@@ -108,7 +110,11 @@ def test_upload_claims_default_and_limit_max() -> None:
     claims = upload_claims(
         request(key="a.glb", content_type="text/plain; charset=utf-8"), "a.glb", 100
     )
-    assert (claims["max"], claims["ct"], "ow" in claims) == (100, ["text/plain"], False)
+    assert (claims["max"], claims["ct"], "ow" in claims) == (
+        100,
+        ["text/plain; charset=utf-8"],
+        False,
+    )
     with pytest.raises(ApiError) as caught:
         upload_claims(request(key="a.glb", max_bytes=101), "a.glb", 100)
     assert caught.value.code == "invalid_request"

@@ -12,7 +12,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from jwt.algorithms import HMACAlgorithm
 
-from r2gate.strict_json import StrictJsonError, strict_json_object
 from r2gate.tokens.errors import DecodeError, InvalidTokenError
 from r2gate.tokens.jws import (
     MAX_TOKEN_BYTES,
@@ -85,13 +84,22 @@ def test_b64url_decode_is_strict(bad: str) -> None:
         b64url_decode(bad)
 
 
-def test_strict_json_object() -> None:
-    assert strict_json_object(b'{"a":1}') == {"a": 1}
-    for bad in (b'{"a":1,"a":2}', b"[1]", b'"x"', b'{"a":NaN}', b'{"a":1e999}', b"\xff"):
-        with pytest.raises(StrictJsonError):
-            strict_json_object(bad)
-    with pytest.raises(StrictJsonError):
-        strict_json_object(b'{"a":"\\ud800"}')
+@pytest.mark.parametrize(
+    "header",
+    [b"[" * 2900, b'{"alg":' + b"[" * 1400 + b"]" * 1400 + b"}", b'{"kid":{"a":{"b":1}}}'],
+)
+def test_a_deep_header_is_refused_before_the_signature_without_recursion(header: bytes) -> None:
+    # The header is parsed before anything is trusted: nesting must never reach json.loads.
+    token = f"{b64url(header)}.{segment({'op': 'get'})}.{b64url(bytes(32))}"
+    with pytest.raises(DecodeError):
+        decode_verified(token, KEYS)
+
+
+def test_a_validly_signed_deep_payload_is_refused() -> None:
+    payload = '{"meta":' + "[" * 40 + "]" * 40 + "}"
+    token = signed_raw('{"alg":"HS256","kid":"k1"}', payload, SECRET)
+    with pytest.raises(DecodeError):
+        decode_verified(token, KEYS)
 
 
 # --- interop -------------------------------------------------------------------------

@@ -116,3 +116,42 @@ def test_no_accepted_key_holds_a_format_or_separator_character(key: str) -> None
         return
     assert not any(unicodedata.category(c) in ("Cf", "Zl", "Zp", "Cc", "Cs") for c in key)
     assert invisible_character(key) is None
+
+
+# --- the rules as one pattern (the OpenAPI document states them) ------------------------------
+
+import re as _re  # noqa: E402
+
+from hypothesis import example, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from r2gate.keys import KEY_PATTERN, PREFIX_PATTERN  # noqa: E402
+
+_KEY = _re.compile(KEY_PATTERN)
+_PREFIX = _re.compile(PREFIX_PATTERN)
+_PARTS = st.sampled_from(["a", ".", "..", "api", "/", "\\", "\u202e", "\x7f", "é", "\U000e0001"])
+
+
+def _accepted(key: str) -> bool:
+    try:
+        validate_key(key)
+    except Exception:
+        return False
+    return True
+
+
+@settings(max_examples=400)
+@given(st.one_of(st.text(max_size=40), st.lists(_PARTS, max_size=8).map("".join)))
+@example("a/./b")
+@example("api")
+@example("apix/y")
+@example("\U0001fffe")
+def test_the_key_pattern_is_the_key_rules(key: str) -> None:
+    assert bool(_KEY.search(key)) is _accepted(key), key
+
+
+@settings(max_examples=300)
+@given(st.one_of(st.text(max_size=30), st.lists(_PARTS, max_size=8).map("".join)))
+def test_the_prefix_pattern_is_a_usable_prefix(prefix: str) -> None:
+    usable = prefix == "" or (prefix.endswith("/") and _accepted(prefix + "x"))
+    assert bool(_PREFIX.search(prefix)) is usable, prefix

@@ -59,8 +59,6 @@ def test_empty_optional_values_are_absent() -> None:
         "limit=",
         "limit=1&limit=1",
         "max=1",
-        "prefix",
-        "prefix=a&&limit=1",
         "prefix=%FF",
         "prefix=%0A",
         "delimiter=" + "x" * 17,
@@ -185,3 +183,13 @@ def test_prefixes_under_api_list_nothing(prefix: str, internal_only: bool) -> No
 def test_is_internal() -> None:
     assert is_internal("api/uploads/x") and is_internal("api/")
     assert not is_internal("api") and not is_internal("apiary.png") and not is_internal("x/api/")
+
+
+def test_a_prefix_longer_than_any_key_lists_nothing() -> None:
+    query = parse_list_query("prefix=" + "%C3%A9" * 600)  # 600 characters, 1200 bytes
+    assert lists_only_internal(query)
+    assert not lists_only_internal(parse_list_query("prefix=" + "a" * 1024))
+
+
+def test_the_delimiter_is_at_most_16_characters() -> None:
+    assert parse_list_query("delimiter=" + "%C3%A9" * 16).delimiter == "é" * 16

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from r2gate.auth import TokenPrincipal
+from r2gate.content_types import StoredType
 from r2gate.errors import ApiError
 from r2gate.multipart import (
     DEFAULT_PART_SIZE,
@@ -18,6 +19,7 @@ from r2gate.multipart import (
     check_part,
     choose_part_size,
     created_json,
+    largest_part,
     parse_complete_request,
     parse_create_request,
     parse_multipart_query,
@@ -103,6 +105,11 @@ def test_query_of_each_action(query: str, action: str, expected: MultipartQuery)
         ("uploadId=u&partNumber=10001", "upload_part"),
         ("uploadId=u&partNumber=%2B1", "upload_part"),
         ("uploadId=u&partNumber=1e3", "upload_part"),
+        ("uploadId=u&partNumber=1e0", "upload_part"),
+        ("uploadId=u&partNumber=01", "upload_part"),
+        ("uploadId=u&partNumber=1.0", "upload_part"),
+        ("uploadId=u&partNumber=+1", "upload_part"),  # "+" decodes to a space
+        ("uploadId=u&partNumber=", "upload_part"),
         ("uploadId=u&partNumber=%D9%A1", "upload_part"),  # an Arabic-Indic digit one
         ("uploadId=%FF", "status"),
         ("token=x", "status"),
@@ -184,7 +191,7 @@ def test_an_api_key_upload_is_what_the_body_asked_for() -> None:
         {"metadata": {"a": "b"}, "cache_control": "no-cache"}, token=False
     )
     assert plan_creation(None, request, "x/a.png") == (
-        "image/png",
+        StoredType("image/png", from_key=True),
         {
             "httpMetadata": {"contentType": "image/png", "cacheControl": "no-cache"},
             "customMetadata": {"a": "b"},
@@ -192,7 +199,7 @@ def test_an_api_key_upload_is_what_the_body_asked_for() -> None:
     )
     typed = parse_create_request({"content_type": "model/vnd.usdz+zip"}, token=False)
     assert plan_creation(None, typed, "x/a.png") == (
-        "model/vnd.usdz+zip",
+        StoredType("model/vnd.usdz+zip"),
         {"httpMetadata": {"contentType": "model/vnd.usdz+zip"}},
     )
 
@@ -200,7 +207,7 @@ def test_an_api_key_upload_is_what_the_body_asked_for() -> None:
 def test_a_token_upload_is_what_the_token_grants() -> None:
     upload = mpu_bounds(meta={"user": "7"}, cache="public, max-age=5")
     assert plan_creation(upload, EMPTY, "models/a.glb") == (
-        "model/gltf-binary",
+        StoredType("model/gltf-binary", from_key=True),
         {
             "httpMetadata": {
                 "contentType": "model/gltf-binary",
@@ -221,7 +228,7 @@ def test_the_content_type_of_a_token_upload() -> None:
         request = parse_create_request(
             {} if requested is None else {"content_type": requested}, token=True
         )
-        return plan_creation(upload, request, key)[0]
+        return plan_creation(upload, request, key)[0].content_type
 
     assert content_type(mpu_bounds(ct=["image/png"]), None, "models/a.glb") == "image/png"
     assert content_type(mpu_bounds(), None, "models/a.glb") == "model/gltf-binary"
@@ -231,6 +238,18 @@ def test_the_content_type_of_a_token_upload() -> None:
         415,
         "unsupported_media_type",
     )
+    assert error(plan_creation, mpu_bounds(ct=["*/*"]), text, "x") == (
+        415,
+        "unsupported_media_type",
+    )
+    assert content_type(mpu_bounds(ct=["text/html"]), "text/html", "x") == "text/html"
+    generic = "application/octet-stream"
+    assert content_type(mpu_bounds(ct=["video/*"]), generic, "v/a.mp4") == "video/mp4"
+    for bad in ("image/png, text/html", "image/*", "image/png;,x"):
+        assert error(parse_create_request, {"content_type": bad}, token=True) == (
+            400,
+            "invalid_request",
+        )
 
 
 def test_created_json() -> None:
@@ -253,19 +272,33 @@ def test_a_part_may_be_up_to_the_part_size() -> None:
     assert error(check_part, manifest(), 1, 0, Bounds()) == (400, "part_size_mismatch")
 
 
-def test_token_max_bounds_the_sum_of_the_parts() -> None:
-    bounds = Bounds(max_bytes=SIZE + 10)
-    check_part(manifest(), 2, 10, bounds, records(SIZE))
-    assert error(check_part, manifest(), 2, 11, bounds, records(SIZE)) == (413, "too_large")
-    # Re-sending a part replaces it: its old size does not count.
-    check_part(manifest(), 1, SIZE, bounds, records(SIZE, 10))
-    assert error(check_part, manifest(), 3, 1, bounds, records(SIZE, 10)) == (413, "too_large")
+def test_token_max_bounds_each_part_number() -> None:
+    bounds = Bounds(max_bytes=SIZE + 10)  # two parts: SIZE, then at most 10
+    check_part(manifest(), 1, SIZE, bounds)
+    check_part(manifest(), 2, 10, bounds)
+    check_part(manifest(), 1, 10, bounds)  # the last part of a smaller upload
+    assert error(check_part, manifest(), 2, 11, bounds) == (413, "too_large")
+    assert error(check_part, manifest(), 3, 1, bounds) == (413, "too_large")
 
 
-def test_token_len_bounds_the_sum_of_the_parts() -> None:
+def test_token_len_bounds_each_part_number() -> None:
     bounds = Bounds(exact_length=100)
-    check_part(manifest(), 1, 100, bounds, {})
-    assert error(check_part, manifest(), 1, 101, bounds, {}) == (413, "too_large")
+    check_part(manifest(), 1, 100, bounds)
+    assert error(check_part, manifest(), 1, 101, bounds) == (413, "too_large")
+    assert error(check_part, manifest(), 2, 1, bounds) == (413, "too_large")
+
+
+@given(
+    limit=st.integers(min_value=0, max_value=5 * SIZE),
+    sizes=st.dictionaries(st.integers(1, 8), st.integers(1, SIZE), max_size=8),
+)
+def test_parts_that_pass_can_never_add_up_to_more_than_the_limit(
+    limit: int, sizes: dict[int, int]
+) -> None:
+    # Whatever set of parts arrives (concurrently: each checked alone), what is stored fits.
+    bounds = Bounds(max_bytes=limit)
+    accepted = {n: size for n, size in sizes.items() if size <= largest_part(manifest(), n, bounds)}
+    assert sum(accepted.values()) <= limit
 
 
 def test_bounds_combine_the_creating_and_the_presented_token() -> None:

@@ -40,3 +40,33 @@ def test_every_operation_documents_its_errors_with_the_error_schema() -> None:
                 if int(status) >= 400:
                     schema = response["content"]["application/json"]["schema"]
                     assert schema == {"$ref": "#/components/schemas/Error"}, (path, method, status)
+
+
+def test_the_document_states_this_servers_limits() -> None:
+    from r2gate.settings import parse_settings
+
+    settings = parse_settings(
+        {
+            "MAX_PUT_BYTES": "5000000",
+            "SIGNING_KEYS": '{"k": "' + "s" * 40 + '"}',
+            "TOKEN_MAX_LIFETIME": "300",
+        }
+    )
+    upload = openapi_document(settings)["components"]["schemas"]["UploadRequest"]
+    assert upload["properties"]["expires_in"]["maximum"] == 300
+    assert upload["else"]["properties"]["max_bytes"]["maximum"] == 5_000_000
+    assert openapi_document()["components"]["schemas"]["UploadRequest"]["else"] == {
+        "properties": {"max_bytes": {"maximum": 100_000_000}}
+    }
+
+
+def test_the_key_parameter_is_the_key_rules() -> None:
+    from r2gate.keys import KEY_PATTERN
+
+    for method in ("get", "put", "delete"):
+        (key,) = [
+            p
+            for p in openapi_document()["paths"]["/{key}"][method]["parameters"]
+            if p["in"] == "path"
+        ]
+        assert key["schema"]["pattern"] == KEY_PATTERN

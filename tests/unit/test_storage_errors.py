@@ -48,6 +48,10 @@ from r2gate.storage_errors import classify_storage_error
             "body_length_mismatch",
         ),
         ("something unexpected (99999)", 502, "storage_error"),
+        # a failure while listing a cursor page is the storage's, unless R2 names the cursor
+        ("list: We encountered an internal error. Please try again. (10001)", 502, "storage_error"),
+        ("list: Network connection lost.", 502, "storage_error"),
+        ("list: The cursor is invalid (10029)", 400, "invalid_request"),
         ("", 502, "storage_error"),
     ],
 )

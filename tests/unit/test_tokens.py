@@ -17,7 +17,6 @@ from r2gate.tokens import (
     TokenClaims,
     TokenConfig,
     TokenError,
-    media_type,
     mint_download_token,
     mint_token,
     mint_upload_token,
@@ -350,11 +349,6 @@ def test_key_scope_is_exact() -> None:
     got = verify(claims())
     assert got.covers("u/42/a.png")
     assert not got.covers("u/42/a.png2") and not got.covers("u/42/a.pn")
-
-
-def test_media_type() -> None:
-    assert media_type(" Image/PNG ;q=1") == "image/png"
-    assert media_type("nonsense") is None and media_type(None) is None
 
 
 # --- minting -------------------------------------------------------------------------

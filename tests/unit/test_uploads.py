@@ -11,7 +11,9 @@ def test_content_length_parses_plain_decimals(raw: str, value: int) -> None:
     assert parse_content_length({"content-length": raw}) == value
 
 
-@pytest.mark.parametrize("raw", ["-1", "1e3", "0x10", "", "12 34", "١٢", "9" * 17])
+@pytest.mark.parametrize(
+    "raw", ["-1", "+1", "007", "1.0", "1e3", "0x10", "", "12 34", "5, 5", "١٢", "9" * 17]
+)
 def test_content_length_rejects_anything_else(raw: str) -> None:
     with pytest.raises(ApiError) as caught:
         parse_content_length({"content-length": raw})

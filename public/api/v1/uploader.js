@@ -65,12 +65,24 @@ export function readToken(token) {
   return scoped && (claims.op === "put" || claims.op === "mpu") ? claims : null;
 }
 
+/** Types a browser would run script in (HTML, XML, SVG, JavaScript, multipart): a token allows
+ * them only by naming them exactly, never through a pattern, as the server decides. */
+const ACTIVE = new RegExp(
+  "^(text/html|text/xml|application/xml|text/xsl|multipart/.*|.*\\+xml" +
+    "|(application|text)/(x-)?(java|ecma)script|text/(jscript|livescript|vbscript|x-component)" +
+    "|text/javascript1\\.[0-5]|application/(x-shockwave-flash|futuresplash))$",
+);
+
 /** True when `type` (no parameters, lower case) matches one of the token's `ct` ranges. */
 export function typeAllowed(ranges, type) {
-  if (!Array.isArray(ranges)) return true;
   if (!/^[^/\s]+\/[^/\s]+$/.test(type)) return false;
+  const active = ACTIVE.test(type);
+  if (!Array.isArray(ranges)) return !active;
   const major = type.split("/")[0];
-  return ranges.some((range) => range === type || range === "*/*" || range === `${major}/*`);
+  return ranges.some((range) => {
+    const essence = range.split(";")[0].trim();
+    return essence === type || (!active && (essence === "*/*" || essence === `${major}/*`));
+  });
 }
 
 /** The media type to send: the file's when the token allows it; for a file of unknown type,
@@ -79,7 +91,7 @@ export function typeAllowed(ranges, type) {
 export function contentTypeFor(claims, file) {
   const own = (file.type || "").split(";")[0].trim().toLowerCase();
   if (own && typeAllowed(claims.ct, own)) return own;
-  if (!Array.isArray(claims.ct)) return own;
+  if (!Array.isArray(claims.ct)) return own ? null : own;
   const unknown = own === "" || own === "application/octet-stream";
   const exact = claims.ct.filter((range) => !range.includes("*"));
   return unknown && claims.ct.length === 1 && exact.length === 1 ? exact[0] : null;

@@ -37,9 +37,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from r2gate.apikeys import API_OPS, ApiKey
+from r2gate.json_bounds import MAX_SETTING_BYTES, load_json_object
 from r2gate.mediatype import MediaTypeError, allows, parse_media_ranges, parse_media_type
 from r2gate.operations import Operation
-from r2gate.strict_json import strict_json_object
 
 from .errors import InvalidAccessKeyId
 
@@ -252,7 +252,7 @@ def _entry(index: int, raw: Any) -> S3Credential:
 
 def _parse_json(credentials_json: str) -> list[S3Credential]:
     try:
-        document = strict_json_object(credentials_json.encode("utf-8", "surrogatepass"))
+        document = load_json_object(credentials_json, max_bytes=MAX_SETTING_BYTES)
     except ValueError:
         raise ValueError(
             "S3_CREDENTIALS is not a JSON object (duplicate keys are refused)"

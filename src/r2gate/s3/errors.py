@@ -25,6 +25,7 @@ __all__ = [
     "EntityTooLarge",
     "EntityTooSmall",
     "IncompleteBody",
+    "InternalError",
     "InvalidAccessKeyId",
     "InvalidArgument",
     "InvalidPart",
@@ -52,7 +53,9 @@ __all__ = [
     "RequestNotYetValid",
     "RequestTimeTooSkewed",
     "S3Error",
+    "ServiceUnavailable",
     "SignatureDoesNotMatch",
+    "SlowDown",
     "XAmzContentSHA256Mismatch",
 ]
 
@@ -67,6 +70,7 @@ class S3Error(Exception):
     def __init__(self, message: str | None = None, **details: str) -> None:
         self.message = message if message is not None else self.default_message
         self.details: dict[str, str] = {name: str(value) for name, value in details.items()}
+        self.headers: dict[str, str] = {}  # response headers the error needs (Retry-After)
         super().__init__(f"{self.status} {self.code}: {self.message}")
 
 
@@ -298,3 +302,25 @@ class S3NotImplemented(S3Error):
     default_message = (
         "A header or query you provided implies functionality that is not implemented."
     )
+
+
+# --- 500, 503 -----------------------------------------------------------------------------
+
+
+class InternalError(S3Error):
+    """Storage failed (R2), or r2gate is misconfigured; clients retry it."""
+
+    code = "InternalError"
+    status = 500
+
+
+class SlowDown(S3Error):
+    code = "SlowDown"
+    status = 503
+    default_message = "Please reduce your request rate."
+
+
+class ServiceUnavailable(S3Error):
+    code = "ServiceUnavailable"
+    status = 503
+    default_message = "Please reduce your request rate."

@@ -33,11 +33,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from r2gate.content_types import guess_content_type
 from r2gate.errors import ApiError
+from r2gate.httpdates import parse_http_date
 from r2gate.keys import MAX_KEY_BYTES, validate_key
+from r2gate.mediatype import MediaTypeError, is_active, parse_media_type
+from r2gate.objects import ObjectInfo
 from r2gate.tokens import MAX_META_BYTES
 
 from .aws_chunked import ChunkedUpload, parse_chunked_upload
@@ -64,6 +68,8 @@ __all__ = [
     "PartPlan",
     "PutPlan",
     "authorize",
+    "copied_options",
+    "copy_preconditions_hold",
     "filter_deletes",
     "parse_list_query",
     "plan_copy",
@@ -615,12 +621,63 @@ def plan_copy(request: S3Request, bucket: str) -> CopyPlan:
 
 
 def response_overrides(request: S3Request) -> dict[str, str]:
-    """GetObject's ``response-*`` parameters as response headers (values checked)."""
+    """GetObject's ``response-*`` parameters as response headers (values checked). A
+    ``response-content-type`` must be one media type and never an active one (HTML, SVG,
+    XML, JavaScript): a signed URL may not make the asset origin run an object as script."""
     overrides: dict[str, str] = {}
     for name, header in _RESPONSE_OVERRIDES.items():
         value = request.param(name)
         if value is not None:
             if not _HEADER_VALUE.fullmatch(value):
                 raise InvalidArgument(f"{name} is not a valid header value.", ArgumentName=name)
+            if header == "Content-Type":
+                _check_served_type(value, name)
             overrides[header] = value
     return overrides
+
+
+def _check_served_type(value: str, name: str) -> None:
+    try:
+        media = parse_media_type(value)
+    except MediaTypeError:
+        raise InvalidArgument(f"{name} is not a media type.", ArgumentName=name) from None
+    if is_active(media):
+        raise InvalidArgument(
+            f"{name} may not name an active type (HTML, SVG, XML, JavaScript) on the asset origin.",
+            ArgumentName=name,
+        )
+
+
+def copy_preconditions_hold(plan: CopyPlan, etag: str, uploaded: datetime) -> bool:
+    """CopyObject's x-amz-copy-source-if-* against the source (unquoted `etag`, aware
+    `uploaded`), as S3 combines them: a matching If-Match outweighs a failed
+    If-Unmodified-Since, a failed If-None-Match outweighs a true If-Modified-Since.
+    Unparseable dates are ignored."""
+    conditions = plan.source_conditions
+    moment = uploaded.replace(microsecond=0)
+    match = conditions.get("etagMatches")
+    if match is not None and match not in (etag, "*"):
+        return False
+    none_match = conditions.get("etagDoesNotMatch")
+    if none_match is not None and none_match in (etag, "*"):
+        return False
+    since = parse_http_date(conditions.get("uploadedAfter"))
+    if none_match is None and since is not None and moment <= since:
+        return False
+    before = parse_http_date(conditions.get("uploadedBefore"))
+    return not (match is None and before is not None and moment > before)
+
+
+def copied_options(info: ObjectInfo) -> dict[str, Any]:
+    """R2 put options that keep the source's stored headers and metadata (COPY directive)."""
+    http = {
+        "contentType": info.content_type,
+        "cacheControl": info.cache_control,
+        "contentDisposition": info.content_disposition,
+        "contentEncoding": info.content_encoding,
+        "contentLanguage": info.content_language,
+    }
+    options: dict[str, Any] = {"httpMetadata": {k: v for k, v in http.items() if v}}
+    if info.custom_metadata:
+        options["customMetadata"] = dict(info.custom_metadata)
+    return options

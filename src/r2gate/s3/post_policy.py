@@ -42,8 +42,8 @@ from urllib.parse import urlencode, urlsplit
 
 from r2gate.content_types import guess_content_type
 from r2gate.errors import ApiError
+from r2gate.json_bounds import JsonRejected, load_json_object
 from r2gate.keys import MAX_KEY_BYTES, validate_key
-from r2gate.strict_json import strict_json_object
 from r2gate.tokens import MAX_META_BYTES
 
 from .credentials import S3Credential, S3Keyring
@@ -90,8 +90,6 @@ _HTTP_METADATA = {
 _OTHER_FIELDS = frozenset(
     {"key", "bucket", "acl", "success_action_status", "success_action_redirect", "redirect"}
 )
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKETS = re.compile(r"[^\[\]{}]+")
 _EXPIRATION = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?Z")
 _HEADER_VALUE = re.compile(r"[\x20-\x7e]{0,1024}")
 _META_VALUE = re.compile(r"[^\x00-\x1f\x7f]{0,1024}")
@@ -123,17 +121,6 @@ class Policy:
     @property
     def covered(self) -> frozenset[str]:
         return frozenset(c.field for c in self.conditions if c.op != "content-length-range")
-
-
-def _depth(text: str) -> int:
-    brackets = _BRACKETS.sub("", _JSON_STRING.sub("", text))
-    depth = deepest = 0
-    for char in brackets:
-        depth += 1 if char in "[{" else -1
-        deepest = max(deepest, depth)
-        if deepest > MAX_POLICY_DEPTH:
-            break
-    return deepest
 
 
 def _is_int(value: Any) -> bool:
@@ -172,15 +159,12 @@ def parse_policy(policy_b64: str) -> Policy:
         raise InvalidPolicyDocument("The policy is not base64 of at most 20 KiB.")
     try:
         raw = base64.b64decode(policy_b64, validate=True)
-        text = raw.decode("utf-8")
     except (binascii.Error, ValueError):
-        raise InvalidPolicyDocument("The policy is not base64-encoded UTF-8.") from None
-    if _depth(text) > MAX_POLICY_DEPTH:
-        raise InvalidPolicyDocument("The policy is nested too deeply.")
+        raise InvalidPolicyDocument("The policy is not base64-encoded.") from None
     try:
-        document = strict_json_object(raw)
-    except ValueError:
-        raise InvalidPolicyDocument("The policy is not a JSON object.") from None
+        document = load_json_object(raw, max_bytes=MAX_POLICY_BYTES, max_depth=MAX_POLICY_DEPTH)
+    except JsonRejected as error:
+        raise InvalidPolicyDocument(f"The policy is not one JSON object: {error}.") from None
     if set(document) != {"expiration", "conditions"}:
         raise InvalidPolicyDocument("The policy must have exactly expiration and conditions.")
     expiration, conditions = document["expiration"], document["conditions"]

@@ -17,7 +17,7 @@ Rotation of ``SIGNING_KEYS`` (the last kid signs, every kid verifies):
 Backends that mint tokens themselves must switch to the new kid between steps 1 and 3.
 """
 
-from .claims import MAX_META_BYTES, OPS, UPLOAD_OPS, TokenClaims, media_type, parse_claims
+from .claims import MAX_META_BYTES, OPS, UPLOAD_OPS, TokenClaims, parse_claims
 from .config import (
     DEFAULT_AUDIENCE,
     DEFAULT_EXPIRES_IN,
@@ -70,7 +70,6 @@ __all__ = [
     "TokenError",
     "TokenTooLargeError",
     "UnknownKeyIdError",
-    "media_type",
     "mint_download_token",
     "mint_token",
     "mint_upload_token",

@@ -1,12 +1,13 @@
 """The grant a token carries: its claims, validated into one immutable value.
 
-Claims (unknown claims are ignored): ``op`` in put, mpu, get, delete; exactly one of ``key``
-or ``prefix`` (ends with "/", matched by ``startswith``, so "u/42/" covers "u/42/x" and never
-"u/420/x"); upload tokens (put, mpu) only: ``ct`` (non-empty list of "type/sub", "type/*" or
-"*/*"), ``max`` or ``len`` (not both), ``sha256`` (64 hex), ``meta`` (str -> str, compact JSON
-at most 8192 bytes UTF-8), ``cache`` (Cache-Control), ``ow`` (bool, default false =
-create-only); get tokens only: ``dn`` (download name); any op: ``jti``. The registered claims
-(``aud``, ``iss``, ``exp``, ``nbf``, ``iat``) are checked by `verify`.
+Claims (unknown claims are ignored): ``op`` in put, mpu, get, delete; exactly one of ``key`` or
+``prefix`` (ends with "/", matched by ``startswith``, so "u/42/" covers "u/42/x" and never
+"u/420/x"); upload tokens (put, mpu) only: ``ct`` (a list of 1 to 32 RFC 9110 media types or
+patterns, "type/sub", "type/*" or "*/*", kept canonical; an active type such as text/html is
+allowed only when named exactly), ``max`` or ``len`` (not both), ``sha256`` (64 hex), ``meta``
+(str -> str, compact JSON at most 8192 bytes UTF-8), ``cache`` (Cache-Control), ``ow`` (bool,
+default false = create-only); get tokens only: ``dn`` (download name); any op: ``jti``. The
+registered claims (``aud``, ``iss``, ``exp``, ``nbf``, ``iat``) are checked by `verify`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from r2gate.mediatype import MediaTypeError, parse_media_ranges
 from r2gate.text import has_control
 
 from .config import is_int
@@ -28,7 +30,6 @@ __all__ = [
     "OPS",
     "UPLOAD_OPS",
     "TokenClaims",
-    "media_type",
     "parse_claims",
 ]
 
@@ -37,9 +38,6 @@ UPLOAD_OPS = frozenset({"put", "mpu"})
 MAX_META_BYTES = 8192
 MAX_KEY_BYTES = 1024
 _UPLOAD_ONLY = ("ct", "max", "len", "sha256", "meta", "cache", "ow")
-_TCHARS = r"[!#$%&'*+.^_`|~0-9a-z-]+"
-_MEDIA_TYPE = re.compile(f"{_TCHARS}/{_TCHARS}")
-_MEDIA_RANGE = re.compile(f"{_TCHARS}/(?:{_TCHARS}|\\*)")
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 _HEADER_TEXT = re.compile(r"[\x20-\x7e]{1,1024}")
 
@@ -93,14 +91,6 @@ class TokenClaims:
         return wire
 
 
-def media_type(value: str | None) -> str | None:
-    """``"Image/PNG; q=1"`` -> ``"image/png"``; None when absent or not type/subtype."""
-    if not isinstance(value, str):
-        return None
-    media = value.split(";", 1)[0].strip().lower()
-    return media if _MEDIA_TYPE.fullmatch(media) and "*" not in media else None
-
-
 def _object_key(value: Any, name: str) -> str:
     if not isinstance(value, str) or not value:
         raise InvalidClaimError(f"claim {name!r} must be a non-empty string")
@@ -110,12 +100,14 @@ def _object_key(value: Any, name: str) -> str:
 
 
 def _content_types(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise InvalidClaimError("claim 'ct' must be a non-empty list of media types")
-    ranges = tuple(v.split(";", 1)[0].strip().lower() for v in value)
-    if not all(r == "*/*" or (_MEDIA_RANGE.fullmatch(r) and "*" not in r[:-1]) for r in ranges):
-        raise InvalidClaimError("claim 'ct' entries must be type/subtype, type/* or */*")
-    return ranges
+    try:
+        return tuple(r.canonical for r in parse_media_ranges(value))
+    except MediaTypeError:
+        raise InvalidClaimError(
+            "claim 'ct' entries must be media types or patterns: type/subtype, type/* or */*"
+        ) from None
 
 
 def _size(value: Any, name: str) -> int:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from r2gate.strict_json import StrictJsonError, strict_json_object
+from r2gate.json_bounds import MAX_SETTING_BYTES, JsonRejected, load_json_object
 
 from .errors import TokenConfigError
 
@@ -85,8 +85,8 @@ class TokenConfig:
     def from_json(cls, signing_keys_json: str, **opts: Any) -> TokenConfig:
         """Parse the SIGNING_KEYS secret (``{"kid": "secret", ...}``, last = newest)."""
         try:
-            document = strict_json_object(signing_keys_json.encode("utf-8", "surrogatepass"))
-        except (StrictJsonError, AttributeError):
+            document = load_json_object(signing_keys_json, max_bytes=MAX_SETTING_BYTES)
+        except (JsonRejected, TypeError):
             raise TokenConfigError(
                 "SIGNING_KEYS must be a JSON object of kid -> secret (no duplicate kids)"
             ) from None

@@ -8,7 +8,9 @@ Tokens are plain JWTs, so any backend can mint them with a stock JWT library
 * tokens over `MAX_TOKEN_BYTES` (TokenTooLargeError), checked before parsing;
 * anything but three strict base64url segments: no padding, no ``+``/``/``, no
   non-canonical trailing bits (DecodeError);
-* headers that are not a JSON object, have duplicate keys, or carry any member other
+* headers that are not a JSON object (parsed by `r2gate.json_bounds`: no recursion, at most
+  two levels and 16 values, so an unauthenticated header cannot exhaust the stack), have
+  duplicate keys, or carry any member other
   than ``alg``, ``typ`` (absent or "JWT") and ``kid`` -- so ``crit``, ``jku``, ``jwk``,
   ``x5u``, ``b64`` ... are all refused (DecodeError);
 * any ``alg`` other than exactly "HS256", including "none" (InvalidAlgorithmError);
@@ -31,7 +33,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from r2gate.strict_json import StrictJsonError, strict_json_object
+from r2gate.json_bounds import JsonRejected, load_json_object
 
 from .errors import (
     DecodeError,
@@ -55,6 +57,11 @@ MAX_TOKEN_BYTES = 4096
 _ALLOWED_HEADER = frozenset({"alg", "typ", "kid"})
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 _SIGNATURE_BYTES = 32
+# A header is one flat object of three members; a payload holds at most a list (ct) or an
+# object (meta) inside the object. Both are parsed before they can be trusted (the header
+# even before the signature is checked), so their shape is bounded tightly.
+_HEADER_DEPTH, _HEADER_VALUES = 2, 16
+_PAYLOAD_DEPTH, _PAYLOAD_VALUES = 3, 1024
 
 
 def b64url_encode(data: bytes) -> str:
@@ -100,8 +107,13 @@ def sign_hs256(kid: str, payload: Mapping[str, Any], secret: bytes | str) -> str
 
 def _decode_header(segment: str) -> dict[str, Any]:
     try:
-        header = strict_json_object(b64url_decode(segment))
-    except (DecodeError, StrictJsonError):
+        header = load_json_object(
+            b64url_decode(segment),
+            max_bytes=MAX_TOKEN_BYTES,
+            max_depth=_HEADER_DEPTH,
+            max_values=_HEADER_VALUES,
+        )
+    except (DecodeError, JsonRejected):
         raise DecodeError("token header is not valid base64url JSON") from None
     if set(header) - _ALLOWED_HEADER:
         raise DecodeError("token header has unsupported members")
@@ -146,7 +158,12 @@ def decode_verified(
     if len(signature) != _SIGNATURE_BYTES or not hmac.compare_digest(expected, signature):
         raise InvalidSignatureError("token signature does not match")
     try:
-        payload = strict_json_object(b64url_decode(payload_b64))
-    except StrictJsonError:
+        payload = load_json_object(
+            b64url_decode(payload_b64),
+            max_bytes=MAX_TOKEN_BYTES,
+            max_depth=_PAYLOAD_DEPTH,
+            max_values=_PAYLOAD_VALUES,
+        )
+    except JsonRejected:
         raise DecodeError("token payload is not a JSON object") from None
     return header, payload

@@ -1,0 +1,71 @@
+"""The S3-compatible surface under ``/api/s3`` (docs/s3.md): one handler for every request
+there. It builds the plain `S3Request` from the path and query exactly as sent, resolves the
+operation, verifies the SigV4 signature (a presigned POST carries its own, in the form),
+runs the operation and answers S3's way: XML documents, S3 error codes, request ids."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from r2gate.auth import identify_s3
+from r2gate.errors import ApiError
+from r2gate.s3.errors import S3Error, S3NotImplemented
+from r2gate.s3.operations import resolve
+from r2gate.s3.request import S3Request
+from r2gate.s3.translate import s3_error_from
+
+from ..call import Call
+from . import listing, multipart, objects
+from .context import S3Call, error_response, new_request_id
+from .post import post_object
+
+OPERATIONS: dict[str, Callable[[S3Call], Awaitable[Any]]] = {
+    "GetObject": objects.get_object,
+    "HeadObject": objects.get_object,
+    "PutObject": objects.put_object,
+    "DeleteObject": objects.delete_object,
+    "DeleteObjects": objects.delete_objects,
+    "CopyObject": objects.copy_object,
+    "HeadBucket": objects.head_bucket,
+    "GetBucketLocation": objects.bucket_location,
+    "ListBuckets": objects.list_buckets,
+    "ListObjectsV2": listing.list_objects_v2,
+    "ListObjects": listing.list_objects_v1,
+    "CreateMultipartUpload": multipart.create,
+    "UploadPart": multipart.upload_part,
+    "CompleteMultipartUpload": multipart.complete,
+    "AbortMultipartUpload": multipart.abort,
+    "ListParts": multipart.list_parts,
+}
+
+
+async def handle(call: Call) -> Any:
+    """Every method on /api/s3 and below."""
+    request_id = new_request_id()
+    incoming = call.incoming
+    try:
+        return await _handle(call, request_id)
+    except S3Error as error:
+        return error_response(error, request_id, incoming.path, head=incoming.method == "HEAD")
+    except ApiError as error:
+        if error.status >= 500:
+            print(f"r2gate: S3 {incoming.method} -> {error.status} {error.code}: {error.message}")
+        translated = s3_error_from(error)
+        return error_response(translated, request_id, incoming.path, head=incoming.method == "HEAD")
+
+
+async def _handle(call: Call, request_id: str) -> Any:
+    incoming, settings = call.incoming, call.settings
+    bucket = settings.s3.bucket
+    if bucket is None:
+        raise S3NotImplemented(
+            "The S3 API is off: set S3_BUCKET to wrangler.toml's bucket_name (README)."
+        )
+    request = S3Request(incoming.method, incoming.path, incoming.query, incoming.headers)
+    operation = resolve(request, bucket)
+    if operation.name == "PostObject":
+        return await post_object(call, request, bucket, request_id)
+    principal = identify_s3(request, settings, call.now())
+    s3 = S3Call(call, request, operation, principal, bucket, request_id)
+    return await OPERATIONS[operation.name](s3)

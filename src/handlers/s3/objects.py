@@ -1,0 +1,167 @@
+"""S3 object operations: GetObject and HeadObject through r2gate's read path, PutObject,
+DeleteObject, DeleteObjects, CopyObject, and the bucket-level answers (HeadBucket,
+GetBucketLocation, ListBuckets)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from r2gate.cache_policy import decide
+from r2gate.errors import ApiError
+from r2gate.s3.checksums import header_checksum, verify_buffered_body
+from r2gate.s3.errors import (
+    NoSuchKey,
+    PreconditionFailed,
+    XAmzContentSHA256Mismatch,
+)
+from r2gate.s3.operations import (
+    authorize,
+    copied_options,
+    copy_preconditions_hold,
+    filter_deletes,
+    plan_copy,
+    plan_put,
+    response_overrides,
+)
+from r2gate.s3.sigv4 import PayloadMode
+from r2gate.s3.xml import (
+    MAX_DELETE_BYTES,
+    copy_object_result,
+    delete_result,
+    list_all_my_buckets_result,
+    location_constraint,
+    parse_delete,
+)
+
+from .. import edge_cache
+from ..http import add_headers
+from ..r2 import has_body, object_info
+from ..read import serve_object
+from ..streams import digest_of, read_small_body
+from .bodies import store_checked
+from .context import REQUEST_ID, S3Call
+
+CREATED = datetime(1970, 1, 1, tzinfo=UTC)  # R2 does not tell a bucket's creation time
+
+
+def _authorize(s3: S3Call, **context: Any) -> None:
+    authorize(
+        s3.principal.signed.credential, s3.operation, presigned=s3.principal.presigned, **context
+    )
+
+
+def _evict(s3: S3Call, key: str) -> None:
+    edge_cache.evict(s3.call.ctx, edge_cache.cache_url(s3.call.incoming.url, key))
+
+
+async def get_object(s3: S3Call) -> Any:
+    """GetObject / HeadObject: r2gate's read path (edge cache, ranges, conditionals), with the
+    ``response-*`` overrides on a 200 or 206."""
+    _authorize(s3)
+    overrides = response_overrides(s3.request)
+    private = decide(s3.key, None, s3.call.settings.cache).private
+    # A backend (header auth) gets R2's fresh answer with x-amz-meta-*; a presigned URL,
+    # handed to apps and browsers, the edge cache.
+    metadata = not s3.principal.presigned
+    extra = {REQUEST_ID: s3.request_id}
+    response = await serve_object(s3.call, s3.key, private=private, extra=extra, metadata=metadata)
+    if overrides and response.status in (200, 206):
+        add_headers(response, overrides)
+    return response
+
+
+async def put_object(s3: S3Call) -> Any:
+    """PutObject: the body streams into R2; checks R2 cannot make are made on the way."""
+    _authorize(s3)
+    signed = s3.principal.signed
+    plan = plan_put(s3.request, signed, s3.key, max_put_bytes=s3.call.settings.max_put_bytes)
+    assert plan.length is not None
+    bucket, body = s3.call.bucket, s3.call.incoming.body
+    options = plan.r2_options
+
+    async def start(stream: Any) -> Any:
+        return await bucket.put(s3.key, stream, options)
+
+    try:
+        if plan.chunked is not None or plan.stream_checksum is not None:
+            checks = [plan.stream_checksum] if plan.stream_checksum is not None else []
+            stored = await store_checked(
+                body, plan.length, start, checksums=checks, chunked=plan.chunked
+            )
+        else:
+            stored = await start(body if plan.length else b"")
+    except ApiError as error:
+        if error.code == "checksum_mismatch" and signed.payload_mode is PayloadMode.SHA256:
+            raise XAmzContentSHA256Mismatch(
+                ClientComputedContentSHA256=signed.payload_sha256 or ""
+            ) from None
+        raise
+    if stored is None:  # onlyIf failed: create-only, If-None-Match: * or If-Match
+        raise PreconditionFailed()
+    _evict(s3, s3.key)
+    return s3.empty(200, {"ETag": str(stored.httpEtag)})
+
+
+async def delete_object(s3: S3Call) -> Any:
+    _authorize(s3)
+    await s3.call.bucket.delete(s3.key)
+    _evict(s3, s3.key)
+    return s3.empty(204)
+
+
+async def delete_objects(s3: S3Call) -> Any:
+    """DeleteObjects: up to 1000 keys; each refused key is an <Error> entry."""
+    _authorize(s3)
+    signed = s3.principal.signed
+    data = await read_small_body(s3.call.incoming.body, MAX_DELETE_BYTES)
+    checksum = header_checksum(s3.request.headers)
+    left = verify_buffered_body(data, signed.payload_sha256, checksum)
+    if left is not None:  # CRC32C, CRC64NVME: computed by workerd
+        left.verify(await digest_of(data, left.digest_stream_algorithm))
+    request = parse_delete(data)
+    allowed, refused = filter_deletes(
+        signed.credential, request.keys, presigned=s3.principal.presigned
+    )
+    if allowed:
+        await s3.call.bucket.delete(allowed)
+        for key in allowed:
+            _evict(s3, key)
+    return s3.xml(delete_result(allowed, refused, request.quiet))
+
+
+async def copy_object(s3: S3Call) -> Any:
+    """CopyObject within the bucket: R2's body of the source streams into a put."""
+    plan = plan_copy(s3.request, s3.bucket)
+    _authorize(s3, copy_source=plan.source_key)
+    bucket = s3.call.bucket
+    head = await bucket.head(plan.source_key)
+    if head is None:
+        raise NoSuchKey(Key=plan.source_key[:1024])
+    source = object_info(head)
+    if not copy_preconditions_hold(plan, source.etag, source.uploaded):
+        raise PreconditionFailed()
+    if plan.replace_metadata:
+        signed = s3.principal.signed
+        options = plan_put(s3.request, signed, s3.key, max_put_bytes=0, multipart=True).r2_options
+    else:
+        options = copied_options(source)
+    got = await bucket.get(plan.source_key, {"onlyIf": {"etagMatches": source.etag}})
+    if got is None or not has_body(got):
+        raise PreconditionFailed("The source object changed during the copy.")
+    stored = await bucket.put(s3.key, got.body, options)
+    _evict(s3, s3.key)
+    info = object_info(stored)
+    return s3.xml(copy_object_result(info.http_etag, info.uploaded))
+
+
+async def head_bucket(s3: S3Call) -> Any:
+    return s3.empty(200, {"x-amz-bucket-region": "auto"})
+
+
+async def bucket_location(s3: S3Call) -> Any:
+    return s3.xml(location_constraint(None))
+
+
+async def list_buckets(s3: S3Call) -> Any:
+    return s3.xml(list_all_my_buckets_result(s3.bucket, CREATED))

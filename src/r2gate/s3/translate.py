@@ -1,0 +1,68 @@
+"""r2gate's own errors (`r2gate.errors.ApiError`, raised by the code the S3 surface shares
+with the rest of r2gate: the read path, R2 failures, multipart rules) as the S3 errors a
+client expects, so every S3 answer is S3's XML with one of S3's codes."""
+
+from __future__ import annotations
+
+from r2gate.errors import ApiError
+
+from .errors import (
+    AccessDenied,
+    BadDigest,
+    EntityTooLarge,
+    EntityTooSmall,
+    IncompleteBody,
+    InternalError,
+    InvalidArgument,
+    InvalidPart,
+    InvalidPartOrder,
+    InvalidRange,
+    InvalidRequest,
+    MissingContentLength,
+    NoSuchKey,
+    NoSuchUpload,
+    PreconditionFailed,
+    S3Error,
+    ServiceUnavailable,
+    SlowDown,
+)
+
+__all__ = ["s3_error_from"]
+
+_BY_CODE: dict[str, type[S3Error]] = {
+    "not_found": NoSuchKey,
+    "upload_not_found": NoSuchUpload,
+    "precondition_failed": PreconditionFailed,
+    "already_exists": PreconditionFailed,
+    "range_not_satisfiable": InvalidRange,
+    "too_large": EntityTooLarge,
+    "length_required": MissingContentLength,
+    "body_length_mismatch": IncompleteBody,
+    "body_unreadable": IncompleteBody,
+    "checksum_mismatch": BadDigest,
+    "part_too_small": EntityTooSmall,
+    "part_size_mismatch": InvalidPart,
+    "invalid_part": InvalidPart,
+    "invalid_part_order": InvalidPartOrder,
+    "invalid_key": InvalidArgument,
+    "key_scope": AccessDenied,
+    "token_scope": AccessDenied,
+    "rate_limited": SlowDown,
+    "object_changing": ServiceUnavailable,
+}
+
+
+def s3_error_from(error: ApiError) -> S3Error:
+    """The S3 error for an ApiError: by its code, else by its status class. Its headers
+    (Content-Range of a 416, Retry-After) go along as `headers`."""
+    kind = _BY_CODE.get(error.code)
+    if kind is None:
+        if error.status == 403:
+            kind = AccessDenied
+        elif error.status >= 500:
+            kind = InternalError
+        else:
+            kind = InvalidRequest
+    translated = kind(error.message)
+    translated.headers = dict(error.headers)
+    return translated

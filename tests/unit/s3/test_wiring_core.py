@@ -1,0 +1,308 @@
+"""The core pieces the S3 wiring added: settings, the S3 principal, copy preconditions and
+options, client-sized multipart completion, ApiError translation, the bucket name."""
+
+from __future__ import annotations
+
+import json
+import time
+import tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from r2gate.apikeys import ApiKey
+from r2gate.auth import Operation, S3Principal, identify
+from r2gate.errors import ApiError
+from r2gate.multipart import MIB, Bounds, plan_completion
+from r2gate.objects import ObjectInfo
+from r2gate.s3.errors import (
+    EntityTooSmall,
+    InvalidArgument,
+    InvalidPart,
+    InvalidRange,
+    NoSuchKey,
+    PreconditionFailed,
+    SignatureDoesNotMatch,
+    SlowDown,
+)
+from r2gate.s3.operations import (
+    CopyPlan,
+    copied_options,
+    copy_preconditions_hold,
+    response_overrides,
+)
+from r2gate.s3.settings import parse_s3_settings
+from r2gate.s3.translate import s3_error_from
+from r2gate.settings import parse_settings
+from r2gate.upload_records import Manifest, PartRecord
+
+from .boto import (
+    BUCKET,
+    ROOT_ID,
+    ROOT_SECRET,
+    TENANT_ID,
+    TENANT_SECRET,
+    client,
+    presigned,
+    sent_one,
+)
+
+ROOT = Path(__file__).resolve().parents[3]
+PAIR = {"S3_ACCESS_KEY_ID": ROOT_ID, "S3_SECRET_ACCESS_KEY": ROOT_SECRET, "S3_BUCKET": BUCKET}
+TENANT = json.dumps(
+    {
+        "credentials": [
+            {
+                "name": "tenant42",
+                "access_key_id": TENANT_ID,
+                "secret_access_key": TENANT_SECRET,
+                "ops": ["read", "write", "sign"],
+                "prefixes": ["t42/"],
+                "limits": {"max_bytes": 100, "content_types": ["image/*"], "create_only": True},
+            }
+        ]
+    }
+)
+
+
+# --- settings -----------------------------------------------------------------------------
+
+
+def test_wrangler_toml_names_the_bound_bucket_for_s3_clients() -> None:
+    config = tomllib.loads((ROOT / "wrangler.toml").read_text())
+    (binding,) = [b for b in config["r2_buckets"] if b["binding"] == "BUCKET"]
+    assert config["vars"]["S3_BUCKET"] == binding["bucket_name"]
+
+
+def test_s3_settings_pair_credentials_and_bucket() -> None:
+    settings = parse_settings({**PAIR, "S3_CREDENTIALS": TENANT})
+    assert settings.s3.bucket == BUCKET
+    assert sorted(c.name for c in settings.s3.keyring) == ["s3-default", "tenant42"]
+    assert parse_settings({}).s3.bucket is None
+    assert len(parse_settings({}).s3.keyring) == 0
+
+
+@pytest.mark.parametrize(
+    ("raw", "named"),
+    [
+        ({"S3_ACCESS_KEY_ID": ROOT_ID}, "S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY"),
+        ({"S3_CREDENTIALS": "[]"}, "S3_CREDENTIALS"),
+        ({"S3_BUCKET": "Not_A_Bucket"}, "S3_BUCKET"),
+        ({**PAIR, "API_KEY": ROOT_SECRET}, "also an API key's secret"),
+    ],
+)
+def test_bad_s3_settings_are_server_misconfigured_without_secrets(raw: dict, named: str) -> None:
+    with pytest.raises(ApiError) as refused:
+        parse_settings(raw)
+    assert (refused.value.status, refused.value.code) == (500, "server_misconfigured")
+    assert named in refused.value.message
+    assert ROOT_SECRET not in refused.value.message
+
+
+def test_an_api_key_secret_is_checked_against_scoped_s3_secrets_too() -> None:
+    keys = [ApiKey.full_access(TENANT_SECRET)]
+    with pytest.raises(ValueError, match="tenant42"):
+        parse_s3_settings({"S3_CREDENTIALS": TENANT}, keys)
+
+
+# --- the S3 principal ---------------------------------------------------------------------
+
+
+def _identify(request, raw=None):  # type: ignore[no-untyped-def]
+    settings = parse_settings(raw or {**PAIR, "S3_CREDENTIALS": TENANT})
+    return identify(
+        request.headers,
+        request.query,
+        settings,
+        int(time.time()),
+        method=request.method,
+        path=request.path,
+    )
+
+
+def test_identify_with_method_and_path_verifies_sigv4() -> None:
+    request, _ = sent_one(lambda s3: s3.head_object(Bucket=BUCKET, Key="a/b.txt"))
+    principal = _identify(request)
+    assert isinstance(principal, S3Principal)
+    assert not principal.presigned
+    assert principal.owner == "s3:s3-default"
+    assert principal.upload is None
+    assert principal.allows(Operation.DELETE, "anything")
+
+
+def test_a_presigned_request_needs_sign_and_carries_the_limits() -> None:
+    tenant = client(key_id=TENANT_ID, secret=TENANT_SECRET)
+    url = tenant.generate_presigned_url("put_object", Params={"Bucket": BUCKET, "Key": "t42/a"})
+    principal = _identify(presigned(url, "PUT", {"host": "127.0.0.1:8787"}))
+    assert isinstance(principal, S3Principal) and principal.presigned
+    assert principal.upload is not None
+    assert (principal.upload.max_bytes, principal.upload.overwrite) == (100, False)
+    assert principal.upload.content_types == ("image/*",)
+    assert principal.allows(Operation.WRITE, "t42/a")
+    assert not principal.allows(Operation.WRITE, "t420/a")
+    assert not principal.allows(Operation.DELETE, "t42/a")
+
+
+def test_a_request_signed_for_another_path_does_not_verify() -> None:
+    request, _ = sent_one(lambda s3: s3.head_object(Bucket=BUCKET, Key="a/b.txt"))
+    settings = parse_settings(PAIR)
+    with pytest.raises(SignatureDoesNotMatch):
+        identify(
+            request.headers,
+            request.query,
+            settings,
+            int(time.time()),
+            method="HEAD",
+            path=request.path.replace("b.txt", "c.txt"),
+        )
+
+
+# --- CopyObject ---------------------------------------------------------------------------
+
+UPLOADED = datetime(2026, 11, 26, 9, 40, 38, 500000, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("conditions", "holds"),
+    [
+        ({}, True),
+        ({"etagMatches": "abc"}, True),
+        ({"etagMatches": "zzz"}, False),
+        ({"etagDoesNotMatch": "abc"}, False),
+        ({"etagDoesNotMatch": "*"}, False),
+        ({"uploadedAfter": "Thu, 26 Nov 2026 09:40:38 GMT"}, False),
+        ({"uploadedAfter": "Thu, 26 Nov 2026 09:40:37 GMT"}, True),
+        ({"uploadedBefore": "Thu, 26 Nov 2026 09:40:37 GMT"}, False),
+        ({"uploadedBefore": "Thu, 26 Nov 2026 09:40:37 GMT", "etagMatches": "abc"}, True),
+        ({"uploadedAfter": "Thu, 26 Nov 2026 09:40:39 GMT", "etagDoesNotMatch": "x"}, True),
+        ({"uploadedAfter": "not a date"}, True),
+    ],
+)
+def test_copy_source_preconditions(conditions: dict[str, str], holds: bool) -> None:
+    plan = CopyPlan("src", False, conditions)
+    assert copy_preconditions_hold(plan, "abc", UPLOADED) is holds
+
+
+def test_copy_keeps_the_stored_headers_and_metadata() -> None:
+    info = ObjectInfo(
+        key="src",
+        size=1,
+        etag="abc",
+        http_etag='"abc"',
+        uploaded=UPLOADED,
+        content_type="text/plain",
+        cache_control="no-cache",
+        custom_metadata={"a": "b"},
+    )
+    assert copied_options(info) == {
+        "httpMetadata": {"contentType": "text/plain", "cacheControl": "no-cache"},
+        "customMetadata": {"a": "b"},
+    }
+
+
+# --- client-sized multipart uploads -------------------------------------------------------
+
+
+def _manifest() -> Manifest:
+    return Manifest.new(
+        upload_id="0" * 32,
+        key="k",
+        r2_upload_id="r2",
+        owner="s3:s3-default",
+        part_size=100 * 1000 * 1000,
+        content_type="application/octet-stream",
+        now=0,
+        max_age=86400,
+        bounds=None,
+        client_sized=True,
+    )
+
+
+def test_a_client_sized_manifest_round_trips() -> None:
+    manifest = _manifest()
+    again = Manifest.from_metadata(manifest.upload_id, manifest.to_metadata())
+    assert again.client_sized and again == manifest
+    with pytest.raises(ValueError):
+        Manifest.from_metadata("0" * 32, {**manifest.to_metadata(), "sized_by": "server"})
+
+
+def _complete(sizes: list[int]) -> list[dict]:
+    records = {n: PartRecord(n, size, f"e{n}") for n, size in enumerate(sizes, start=1)}
+    requested = [(n, f"e{n}") for n in records]
+    return plan_completion(_manifest(), records, requested, Bounds())
+
+
+def test_client_sized_parts_are_uniform_except_the_last() -> None:
+    assert len(_complete([8 * MIB, 8 * MIB, 3])) == 3
+    assert len(_complete([3])) == 1  # one small part is a whole object
+    with pytest.raises(ApiError) as small:
+        _complete([3 * MIB, 3 * MIB])
+    assert small.value.code == "part_too_small"
+    with pytest.raises(ApiError) as uneven:
+        _complete([8 * MIB, 6 * MIB, 1])
+    assert uneven.value.code == "part_size_mismatch"
+    with pytest.raises(ApiError) as larger_last:
+        _complete([5 * MIB, 6 * MIB])
+    assert larger_last.value.code == "part_size_mismatch"
+
+
+# --- ApiError -> S3 error -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("error", "kind", "status"),
+    [
+        (ApiError(404, "not_found", "m"), NoSuchKey, 404),
+        (ApiError(412, "already_exists", "m"), PreconditionFailed, 412),
+        (
+            ApiError(416, "range_not_satisfiable", "m", {"Content-Range": "bytes */3"}),
+            InvalidRange,
+            416,
+        ),
+        (ApiError(400, "part_too_small", "m"), EntityTooSmall, 400),
+        (ApiError(400, "part_size_mismatch", "m"), InvalidPart, 400),
+        (ApiError(429, "rate_limited", "m", {"Retry-After": "1"}), SlowDown, 503),
+    ],
+)
+def test_api_errors_become_the_s3_error_clients_expect(error, kind, status) -> None:  # type: ignore[no-untyped-def]
+    translated = s3_error_from(error)
+    assert isinstance(translated, kind) and translated.status == status
+    assert translated.headers == error.headers
+
+
+def test_unknown_api_errors_keep_their_class() -> None:
+    assert s3_error_from(ApiError(502, "storage_error", "m")).code == "InternalError"
+    assert s3_error_from(ApiError(403, "cors_denied", "m")).code == "AccessDenied"
+    assert s3_error_from(ApiError(400, "whatever", "m")).code == "InvalidRequest"
+
+
+# --- GetObject's response-* overrides -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content_type", "allowed"),
+    [
+        ("image/png", True),
+        ("application/octet-stream", True),
+        ("text/plain; charset=utf-8", True),
+        ("text/html", False),
+        ("image/svg+xml", False),
+        ("application/javascript", False),
+        ("TEXT/HTML; charset=utf-8", False),
+        ("not a type", False),
+    ],
+)
+def test_a_signed_url_may_not_serve_an_object_as_an_active_type(
+    content_type: str, allowed: bool
+) -> None:
+    url = client().generate_presigned_url(
+        "get_object",
+        Params={"Bucket": BUCKET, "Key": "a.png", "ResponseContentType": content_type},
+    )
+    request = presigned(url)
+    if allowed:
+        assert response_overrides(request) == {"Content-Type": content_type}
+    else:
+        with pytest.raises(InvalidArgument):
+            response_overrides(request)
