@@ -8,10 +8,11 @@ of src/handlers and src/r2gate, and the vendored SDK (python_modules).
 from __future__ import annotations
 
 import shutil
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
-from .server import ROOT, RunningServer, start_wrangler_dev
+from .server import CONFIG, ROOT, RunningServer, start_wrangler_dev
 
 SOURCE = ROOT / "bench" / "probe"
 ASSEMBLED = ROOT / ".wrangler" / "probe"
@@ -35,5 +36,7 @@ def assemble_probe() -> Path:
 
 
 def start_probe(variables: Mapping[str, str], state_dir: Path, *, counting: bool) -> RunningServer:
-    """`wrangler dev` serving the probe; `counting`: on the Pyodide bundle that counts crossings."""
-    return start_wrangler_dev(variables, state_dir, config=assemble_probe(), counting=counting)
+    """`wrangler dev` serving the probe with r2gate's own vars (wrangler.toml) and these;
+    `counting`: on the Pyodide bundle that counts crossings."""
+    settings = {**tomllib.loads(CONFIG.read_text()).get("vars", {}), **variables}
+    return start_wrangler_dev(settings, state_dir, config=assemble_probe(), counting=counting)
