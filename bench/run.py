@@ -171,6 +171,10 @@ def cpu_rows(
         )
 
     anchor_put = Scenario("anchor", "PUT", "/bench/anchor-put/{i}", 201, put_headers, small)
+    # the API-key PUT tells 201 from 200, so it reads first: the anchor too
+    anchor_reporting_put = Scenario(
+        "anchor", "PUT", "/bench/anchor-put/{i}?report", 201, put_headers, small
+    )
     python_floor = Scenario("floor-python", "GET", "/", 200)
     anchor_get = Scenario("anchor", "GET", f"/{SMALL}", 200, dict(BYPASS))
     presigned_get = s3.presigned_path(port, "GET", SMALL)
@@ -244,7 +248,7 @@ def cpu_rows(
                 {**put_headers, "Authorization": f"Bearer {API_KEY}"},
                 small,
             ),
-            anchor_put,
+            anchor_reporting_put,
             goal=2.0,
         ),
         Row(
@@ -587,6 +591,13 @@ PROFILED_PHASES = (
     ("response_js_to_js", 300),
     ("reply_to_js", 300),
     ("json_response", 300),
+    ("array_of", 300),
+    ("promise_resolve", 300),
+    ("await_js_resolved", 300),
+    ("then_callback", 300),
+    ("sleep_zero", 300),
+    ("schedule_callback", 300),
+    ("queue_microtask", 300),
     ("r2_head_sdk", 50),
     ("r2_head_raw", 50),
     ("r2_get_sdk", 50),
@@ -602,6 +613,9 @@ def profiled() -> list[str]:
             if r.method in ("GET", "HEAD") and "{i}" not in r.path and r.paths is None
         ]
         chosen = [(r, PROFILED_READS) for r in reads]
+        if os.environ.get("BENCH_PHASES"):  # "a,b": only those steps, 300 calls each
+            names = os.environ["BENCH_PHASES"].split(",")
+            return [(profile.phase_request(name), 300) for name in names]
         return chosen + [(profile.phase_request(name), calls) for name, calls in PROFILED_PHASES]
 
     return profile.profile_table(bench_settings(), prepare_probe, cpu_seconds, measured)

@@ -3,19 +3,25 @@
 // GET/HEAD /<key>: the edge cache first (caches.default.match answers Range and If-None-Match
 // from a cached 200), unless the request says `Cache-Control: no-cache`; then R2, which
 // evaluates the conditional and range headers itself (onlyIf and range given the request's
-// Headers); its HTTP metadata and httpEtag go on the response; 304 when a precondition failed
-// (R2 then returns no body); 416 for a range that starts past the end (R2 ignores such a range
+// Headers; a HEAD without them is R2's head); its HTTP metadata and httpEtag go on the
+// response; 304 when a precondition failed (R2 then returns no body); 416 for a range that starts past the end (R2 ignores such a range
 // and returns the whole object); a full 200 is put into the edge cache. Several ranges are
 // answered as multipart/byteranges: the size and etag from a head, then each range read from R2
 // pinned to that etag and streamed into one FixedLengthStream.
-// PUT /<key>: the request body streamed into R2.
+// PUT /<key>: the request body streamed into R2, the key's edge cache entry evicted in the
+// background (as r2gate does, so a GET after a PUT never answers from the old copy); with
+// `?report`, a head first tells 201 Created from 200 (RFC 9110 9.3.4), as r2gate's API-key PUT.
 export default {
   async fetch(request, env, ctx) {
     const key = decodeURIComponent(new URL(request.url).pathname.slice(1));
     if (key === "") return new Response("anchor");
     if (request.method === "PUT") {
+      const url = new URL(request.url);
+      const existed = url.searchParams.has("report") && (await env.BUCKET.head(key)) !== null;
       const object = await env.BUCKET.put(key, request.body);
-      return Response.json({ key, size: object.size, etag: object.etag }, { status: 201 });
+      ctx.waitUntil(caches.default.delete(`${url.origin}/${key}`));
+      const status = existed ? 200 : 201;
+      return Response.json({ key, size: object.size, etag: object.etag }, { status });
     }
     const cacheable = !/no-cache/i.test(request.headers.get("cache-control") ?? "");
     if (cacheable && request.method === "GET") {
@@ -27,12 +33,16 @@ export default {
     if (request.method === "GET" && ranges.length > 1) {
       return multipart(env, ctx, key, ranges);
     }
-    const object = await env.BUCKET.get(key, { onlyIf: request.headers, range: request.headers });
+    const plainHead = request.method === "HEAD" &&
+      ![...request.headers.keys()].some((name) => name === "range" || name.startsWith("if-"));
+    const object = plainHead
+      ? await env.BUCKET.head(key)
+      : await env.BUCKET.get(key, { onlyIf: request.headers, range: request.headers });
     if (object === null) return new Response("not found", { status: 404 });
     const headers = new Headers();
     object.writeHttpMetadata(headers);
     headers.set("etag", object.httpEtag);
-    if (!("body" in object)) return new Response(null, { status: 304, headers });
+    if (!plainHead && !("body" in object)) return new Response(null, { status: 304, headers });
     if (ranges.length === 1 && ranges[0][0] >= object.size) {
       headers.set("content-range", `bytes */${object.size}`);
       return new Response(null, { status: 416, headers });

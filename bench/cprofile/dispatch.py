@@ -2,8 +2,12 @@
 R2GATE_CASE requests (a method, a path and headers) dispatched R2GATE_CALLS times, the
 functions sorted by their own time."""
 
+import base64
 import cProfile
+import hashlib
+import hmac
 import io
+import json
 import os
 import pstats
 import sys
@@ -16,11 +20,31 @@ from pyodide.ffi import to_js  # noqa: E402
 
 from handlers.routes import dispatch  # noqa: E402
 
+
+def _token(prefix: str) -> str:
+    """A put token signed with the harness's SIGNING_KEYS (as bench/run.py signs them)."""
+    encode = lambda part: base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=")  # noqa: E731
+    now = int(time.time())
+    claims = {"aud": "r2gate", "iat": now, "exp": now + 86400, "op": "put", "prefix": prefix}
+    signing_input = b".".join(encode(part) for part in ({"alg": "HS256", "kid": "bench"}, claims))
+    mac = hmac.new(b"s" * 48, signing_input, hashlib.sha256).digest()
+    return (signing_input + b"." + base64.urlsafe_b64encode(mac).rstrip(b"=")).decode()
+
+
+PUT = {"content-type": "application/octet-stream", "content-length": "1024"}
+KEY = {"authorization": "Bearer " + "k" * 32}
 CASES = {
     "root": ("GET", "/", {}),
     "get": ("GET", "/bench/small.bin", {"cache-control": "no-cache"}),
     "head": ("HEAD", "/bench/small.bin", {"cache-control": "no-cache"}),
     "range": ("GET", "/bench/small.bin", {"cache-control": "no-cache", "range": "bytes=0-99"}),
+    "multipart": (
+        "GET",
+        "/bench/small.bin",
+        {"cache-control": "no-cache", "range": "bytes=0-9,20-29,40-49"},
+    ),
+    "token-put": ("PUT", "/bench/t.bin?token=" + _token("bench/"), PUT),
+    "key-put": ("PUT", "/bench/k.bin", {**PUT, **KEY}),
 }
 method, path, headers = CASES[os.environ.get("R2GATE_CASE", "get")]
 calls = int(os.environ.get("R2GATE_CALLS", "300"))

@@ -50,6 +50,7 @@ globalThis.benchEnv = {
     async delete() {},
   },
   API_KEY: "k".repeat(32),
+  SIGNING_KEYS: JSON.stringify({ bench: "s".repeat(48) }),
   SERVER_TIMING: "on",
   CACHE_POLICY: JSON.stringify({ default: "public, max-age=3600" }),
   CORS: JSON.stringify({ origins: ["*"] }),
@@ -58,6 +59,9 @@ globalThis.benchCtx = { waitUntil() {} };
 globalThis.caches = {
   default: { async match() { return undefined; }, async put() {}, async delete() { return false; } },
 };
-globalThis.benchRequest = (url, method, headers) => new Request(url, { method, headers });
+globalThis.benchRequest = (url, method, headers) =>
+  method === "PUT"
+    ? new Request(url, { method, headers, body: new Uint8Array(1024), duplex: "half" })
+    : new Request(url, { method, headers });
 
 console.log(await py.runPythonAsync(process.env.R2GATE_CODE));

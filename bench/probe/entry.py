@@ -43,6 +43,15 @@ def _counted(owner: Any, name: str, counter: Counter[str], label: str) -> None:
 for _method in ("head", "get", "put", "delete", "list", "create_multipart_upload"):
     if hasattr(r2.Bucket, _method):
         _counted(r2.Bucket, _method, R2_CALLS, _method)
+_get_each = r2.Bucket.get_each
+
+
+def _counted_gets(self: Any, key: str, options: Any) -> Any:
+    R2_CALLS["get"] += len(options)  # several gets at once
+    return _get_each(self, key, options)
+
+
+r2.Bucket.get_each = _counted_gets  # type: ignore[method-assign]
 for _method in ("upload_part", "complete", "abort"):
     _counted(r2.Upload, _method, R2_CALLS, _method)
 for _function in ("lookup", "store", "evict"):

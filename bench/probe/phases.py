@@ -376,3 +376,60 @@ async def minimal_get_r2(c: Context) -> None:
     headers.set("etag", obj.httpEtag)
     init = to_js({"status": 200, "headers": headers}, dict_converter=js.Object.fromEntries)
     js.Response.new(obj.body, init).body.cancel()
+
+
+@phase
+async def await_js_resolved(c: Context) -> None:
+    """One await of an already resolved JS promise."""
+    await js.Promise.resolve(1)
+
+
+@phase
+async def then_callback(c: Context) -> None:
+    """A resolved JS promise continued by a Python function (JS calls it; no await)."""
+    from pyodide.ffi import create_once_callable
+
+    js.Promise.resolve(1).then(create_once_callable(lambda value: value))
+
+
+@phase
+async def promise_resolve(c: Context) -> None:
+    """js.Promise.resolve(1), nothing else."""
+    js.Promise.resolve(1)
+
+
+@phase
+async def object_new(c: Context) -> None:
+    """js.Object.new(), nothing else."""
+    js.Object.new()
+
+
+@phase
+async def array_of(c: Context) -> None:
+    """js.Array.of(1): a JS call returning a new object."""
+    js.Array.of(1)
+
+
+@phase
+async def sleep_zero(c: Context) -> None:
+    """One turn of the event loop: asyncio.sleep(0) (one call_soon)."""
+    import asyncio
+
+    await asyncio.sleep(0)
+
+
+@phase
+async def schedule_callback(c: Context) -> None:
+    """Pyodide's scheduleCallback of a once-callable (what call_soon does), not awaited."""
+    from pyodide.ffi import create_once_callable
+    from pyodide_js._api import scheduleCallback
+
+    scheduleCallback(create_once_callable(lambda: None), 0)
+
+
+@phase
+async def queue_microtask(c: Context) -> None:
+    """queueMicrotask of a once-callable, not awaited."""
+    from pyodide.ffi import create_once_callable
+
+    js.queueMicrotask(create_once_callable(lambda: None))

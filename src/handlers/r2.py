@@ -99,6 +99,12 @@ class Bucket:
             return _found(await _storage(lambda: self._binding.get(key)))
         return _found(await _storage(lambda: self._binding.get(key, _to_js(options))))
 
+    async def get_each(self, key: str, options: Sequence[dict[str, Any]]) -> list[Any | None]:
+        """One get per options, all at once: one await for them all."""
+        gets = [self._binding.get(key, _to_js(one)) for one in options]
+        results = await _storage(lambda: js.Promise.all(to_js(gets)))
+        return [_found(result) for result in results]
+
     async def put(self, key: str, body: Any, options: dict[str, Any] | None = None) -> Any | None:
         streamed = not isinstance(body, bytes)
         return _found(

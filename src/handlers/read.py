@@ -10,6 +10,7 @@ second call is pinned to the first call's etag.
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,9 +37,13 @@ from . import edge_cache
 from .call import Call
 from .http import Incoming, Reply, add_headers, js_headers_dict, stream_response
 from .r2 import Bucket, discard_body, has_body, object_info
-from .streams import concatenated_stream
+from .streams import concatenated
 
 PINNED_READ_ATTEMPTS = 3
+# R2 bodies a multipart/byteranges answer holds open at once: a Worker request may have six
+# connections open, R2 calls included; past that, workerd queues the next and cancels the
+# least recently used open one if none can finish.
+MAX_OPEN_READS = 4
 SIZE_HEADER = "R2gate-Size"  # stored with cached responses; never sent to clients
 # Headers a cached response contributes to what the client receives.
 CACHED_HEADERS = (
@@ -263,6 +268,8 @@ async def _read_once(read: _Read) -> Reply | None:
     None when they are not (R2 decided otherwise, or refused the headers): the caller reads
     again, pinned to the etag."""
     headers = read.incoming.headers
+    if "," in headers.get("range", ""):
+        return None  # several ranges: the size and etag first, as a JS Worker does
     options: dict[str, Any] = {}
     if "range" in headers:
         options["range"] = read.incoming.js_request.headers
@@ -290,7 +297,7 @@ async def _read_once(read: _Read) -> Reply | None:
     if not plan.sends_body:
         return _bodiless(plan, described.headers, info.size)
     if plan.kind is ReadKind.MULTIPART:
-        return _multipart(read.bucket, info, plan, described.headers, read.ctx)
+        return await _multipart(read, described, plan)
     return await _read_pinned(read, obj)
 
 
@@ -312,7 +319,7 @@ async def _read_pinned(read: _Read, obj: Any) -> Reply | None:
     if not plan.sends_body:
         return _bodiless(plan, headers, info.size)
     if plan.kind is ReadKind.MULTIPART:
-        return _multipart(read.bucket, info, plan, headers, read.ctx)
+        return await _multipart(read, described, plan)
     only_if = {"etagMatches": info.etag}
     if plan.kind is ReadKind.PARTIAL:
         (only,) = plan.ranges
@@ -338,25 +345,71 @@ def _full(read: _Read, body: Any, described: _Version, plan: ReadPlan) -> Reply:
     return stream_response(body, 200, headers)
 
 
-def _multipart(
-    bucket: Bucket, info: ObjectInfo, plan: ReadPlan, headers: dict[str, str], ctx: Any
-) -> Reply:
-    """206 multipart/byteranges, each part streamed from R2 in order (pinned to one etag)."""
+async def _multipart(read: _Read, described: _Version, plan: ReadPlan) -> Reply | None:
+    """206 multipart/byteranges: the ranges read from R2 in batches of MAX_OPEN_READS, each
+    pinned to the etag and each batch in one await, then streamed in order by JS alone
+    (streams.concatenated). The first batch is read before answering: None when the object
+    changed meanwhile (the caller reads again); a later batch that finds it changed aborts the
+    body."""
+    info, headers = described.info, described.headers
     layout = multipart_byteranges(
         plan.ranges, headers["Content-Type"], info.size, boundary=f"r2gate-{secrets.token_hex(12)}"
     )
-
-    async def slice_of(offset: int, length: int) -> Any:
-        obj = await bucket.get(
-            info.key,
-            {"range": {"offset": offset, "length": length}, "onlyIf": {"etagMatches": info.etag}},
-        )
-        if obj is None or not has_body(obj):
-            raise RuntimeError("the object changed while its ranges were being sent")
-        return obj.body
-
-    body = concatenated_stream(layout.parts, layout.content_length, slice_of, ctx)
+    first, *rest = _batches(layout.parts, MAX_OPEN_READS)
+    sent_first = await _with_bodies(read.bucket, info, first)
+    if sent_first is None:
+        return None
+    later = _later_batches(read.bucket, info, rest) if rest else None
+    body = concatenated(sent_first, later, layout.content_length, read.ctx)
     response_headers_ = plan_headers(plan, headers, info.size)
     response_headers_["Content-Type"] = layout.content_type
     response_headers_["Content-Length"] = str(layout.content_length)
     return stream_response(body, 206, response_headers_)
+
+
+Layout = Sequence[bytes | tuple[int, int]]
+
+
+def _batches(parts: Layout, ranges_per_batch: int) -> list[Layout]:
+    """`parts` (bytes, and (offset, length) ranges) cut into runs of at most
+    `ranges_per_batch` ranges each, in order."""
+    batches: list[Layout] = []
+    batch: list[bytes | tuple[int, int]] = []
+    ranges = 0
+    for part in parts:
+        if not isinstance(part, bytes):
+            if ranges == ranges_per_batch:
+                batches.append(batch)
+                batch, ranges = [], 0
+            ranges += 1
+        batch.append(part)
+    batches.append(batch)
+    return batches
+
+
+async def _with_bodies(bucket: Bucket, info: ObjectInfo, batch: Layout) -> list[Any] | None:
+    """The batch with each range replaced by its R2 body, pinned to the etag: every get at
+    once, one await. None when the object changed (a get found another etag, or none)."""
+    only_if = {"etagMatches": info.etag}
+    options = [
+        {"range": {"offset": part[0], "length": part[1]}, "onlyIf": only_if}
+        for part in batch
+        if not isinstance(part, bytes)
+    ]
+    objects = await bucket.get_each(info.key, options)
+    if not all(has_body(obj) for obj in objects):
+        for obj in objects:
+            discard_body(obj)
+        return None
+    bodies = iter([obj.body for obj in objects if obj is not None])
+    return [part if isinstance(part, bytes) else next(bodies) for part in batch]
+
+
+async def _later_batches(
+    bucket: Bucket, info: ObjectInfo, batches: Sequence[Layout]
+) -> AsyncIterator[list[Any]]:
+    for batch in batches:
+        parts = await _with_bodies(bucket, info, batch)
+        if parts is None:
+            raise RuntimeError("the object changed while its ranges were being sent")
+        yield parts

@@ -251,6 +251,21 @@ def test_rfc9110_14_6_several_ranges_are_multipart_byteranges(
     ]
 
 
+def test_many_ranges_are_read_a_few_at_a_time_and_all_arrive_in_order(
+    client: Client, stored: Stored
+) -> None:
+    """Nine ranges: more than the R2 reads held open at once (handlers/read.MAX_OPEN_READS),
+    so the later ones are read while the first are sent."""
+    spans = [(i * 100, i * 100 + 9 + i) for i in range(9)]
+    header = "bytes=" + ",".join(f"{first}-{last}" for first, last in spans)
+    reply = fetch(client, stored, "GET", {"Range": header})
+    assert reply.status == 206
+    assert reply.headers["content-length"] == str(len(reply.body))
+    assert parse_multipart(reply) == [
+        (f"bytes {first}-{last}/{SIZE}", stored.data[first : last + 1]) for first, last in spans
+    ]
+
+
 def test_rfc9110_14_6_unsatisfiable_members_are_dropped(client: Client, stored: Stored) -> None:
     reply = fetch(client, stored, "GET", {"Range": "bytes=5000-6000,10-19"})
     assert reply.status == 206
