@@ -25,7 +25,7 @@ def _token(prefix: str) -> str:
     """A put token signed with the harness's SIGNING_KEYS (as bench/run.py signs them)."""
     encode = lambda part: base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=")  # noqa: E731
     now = int(time.time())
-    claims = {"aud": "r2gate", "iat": now, "exp": now + 86400, "op": "put", "prefix": prefix}
+    claims = {"aud": "r2gate", "iat": now, "exp": now + 600, "op": "put", "prefix": prefix}
     signing_input = b".".join(encode(part) for part in ({"alg": "HS256", "kid": "bench"}, claims))
     mac = hmac.new(b"s" * 48, signing_input, hashlib.sha256).digest()
     return (signing_input + b"." + base64.urlsafe_b64encode(mac).rstrip(b"=")).decode()
@@ -69,5 +69,6 @@ await run(calls)  # noqa: F704
 profile.disable()
 out = io.StringIO()
 print(f"{method} {path}: {per_call:.0f} us per dispatch without the profiler", file=out)
-pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(25)
+order, rows = os.environ.get("R2GATE_SORT", "tottime"), int(os.environ.get("R2GATE_ROWS", "25"))
+pstats.Stats(profile, stream=out).sort_stats(order).print_stats(rows)
 out.getvalue()

@@ -6,7 +6,9 @@
 import { loadPyodide } from "pyodide-dev";
 
 const env = { R2GATE_CASE: process.env.R2GATE_CASE ?? "get" };
-if (process.env.R2GATE_CALLS) env.R2GATE_CALLS = process.env.R2GATE_CALLS;
+for (const name of ["R2GATE_CALLS", "R2GATE_SORT", "R2GATE_ROWS"]) {
+  if (process.env[name]) env[name] = process.env[name];
+}
 const py = await loadPyodide({ env });
 py.FS.mkdirTree("/src");
 py.FS.mount(py.FS.filesystems.NODEFS, { root: process.env.R2GATE_SRC }, "/src");
