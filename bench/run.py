@@ -509,16 +509,47 @@ def throughput(port: int, scale: float) -> list[Load]:
     ]
 
 
-def cold_starts(times: int) -> list[float]:
-    """Seconds from starting wrangler dev (r2gate alone) to its first 200."""
-    seconds = []
-    for _ in range(times):
-        with tempfile.TemporaryDirectory() as state:
-            started = time.perf_counter()
+@dataclass
+class ColdStart:
+    """Starting wrangler dev with one Worker to its first 200: seconds, and the CPU seconds of
+    the workerd process by then (Pyodide's start, the Worker's imports, one request)."""
+
+    seconds: float
+    cpu_seconds: float
+
+
+def cold_start(config: Path | None) -> ColdStart:
+    with tempfile.TemporaryDirectory() as state:
+        started = time.perf_counter()
+        if config is None:
             server = start_wrangler_dev({"API_KEY": API_KEY}, Path(state))
-            seconds.append(time.perf_counter() - started)
+        else:
+            server = start_wrangler_dev({}, Path(state), config=config)
+        try:
+            return ColdStart(time.perf_counter() - started, cpu_seconds(server.workerd_pid()))
+        finally:
             server.stop()
-    return seconds
+
+
+def cold_starts(times: int) -> tuple[list[ColdStart], list[ColdStart]]:
+    """r2gate's cold starts and the Python floor's, interleaved: the difference in CPU is what
+    r2gate's imports (and its first request) cost beyond starting Python."""
+    ours, floors = [], []
+    for _ in range(times):
+        ours.append(cold_start(None))
+        floors.append(cold_start(REFERENCES["floor-python"]))
+    return ours, floors
+
+
+def cold_start_line(ours: list[ColdStart], floors: list[ColdStart]) -> str:
+    wall = statistics.median(start.seconds for start in ours)
+    cpu = statistics.median(start.cpu_seconds for start in ours)
+    floor_cpu = statistics.median(start.cpu_seconds for start in floors)
+    return (
+        f"Cold start, starting wrangler dev to the first 200 (median of {len(ours)}): "
+        f"{wall:.1f} s; workerd CPU {cpu:.2f} s, the Python floor's {floor_cpu:.2f} s: "
+        f"r2gate's imports and first request {(cpu - floor_cpu) * 1000:+.0f} ms of CPU."
+    )
 
 
 def machine() -> str:
@@ -643,7 +674,10 @@ def cprofile(case: str) -> str:
 
 def main() -> None:
     scale = float(os.environ.get("BENCH_SCALE", "1"))
-    only = sys.argv[1] if len(sys.argv) > 1 else None  # cpu, crossings, profile or cprofile
+    only = sys.argv[1] if len(sys.argv) > 1 else None  # cpu, cold, crossings, profile, cprofile
+    if only == "cold":
+        print(cold_start_line(*cold_starts(3)))
+        return
     if only == "crossings":
         print("\n".join(crossings()))
         return
@@ -674,7 +708,7 @@ def main() -> None:
             upload_results += uploads.run_s3(port, pid)
         finally:
             server.stop()
-    starts = cold_starts(3)
+    ours, floors = cold_starts(3)
     lines = [
         f"workerd through wrangler dev; {machine()}.",
         "",
@@ -686,8 +720,7 @@ def main() -> None:
         "",
         sigv4_summary(rows),
         "",
-        f"Cold start, starting wrangler dev to the first 200: "
-        f"{statistics.median(starts):.1f} s (median of {', '.join(f'{s:.1f}' for s in starts)}).",
+        cold_start_line(ours, floors),
         "",
         f"r2gate reads, {CONCURRENCY} keep-alive connections:",
         "",
