@@ -144,12 +144,13 @@ def discard_body(obj: Any) -> None:
         body.cancel()
 
 
-def object_info(obj: Any) -> ObjectInfo:
+def object_info(obj: Any, *, metadata: bool = True) -> ObjectInfo:
     """Plain values from an R2 object (HeadResult, GetResult, a list() entry): the JS object,
-    one attribute read per field, its httpMetadata and customMetadata converted in one go."""
+    one attribute read per field, its httpMetadata and customMetadata converted in one go.
+    Without `metadata` (a put() result, whose metadata r2gate just sent), neither is read."""
     uploaded = _utc(obj.uploaded)
     assert uploaded is not None, "R2 reports every object's upload time"
-    http = _plain(obj.httpMetadata)
+    http = _plain(obj.httpMetadata) if metadata else {}
     return ObjectInfo(
         key=str(obj.key),
         size=int(obj.size),
@@ -162,16 +163,18 @@ def object_info(obj: Any) -> ObjectInfo:
         content_encoding=http.get("contentEncoding"),
         content_language=http.get("contentLanguage"),
         expires=_utc(http.get("cacheExpiry")),
-        custom_metadata=_plain(obj.customMetadata),
+        custom_metadata=_plain(obj.customMetadata) if metadata else {},
     )
 
 
 def current(obj: Any | None) -> Current | None:
-    """The validators a conditional write checks, from an R2 head() result (None: no object)."""
+    """The validators a conditional write checks, from an R2 head() result (None: no object):
+    two fields read from JS, no metadata converted."""
     if obj is None:
         return None
-    info = object_info(obj)
-    return Current(info.etag, info.uploaded)
+    uploaded = _utc(obj.uploaded)
+    assert uploaded is not None, "R2 reports every object's upload time"
+    return Current(str(obj.etag), uploaded)
 
 
 # isinstance(x, JsProxy) runs a Python __subclasscheck__ in Pyodide: the checks below test for
