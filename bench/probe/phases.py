@@ -433,3 +433,59 @@ async def queue_microtask(c: Context) -> None:
     from pyodide.ffi import create_once_callable
 
     js.queueMicrotask(create_once_callable(lambda: None))
+
+
+_RANGES = [{"range": {"offset": o, "length": 10}} for o in (0, 20, 40)]
+
+
+@phase
+async def r2_three_gets_at_once(c: Context) -> None:
+    """Three ranged R2 gets at once (one await, Promise.all), bodies cancelled."""
+    from handlers.r2 import Bucket, discard_body
+
+    for obj in await Bucket(c.raw_env.BUCKET).get_each(KEY, _RANGES):
+        discard_body(obj)
+
+
+@phase
+async def r2_three_gets_in_turn(c: Context) -> None:
+    """Three ranged R2 gets one after the other, bodies cancelled."""
+    from handlers.r2 import Bucket, discard_body
+
+    bucket = Bucket(c.raw_env.BUCKET)
+    for options in _RANGES:
+        discard_body(await bucket.get(KEY, options))
+
+
+@phase
+async def multipart_stream_three(c: Context) -> None:
+    """Three ranged gets stitched with four byte parts by streams.concatenated, read whole."""
+    from handlers.r2 import Bucket
+    from handlers.streams import concatenated
+
+    objs = await Bucket(c.raw_env.BUCKET).get_each(KEY, _RANGES)
+    parts: list[Any] = [b"x" * 100]
+    for obj in objs:
+        parts += [obj.body, b"y" * 100]
+    readable = concatenated(parts, None, 430, c.ctx)
+    await js.Response.new(readable).arrayBuffer()
+
+
+@phase
+async def stream_seven_byte_parts(c: Context) -> None:
+    """Seven byte parts stitched by streams.concatenated (no R2), read whole."""
+    from handlers.streams import concatenated
+
+    readable = concatenated([b"x" * 60] * 7, None, 420, c.ctx)
+    await js.Response.new(readable).arrayBuffer()
+
+
+@phase
+async def stream_three_r2_bodies(c: Context) -> None:
+    """Three ranged R2 bodies stitched by streams.concatenated, read whole."""
+    from handlers.r2 import Bucket
+    from handlers.streams import concatenated
+
+    objs = await Bucket(c.raw_env.BUCKET).get_each(KEY, _RANGES)
+    readable = concatenated([obj.body for obj in objs], None, 30, c.ctx)
+    await js.Response.new(readable).arrayBuffer()

@@ -37,13 +37,14 @@ from . import edge_cache
 from .call import Call
 from .http import Incoming, Reply, add_headers, js_headers_dict, stream_response
 from .r2 import Bucket, discard_body, has_body, object_info
-from .streams import concatenated
+from .streams import blob, concatenated, in_js_memory
 
 PINNED_READ_ATTEMPTS = 3
 # R2 bodies a multipart/byteranges answer holds open at once: a Worker request may have six
 # connections open, R2 calls included; past that, workerd queues the next and cancels the
 # least recently used open one if none can finish.
 MAX_OPEN_READS = 4
+BUFFERED_MULTIPART = 1024 * 1024  # ranges adding up to this are sent from JS memory
 SIZE_HEADER = "R2gate-Size"  # stored with cached responses; never sent to clients
 # Headers a cached response contributes to what the client receives.
 CACHED_HEADERS = (
@@ -346,21 +347,26 @@ def _full(read: _Read, body: Any, described: _Version, plan: ReadPlan) -> Reply:
 
 
 async def _multipart(read: _Read, described: _Version, plan: ReadPlan) -> Reply | None:
-    """206 multipart/byteranges: the ranges read from R2 in batches of MAX_OPEN_READS, each
-    pinned to the etag and each batch in one await, then streamed in order by JS alone
-    (streams.concatenated). The first batch is read before answering: None when the object
-    changed meanwhile (the caller reads again); a later batch that finds it changed aborts the
-    body."""
+    """206 multipart/byteranges, its ranges read from R2 in batches of MAX_OPEN_READS (each
+    pinned to the etag, each batch in one await). Ranges that add up to at most
+    BUFFERED_MULTIPART bytes are read whole into JS memory and sent as one Blob: piping a
+    stream costs workerd about 1 ms of CPU, and this body would need one pipe per part.
+    Larger ones are streamed in order by JS alone (streams.concatenated): the first batch is
+    read before answering, and a later batch that finds the object changed aborts the body.
+    None when the object changed before answering: the caller reads again."""
     info, headers = described.info, described.headers
     layout = multipart_byteranges(
         plan.ranges, headers["Content-Type"], info.size, boundary=f"r2gate-{secrets.token_hex(12)}"
     )
     first, *rest = _batches(layout.parts, MAX_OPEN_READS)
-    sent_first = await _with_bodies(read.bucket, info, first)
-    if sent_first is None:
+    if sum(length for _, length in plan.ranges) <= BUFFERED_MULTIPART:
+        body = await _buffered(read.bucket, info, [first, *rest])
+    else:
+        sent_first = await _with_objects(read.bucket, info, first)
+        later = _later_batches(read.bucket, info, rest) if rest else None
+        body = None if sent_first is None else _streamed(sent_first, later, layout, read.ctx)
+    if body is None:
         return None
-    later = _later_batches(read.bucket, info, rest) if rest else None
-    body = concatenated(sent_first, later, layout.content_length, read.ctx)
     response_headers_ = plan_headers(plan, headers, info.size)
     response_headers_["Content-Type"] = layout.content_type
     response_headers_["Content-Length"] = str(layout.content_length)
@@ -387,9 +393,10 @@ def _batches(parts: Layout, ranges_per_batch: int) -> list[Layout]:
     return batches
 
 
-async def _with_bodies(bucket: Bucket, info: ObjectInfo, batch: Layout) -> list[Any] | None:
-    """The batch with each range replaced by its R2 body, pinned to the etag: every get at
-    once, one await. None when the object changed (a get found another etag, or none)."""
+async def _with_objects(bucket: Bucket, info: ObjectInfo, batch: Layout) -> list[Any] | None:
+    """The batch with each range replaced by R2's object for it (with its body), pinned to the
+    etag: every get at once, one await. None when the object changed (a get found another
+    etag, or none)."""
     only_if = {"etagMatches": info.etag}
     options = [
         {"range": {"offset": part[0], "length": part[1]}, "onlyIf": only_if}
@@ -401,15 +408,35 @@ async def _with_bodies(bucket: Bucket, info: ObjectInfo, batch: Layout) -> list[
         for obj in objects:
             discard_body(obj)
         return None
-    bodies = iter([obj.body for obj in objects if obj is not None])
-    return [part if isinstance(part, bytes) else next(bodies) for part in batch]
+    found = iter(objects)
+    return [part if isinstance(part, bytes) else next(found) for part in batch]
+
+
+async def _buffered(bucket: Bucket, info: ObjectInfo, batches: Sequence[Layout]) -> Any | None:
+    """The whole body as a JS Blob of the byte parts and R2's ranges, read into JS memory
+    (never into Python): per batch, its gets in one await and their bytes in another."""
+    pieces: list[Any] = []
+    for batch in batches:
+        parts = await _with_objects(bucket, info, batch)
+        if parts is None:
+            return None
+        pieces += await in_js_memory(parts)
+    return blob(pieces)
+
+
+def _streamed(
+    first: list[Any], later: AsyncIterator[list[Any]] | None, layout: Any, ctx: Any
+) -> Any:
+    """The body as a stream: R2's bodies piped in order, a batch at a time."""
+    bodies = [part if isinstance(part, bytes) else part.body for part in first]
+    return concatenated(bodies, later, layout.content_length, ctx)
 
 
 async def _later_batches(
     bucket: Bucket, info: ObjectInfo, batches: Sequence[Layout]
 ) -> AsyncIterator[list[Any]]:
     for batch in batches:
-        parts = await _with_bodies(bucket, info, batch)
+        parts = await _with_objects(bucket, info, batch)
         if parts is None:
             raise RuntimeError("the object changed while its ranges were being sent")
-        yield parts
+        yield [part if isinstance(part, bytes) else part.body for part in parts]

@@ -75,6 +75,19 @@ def concatenated(
     return stream.readable
 
 
+async def in_js_memory(parts: Sequence[bytes | Any]) -> list[Any]:
+    """`parts` as JS values for a Blob: bytes copied into Uint8Arrays, and each R2 object's
+    body read into an ArrayBuffer, all at once (one await): into JS memory, never Python's."""
+    objects = [part for part in parts if not isinstance(part, bytes)]
+    buffers = iter(await js.Promise.all(to_js([obj.arrayBuffer() for obj in objects])))
+    return [to_js(part) if isinstance(part, bytes) else next(buffers) for part in parts]
+
+
+def blob(pieces: Sequence[Any]) -> Any:
+    """A JS Blob of JS byte values (a Response body of known length)."""
+    return js.Blob.new(to_js(list(pieces)))
+
+
 def _piped(parts: Sequence[Part], writable: Any, *, close: bool) -> Any:
     """The JS promise of `parts` piped into `writable` in order (closed after them with
     `close`)."""
