@@ -489,3 +489,9 @@ async def stream_three_r2_bodies(c: Context) -> None:
     objs = await Bucket(c.raw_env.BUCKET).get_each(KEY, _RANGES)
     readable = concatenated([obj.body for obj in objs], None, 30, c.ctx)
     await js.Response.new(readable).arrayBuffer()
+
+
+@phase
+async def r2_get_raw_body_dropped(c: Context) -> None:
+    """R2 get() on the JS binding, body neither read nor cancelled (left to the runtime)."""
+    await c.raw_env.BUCKET.get(KEY)

@@ -119,7 +119,8 @@ async def _from_cache(incoming: Incoming, url: str, key: str, settings: Settings
     plan = plan_read(incoming.method, incoming.headers, etag, last_modified, size)
     if plan.kind is ReadKind.FULL and incoming.method == "GET":
         return stream_response(cached.body, 200, plan_headers(plan, headers, size))
-    discard_body(cached)
+    if plan.sends_body:  # more reads follow (see discard_body); else the answer has no body
+        discard_body(cached)
     if plan.kind is ReadKind.PARTIAL:
         (only,) = plan.ranges
         ranged = await edge_cache.lookup(url, f"bytes={only.offset}-{only.last}")
@@ -294,7 +295,8 @@ async def _read_once(read: _Read) -> Reply | None:
             return _full(read, obj.body, described, plan)
         if plan.kind is ReadKind.PARTIAL and served == plan.ranges[0]:
             return stream_response(obj.body, 206, plan_headers(plan, described.headers, info.size))
-        discard_body(obj)
+        if plan.sends_body:  # more reads follow (see discard_body); else the answer has no body
+            discard_body(obj)
     if not plan.sends_body:
         return _bodiless(plan, described.headers, info.size)
     if plan.kind is ReadKind.MULTIPART:
