@@ -379,12 +379,6 @@ async def minimal_get_r2(c: Context) -> None:
 
 
 @phase
-async def await_js_resolved(c: Context) -> None:
-    """One await of an already resolved JS promise."""
-    await js.Promise.resolve(1)
-
-
-@phase
 async def then_callback(c: Context) -> None:
     """A resolved JS promise continued by a Python function (JS calls it; no await)."""
     from pyodide.ffi import create_once_callable
@@ -408,14 +402,6 @@ async def object_new(c: Context) -> None:
 async def array_of(c: Context) -> None:
     """js.Array.of(1): a JS call returning a new object."""
     js.Array.of(1)
-
-
-@phase
-async def sleep_zero(c: Context) -> None:
-    """One turn of the event loop: asyncio.sleep(0) (one call_soon)."""
-    import asyncio
-
-    await asyncio.sleep(0)
 
 
 @phase
@@ -495,3 +481,81 @@ async def stream_three_r2_bodies(c: Context) -> None:
 async def r2_get_raw_body_dropped(c: Context) -> None:
     """R2 get() on the JS binding, body neither read nor cancelled (left to the runtime)."""
     await c.raw_env.BUCKET.get(KEY)
+
+
+@phase
+async def getattr_missing_js(c: Context) -> None:
+    """getattr(js_object, "absent", None): a JS attribute that is not there."""
+    getattr(c.js_request, "absent", None)
+
+
+@phase
+async def reflect_has_js(c: Context) -> None:
+    """js.Reflect.has(js_object, "absent")."""
+    js.Reflect.has(c.js_request, "absent")
+
+
+_PUT_BODY = js.Uint8Array.new(1024)
+
+
+def _put_request(c: Context, headers: dict[str, str]) -> Any:
+    sent = {"content-type": "application/octet-stream", "content-length": "1024", **headers}
+    init = {"method": "PUT", "headers": sent}
+    js_init = to_js(init, dict_converter=js.Object.fromEntries)
+    js_init.body = _PUT_BODY
+    return js.Request.new("http://probe/bench/phase-put.bin", js_init)
+
+
+@phase
+async def put_request_new(c: Context) -> None:
+    """A JS Request for a 1 KB PUT, nothing done with it (subtract from the PUT steps)."""
+    _put_request(c, {})
+
+
+@phase
+async def put_minimal(c: Context) -> None:
+    """The least Python can do for a PUT: R2 put of the request's body, a small JSON Response."""
+    request = _put_request(c, {})
+    stored = await c.raw_env.BUCKET.put("bench/phase-put.bin", request.body)
+    js.Response.new(f'{{"etag":"{stored.etag}"}}')
+
+
+@phase
+async def put_dispatch_api_key(c: Context) -> None:
+    """r2gate's whole dispatch of an API-key PUT of 1 KB (a head, the put, the eviction)."""
+    from handlers.routes import dispatch
+
+    request = _put_request(c, {"authorization": f"Bearer {c.raw_env.API_KEY}"})
+    response = await dispatch(request, c.env, c.ctx)
+    if response.status not in (200, 201):
+        raise RuntimeError(f"{response.status}: {await response.text()}")
+
+
+async def _put_with(c: Context, options: dict[str, Any]) -> None:
+    request = _put_request(c, {})
+    js_options = to_js(options, dict_converter=js.Object.fromEntries)
+    await c.raw_env.BUCKET.put("bench/phase-put.bin", request.body, js_options)
+
+
+@phase
+async def put_with_type(c: Context) -> None:
+    """R2 put of a request's 1 KB body with httpMetadata.contentType."""
+    await _put_with(c, {"httpMetadata": {"contentType": "application/octet-stream"}})
+
+
+@phase
+async def put_only_if_absent(c: Context) -> None:
+    """R2 put of a request's 1 KB body with onlyIf etagDoesNotMatch "*" (refused: it exists)."""
+    await _put_with(c, {"onlyIf": {"etagDoesNotMatch": "*"}})
+
+
+@phase
+async def put_only_if_etag(c: Context) -> None:
+    """R2 put of a request's 1 KB body with onlyIf etagMatches (an etag that does not match)."""
+    await _put_with(c, {"onlyIf": {"etagMatches": "0" * 32}})
+
+
+@phase
+async def cache_delete_waited(c: Context) -> None:
+    """caches.default.delete of a URL, awaited (the eviction after a write)."""
+    await js.caches.default.delete("http://probe/bench/phase-put.bin")
