@@ -55,11 +55,13 @@ from tests.support.server import RunningServer, start_wrangler_dev  # noqa: E402
 API_KEY = "bench-" + secrets.token_hex(16)
 SIGNING_SECRET = secrets.token_urlsafe(48)
 REFERENCES = {
-    name: ROOT / "bench" / name / "wrangler.toml" for name in ("anchor", "floor-js", "floor-python")
+    name: ROOT / "bench" / name / "wrangler.toml"
+    for name in ("anchor", "anchor-python", "floor-js", "floor-python")
 }
 WORKER_NAMES = {
     "r2gate": "r2gate",
     "anchor": "bench-anchor",
+    "anchor-python": "bench-anchor-python",
     "floor-js": "bench-floor-js",
     "floor-python": "bench-floor-python",
 }
@@ -250,6 +252,25 @@ def cpu_rows(
             ),
             anchor_reporting_put,
             goal=2.0,
+        ),
+        Row(
+            "plain Python PUT 1 KB (the JS anchor's PUT in Python, bench/anchor-python)",
+            Scenario(
+                "anchor-python", "PUT", "/bench/anchor-python-put/{i}", 201, put_headers, small
+            ),
+            anchor_put,
+        ),
+        Row(
+            "plain Python PUT 1 KB, a head first (as the API-key PUT)",
+            Scenario(
+                "anchor-python",
+                "PUT",
+                "/bench/anchor-python-put/{i}?report",
+                201,
+                put_headers,
+                small,
+            ),
+            anchor_reporting_put,
         ),
         Row(
             "POST /api/v1/uploads",
@@ -601,6 +622,7 @@ def probed_requests(port: int) -> list[profile.Request]:
         profile.Request(row.name, s.method, s.path, s.status, s.headers, s.body, s.paths)
         for row in rows
         for s in (row.r2gate,)
+        if s.worker == "r2gate"  # not the plain Python rows
     ]
 
 

@@ -544,18 +544,86 @@ async def put_with_type(c: Context) -> None:
 
 
 @phase
-async def put_only_if_absent(c: Context) -> None:
-    """R2 put of a request's 1 KB body with onlyIf etagDoesNotMatch "*" (refused: it exists)."""
-    await _put_with(c, {"onlyIf": {"etagDoesNotMatch": "*"}})
-
-
-@phase
-async def put_only_if_etag(c: Context) -> None:
-    """R2 put of a request's 1 KB body with onlyIf etagMatches (an etag that does not match)."""
-    await _put_with(c, {"onlyIf": {"etagMatches": "0" * 32}})
-
-
-@phase
 async def cache_delete_waited(c: Context) -> None:
     """caches.default.delete of a URL, awaited (the eviction after a write)."""
     await js.caches.default.delete("http://probe/bench/phase-put.bin")
+
+
+@phase
+async def put_dispatch_api_key_no_evict(c: Context) -> None:
+    """put_dispatch_api_key with the eviction left out (what the eviction costs r2gate)."""
+    from handlers import write
+
+    evict = write.edge_cache.evict
+    write.edge_cache.evict = lambda ctx, url: None  # type: ignore[assignment]
+    try:
+        await put_dispatch_api_key(c)
+    finally:
+        write.edge_cache.evict = evict  # type: ignore[assignment]
+
+
+@phase
+async def put_decisions(c: Context) -> None:
+    """An API-key PUT's decisions without I/O: Incoming, identify, the put plan, conditions."""
+    from handlers.config import settings_from_env
+    from handlers.http import Incoming
+    from r2gate.auth import Operation, identify
+    from r2gate.conditional import write_conditions
+    from r2gate.puts import plan_put
+
+    incoming = Incoming(_put_request(c, {"authorization": f"Bearer {c.raw_env.API_KEY}"}))
+    settings = settings_from_env(c.env)
+    principal = identify(incoming.headers, incoming.params, settings, 0)
+    principal.require(Operation.WRITE, "bench/phase-put.bin")
+    plan_put(principal.upload, "bench/phase-put.bin", incoming.headers, settings.max_put_bytes)
+    write_conditions(incoming.headers)
+
+
+_fresh = iter(range(10**9))
+
+
+@phase
+async def put_new_key(c: Context) -> None:
+    """R2 put of a request's 1 KB body to a new key."""
+    request = _put_request(c, {})
+    await c.raw_env.BUCKET.put(f"bench/phase-new/{next(_fresh)}", request.body)
+
+
+@phase
+async def put_new_key_only_if_absent(c: Context) -> None:
+    """R2 put of a request's 1 KB body to a new key, onlyIf etagDoesNotMatch "*" (create-only)."""
+    request = _put_request(c, {})
+    options = to_js({"onlyIf": {"etagDoesNotMatch": "*"}}, dict_converter=js.Object.fromEntries)
+    await c.raw_env.BUCKET.put(f"bench/phase-new/{next(_fresh)}", request.body, options)
+
+
+def _api_key_call(c: Context) -> Any:
+    from handlers.call import Call
+    from handlers.config import settings_from_env
+    from handlers.http import Incoming
+
+    incoming = Incoming(_put_request(c, {"authorization": f"Bearer {c.raw_env.API_KEY}"}))
+    settings = settings_from_env(c.env)
+    return Call(incoming, c.raw_env, c.ctx, settings, params={"key": "bench/phase-put.bin"})
+
+
+@phase
+async def put_write_object(c: Context) -> None:
+    """r2gate's write_object for an API-key PUT (no routing, no JS Response)."""
+    from handlers.write import write_object
+
+    await write_object(_api_key_call(c))
+
+
+@phase
+async def put_head_put_evict(c: Context) -> None:
+    """A head, r2gate's Bucket.put and the eviction: write_object's I/O alone."""
+    from handlers import edge_cache
+    from handlers.r2 import Bucket, current
+
+    call = _api_key_call(c)
+    bucket = Bucket(c.raw_env.BUCKET)
+    current(await bucket.head("bench/phase-put.bin"))
+    options = {"httpMetadata": {"contentType": "application/octet-stream"}}
+    await bucket.put("bench/phase-put.bin", call.incoming.body, options)
+    edge_cache.evict(c.ctx, "http://probe/bench/phase-put.bin")
