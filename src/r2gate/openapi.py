@@ -105,6 +105,18 @@ _EXPIRES_IN = {
     "TOKEN_MAX_LIFETIME (the maximum below is this server's).",
 }
 
+_STORED_OBJECT: dict[str, Any] = {
+    "type": "object",
+    "required": ["key", "size", "etag", "content_type", "uploaded"],
+    "additionalProperties": False,
+    "properties": {
+        "key": _STRING,
+        "size": {"type": "integer", "minimum": 0},
+        "etag": {"type": "string", "description": "Unquoted."},
+        "content_type": _STRING,
+        "uploaded": _TIMESTAMP,
+    },
+}
 _SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
@@ -254,28 +266,11 @@ _SCHEMAS: dict[str, Any] = {
             "key": _STRING,
         },
     },
-    "StoredObject": {
-        "type": "object",
-        "required": ["key", "size", "etag", "content_type", "uploaded"],
-        "additionalProperties": False,
-        "properties": {
-            "key": _STRING,
-            "size": {"type": "integer", "minimum": 0},
-            "etag": {"type": "string", "description": "Unquoted."},
-            "content_type": _STRING,
-            "uploaded": _TIMESTAMP,
-        },
-    },
+    "StoredObject": _STORED_OBJECT,
     "UploadedObject": {
-        "type": "object",
-        "required": ["key", "size", "etag", "content_type", "uploaded"],
-        "additionalProperties": False,
+        **_STORED_OBJECT,
         "properties": {
-            "key": _STRING,
-            "size": {"type": "integer", "minimum": 0},
-            "etag": {"type": "string", "description": "Unquoted."},
-            "content_type": _STRING,
-            "uploaded": _TIMESTAMP,
+            **_STORED_OBJECT["properties"],
             "content_type_replaced": {
                 "type": "string",
                 "description": "The generic type the request sent (octet-stream, curl's form "
