@@ -6,15 +6,21 @@ way a good JS Worker does them), a minimal JS Worker and a minimal Python Worker
 Requests go straight to that workerd (Miniflare's entry socket; Miniflare's MF-Route-Override
 header picks the Worker), not through wrangler's dev proxy, which production does not have.
 
-CPU per request: the utime + stime of that workerd process (/proc/<pid>/stat) over N sequential
-requests on one keep-alive connection, divided by N; every scenario once per round, rounds
-interleaved, the median over rounds. Python floor minus JS floor is the unavoidable cost of
-entering Python for one request; the **Python excess** of a row, (r2gate - anchor) - (Python
-floor - JS floor), is what r2gate's own Python costs beyond that, on equal work.
+CPU per request: the CPU time of that workerd process (its threads' run time from
+/proc/<pid>/task/*/schedstat, in nanoseconds) over N sequential requests on one keep-alive
+connection, divided by N; every scenario once per round, rounds interleaved. Python floor minus
+JS floor is the unavoidable cost of entering Python for one request; the **Python excess** of a
+row, (r2gate - anchor) - (Python floor - JS floor), is what r2gate's own Python costs beyond
+that, on equal work: computed within each round (the four share that moment's load), its median
+over the rounds is reported.
 
 Also: throughput and latency from 4 keep-alive connections (reads), upload throughput with the
 peak RSS of the workerd process (bench/uploads.py), and cold start (starting wrangler dev to the
-first 200, r2gate alone). BENCH_SCALE scales the request counts.
+first 200, r2gate alone).
+
+BENCH_SCALE scales the request counts, BENCH_ROUNDS sets the rounds; BENCH_ROWS="GET 1 KB|HEAD"
+measures only the rows whose names contain one of those parts; BENCH_RECHECK=0 skips measuring
+again when a row is over its goal.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import platform
 import re
 import secrets
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -41,23 +48,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import s3, uploads  # noqa: E402
+from bench import profile, s3, uploads  # noqa: E402
 from scripts.pyodide_bundle import pyodide_version  # noqa: E402
 from tests.support.server import RunningServer, start_wrangler_dev  # noqa: E402
 
 API_KEY = "bench-" + secrets.token_hex(16)
 SIGNING_SECRET = secrets.token_urlsafe(48)
 REFERENCES = {
-    name: ROOT / "bench" / name / "wrangler.toml" for name in ("anchor", "floor-js", "floor-python")
+    name: ROOT / "bench" / name / "wrangler.toml"
+    for name in ("anchor", "anchor-python", "floor-js", "floor-python")
 }
 WORKER_NAMES = {
     "r2gate": "r2gate",
     "anchor": "bench-anchor",
+    "anchor-python": "bench-anchor-python",
     "floor-js": "bench-floor-js",
     "floor-python": "bench-floor-python",
 }
 CONCURRENCY = 4
-ROUNDS = 5
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "15"))  # each row's excess: median over rounds
 TIMING = re.compile(r"py;dur=([0-9.]+)")
 TICKS = os.sysconf("SC_CLK_TCK")
 SMALL, LARGE = "bench/small.bin", "bench/large.bin"
@@ -65,8 +74,16 @@ BYPASS = {"Cache-Control": "no-cache"}  # r2gate skips the edge cache: R2 work, 
 
 
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+    """CPU seconds the process has run: the sum of its threads' run time in nanoseconds
+    (/proc/<pid>/task/*/schedstat, first field), else utime + stime (10 ms ticks)."""
+    total = 0
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            total += int((task / "schedstat").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+    return total / 1e9
 
 
 @dataclass
@@ -83,11 +100,14 @@ class Scenario:
     # paths made before the timed requests (presigned URLs, one per fresh key), else `path`
     paths: Callable[[int], str] | None = field(default=None, compare=False)
 
-    def run(self, port: int, pid: int, count: int, serial: Callable[[], int]) -> None:
+    def path_of(self, serial: int) -> str:
+        return self.paths(serial) if self.paths else self.path.format(i=serial)
+
+    def run(self, port: int, pid: int, count: int, serial: Callable[[], int]) -> float:
+        """Send `count` requests; the CPU ms per request (also appended to `cpu_ms`)."""
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         headers = {**self.headers, "MF-Route-Override": WORKER_NAMES[self.worker]}
-        make = self.paths or (lambda i: self.path.format(i=i))
-        paths = [make(serial()) for _ in range(count)]
+        paths = [self.path_of(serial()) for _ in range(count)]
         started = cpu_seconds(pid)
         for path in paths:
             conn.request(self.method, path, self.body, headers)
@@ -98,8 +118,10 @@ class Scenario:
                     f"bench: {self.worker} {self.method} {self.path} gave {response.status}, "
                     f"expected {self.status}"
                 )
-        self.cpu_ms.append((cpu_seconds(pid) - started) * 1000 / count)
+        cpu_ms = (cpu_seconds(pid) - started) * 1000 / count
+        self.cpu_ms.append(cpu_ms)
         conn.close()
+        return cpu_ms
 
     @property
     def median(self) -> float:
@@ -108,9 +130,31 @@ class Scenario:
 
 @dataclass
 class Row:
+    """One row of the CPU table: r2gate's request and its reference, the JS anchor doing the
+    same work (its Python excess is (r2gate - anchor) - (Python floor - JS floor)) or, with
+    `vs_floor`, the minimal Python Worker (excess = r2gate - Python floor). `goal`: the most
+    Python excess allowed (issue 10), per part with `parts`. Every round measures r2gate's
+    block and its reference's right after it: `pairs` holds their CPU ms per request."""
+
     name: str
     r2gate: Scenario
     anchor: Scenario | None
+    goal: float | None = None
+    vs_floor: bool = False
+    parts: int = 1
+    pairs: list[tuple[float, float | None]] = field(default_factory=list)
+
+    @property
+    def ours(self) -> float:
+        return statistics.median(pair[0] for pair in self.pairs)
+
+    @property
+    def reference(self) -> float | None:
+        values = [pair[1] for pair in self.pairs if pair[1] is not None]
+        return statistics.median(values) if values else None
+
+
+MULTIPART_RANGE = "bytes=0-9,20-29,40-49"
 
 
 def cpu_rows(
@@ -120,15 +164,21 @@ def cpu_rows(
     put_headers = {"Content-Type": "application/octet-stream"}
 
     def pair(name: str, method: str, path: str, status: int, **headers: str) -> Row:
-        """r2gate (edge cache bypassed) and the anchor, the same request."""
+        """r2gate and the anchor, the same request, edge cache bypassed."""
         return Row(
             name,
             Scenario("r2gate", method, path, status, {**BYPASS, **headers}),
-            Scenario("anchor", method, path, status, dict(headers)),
+            Scenario("anchor", method, path, status, {**BYPASS, **headers}),
+            goal=1.0,
         )
 
     anchor_put = Scenario("anchor", "PUT", "/bench/anchor-put/{i}", 201, put_headers, small)
-    anchor_get = Scenario("anchor", "GET", f"/{SMALL}", 200)
+    # the API-key PUT tells 201 from 200, so it reads first: the anchor too
+    anchor_reporting_put = Scenario(
+        "anchor", "PUT", "/bench/anchor-put/{i}?report", 201, put_headers, small
+    )
+    python_floor = Scenario("floor-python", "GET", "/", 200)
+    anchor_get = Scenario("anchor", "GET", f"/{SMALL}", 200, dict(BYPASS))
     presigned_get = s3.presigned_path(port, "GET", SMALL)
     rows = [
         Row(
@@ -140,6 +190,7 @@ def cpu_rows(
             "GET 1 KB from R2 (edge cache bypassed)",
             Scenario("r2gate", "GET", f"/{SMALL}", 200, dict(BYPASS)),
             anchor_get,
+            goal=1.0,
         ),
         Row(
             "token GET 1 KB (download token, edge cache bypassed)",
@@ -151,17 +202,30 @@ def cpu_rows(
             Scenario("r2gate", "GET", presigned_get, 200, dict(BYPASS)),
             anchor_get,
         ),
-        Row("GET 1 KB from the edge cache", Scenario("r2gate", "GET", f"/{SMALL}", 200), None),
+        Row(
+            "GET 1 KB from the edge cache",
+            Scenario("r2gate", "GET", f"/{SMALL}", 200),
+            Scenario("anchor", "GET", f"/{SMALL}", 200),
+            goal=1.0,
+        ),
         pair("HEAD 1 KB", "HEAD", f"/{SMALL}", 200),
         pair("GET with If-None-Match (304)", "GET", f"/{SMALL}", 304, **{"If-None-Match": etag}),
         pair("GET Range bytes=0-99 (206)", "GET", f"/{SMALL}", 206, Range="bytes=0-99"),
         pair("GET Range bytes=5000- (416)", "GET", f"/{SMALL}", 416, Range="bytes=5000-"),
+        Row(
+            f"GET Range {MULTIPART_RANGE} (206 multipart/byteranges, 3 parts)",
+            Scenario("r2gate", "GET", f"/{SMALL}", 206, {**BYPASS, "Range": MULTIPART_RANGE}),
+            Scenario("anchor", "GET", f"/{SMALL}", 206, {**BYPASS, "Range": MULTIPART_RANGE}),
+            goal=1.0,
+            parts=3,
+        ),
         Row(
             "token PUT 1 KB",
             Scenario(
                 "r2gate", "PUT", f"/bench/token-put/{{i}}?token={token}", 201, put_headers, small
             ),
             anchor_put,
+            goal=2.0,
         ),
         Row(
             "presigned PUT 1 KB (S3 SigV4 URL)",
@@ -186,7 +250,27 @@ def cpu_rows(
                 {**put_headers, "Authorization": f"Bearer {API_KEY}"},
                 small,
             ),
+            anchor_reporting_put,
+            goal=2.0,
+        ),
+        Row(
+            "plain Python PUT 1 KB (the JS anchor's PUT in Python, bench/anchor-python)",
+            Scenario(
+                "anchor-python", "PUT", "/bench/anchor-python-put/{i}", 201, put_headers, small
+            ),
             anchor_put,
+        ),
+        Row(
+            "plain Python PUT 1 KB, a head first (as the API-key PUT)",
+            Scenario(
+                "anchor-python",
+                "PUT",
+                "/bench/anchor-python-put/{i}?report",
+                201,
+                put_headers,
+                small,
+            ),
+            anchor_reporting_put,
         ),
         Row(
             "POST /api/v1/uploads",
@@ -200,53 +284,125 @@ def cpu_rows(
                     {"filename": "scan.ply", "content_type": "application/octet-stream"}
                 ).encode(),
             ),
-            None,
+            python_floor,
+            goal=2.0,
+            vs_floor=True,
         ),
     ]
-    floors = (Scenario("floor-js", "GET", "/", 200), Scenario("floor-python", "GET", "/", 200))
-    return rows, *floors
+    return rows, Scenario("floor-js", "GET", "/", 200), python_floor
 
 
-def measure_cpu(port: int, pid: int, scale: float) -> tuple[list[Row], Scenario, Scenario]:
+def measure_cpu(
+    port: int, pid: int, scale: float, rounds: int = ROUNDS
+) -> tuple[list[Row], Scenario, Scenario]:
     etag = request(port, "HEAD", f"/{SMALL}").getheader("etag") or ""
     token = upload_token("bench/token-put/")
     get_token = upload_token("bench/", op="get")
     rows, js_floor, python_floor = cpu_rows(etag, token, get_token, port)
-    scenarios: list[Scenario] = []
-    for scenario in [s for row in rows for s in (row.r2gate, row.anchor) if s is not None]:
-        if scenario not in scenarios:  # the anchor's PUT serves two rows
-            scenarios.append(scenario)
-    scenarios += [js_floor, python_floor]
+    chosen = os.environ.get("BENCH_ROWS")  # "|"-separated parts of row names: those rows only
+    if chosen:
+        rows = [row for row in rows if any(part in row.name for part in chosen.split("|"))]
     counter = iter(range(10**9))
-    count = max(20, int(150 * scale))
-    for scenario in scenarios:  # warm-up: the Python floor loads Pyodide on its first request
-        scenario.run(port, pid, 20, lambda: next(counter))
-        scenario.cpu_ms.clear()
-    for _ in range(ROUNDS):
-        for scenario in scenarios:
-            scenario.run(port, pid, count, lambda: next(counter))
+    count = max(10, int(50 * scale))
+    warmed: list[Scenario] = []
+    for scenario in [s for row in rows for s in (row.r2gate, row.anchor) if s is not None]:
+        if scenario not in warmed:  # the Python floor loads Pyodide on its first request
+            scenario.run(port, pid, 20, lambda: next(counter))
+            warmed.append(scenario)
+    for floor in (js_floor, python_floor):
+        floor.run(port, pid, 20, lambda: next(counter))
+        floor.cpu_ms.clear()
+
+    def one_round() -> None:
+        for row in rows:  # r2gate, then its reference at once: both see the same load
+            ours = row.r2gate.run(port, pid, count, lambda: next(counter))
+            reference = (
+                None
+                if row.anchor is None
+                else row.anchor.run(port, pid, count, lambda: next(counter))
+            )
+            row.pairs.append((ours, reference))
+        js_floor.run(port, pid, count, lambda: next(counter))
+        python_floor.run(port, pid, count, lambda: next(counter))
+
+    for _ in range(rounds):
+        one_round()
+    recheck = os.environ.get("BENCH_RECHECK", "1") != "0"
+    if recheck and over_goal(rows, js_floor, python_floor):  # noise or a regression: again
+        print(f"bench: a row is over its goal after {rounds} rounds; {rounds} more", flush=True)
+        for _ in range(rounds):
+            one_round()
     return rows, js_floor, python_floor
 
 
+def floor_gap(js_floor: Scenario, python_floor: Scenario) -> float:
+    """What entering Python costs one request: the medians of the floors over all rounds."""
+    return python_floor.median - js_floor.median
+
+
+def excesses(row: Row, js_floor: Scenario, python_floor: Scenario) -> list[float]:
+    """The row's Python excess in ms (per part for multipart rows) in each round, from the
+    pair measured back to back in that round."""
+    if row.anchor is None:
+        return []
+    if row.vs_floor:
+        return [ours - ref for ours, ref in row.pairs if ref is not None]
+    gap = floor_gap(js_floor, python_floor)
+    return [((ours - ref) - gap) / row.parts for ours, ref in row.pairs if ref is not None]
+
+
+def excess(row: Row, js_floor: Scenario, python_floor: Scenario) -> float | None:
+    """The median of the row's per-round Python excess, None without a reference."""
+    values = excesses(row, js_floor, python_floor)
+    return statistics.median(values) if values else None
+
+
+def fail_over_goal(rows: list[Row], js_floor: Scenario, python_floor: Scenario) -> None:
+    """`make bench` fails when a row's Python excess is over its goal (a regression guard)."""
+    over = over_goal(rows, js_floor, python_floor)
+    if over:
+        names = "; ".join(row.name for row in over)
+        raise SystemExit(f"bench: Python excess over the goal of issue 10: {names}")
+
+
+def over_goal(rows: list[Row], js_floor: Scenario, python_floor: Scenario) -> list[Row]:
+    return [
+        row
+        for row in rows
+        if row.goal is not None and (excess(row, js_floor, python_floor) or 0) > row.goal
+    ]
+
+
 def cpu_table(rows: list[Row], js_floor: Scenario, python_floor: Scenario) -> list[str]:
-    floor_gap = python_floor.median - js_floor.median
     lines = [
-        "| request | r2gate CPU ms | JS anchor CPU ms | r2gate / anchor | Python excess ms |",
-        "|---|---|---|---|---|",
+        "| request | r2gate CPU ms | reference CPU ms | r2gate / reference | Python excess ms "
+        "| goal (issue 10) | excess, middle half of the rounds |",
+        "|---|---|---|---|---|---|---|",
     ]
     for row in rows:
-        ours = row.r2gate.median
-        if row.anchor is None:
-            lines.append(f"| {row.name} | {ours:.2f} | | | |")
+        ours = row.ours
+        values = sorted(excesses(row, js_floor, python_floor))
+        quarter = len(values) // 4
+        spread = f"{values[quarter]:+.2f}..{values[-1 - quarter]:+.2f}" if values else ""
+        value = excess(row, js_floor, python_floor)
+        if row.anchor is None or value is None:
+            lines.append(f"| {row.name} | {ours:.2f} | | | | | {spread} |")
             continue
-        anchor = row.anchor.median
-        excess = (ours - anchor) - floor_gap
+        reference = row.reference or float("nan")
+        kind = "Python floor" if row.vs_floor else "JS anchor"
+        per = " per part" if row.parts > 1 else ""
+        goal = (
+            ""
+            if row.goal is None
+            else f"<= {row.goal:.1f}{per}: " + ("met" if value <= row.goal else "NOT MET")
+        )
         lines.append(
-            f"| {row.name} | {ours:.2f} | {anchor:.2f} | {ours / anchor:.1f}x | {excess:+.2f} |"
+            f"| {row.name} | {ours:.2f} | {reference:.2f} ({kind}) | {ours / reference:.1f}x "
+            f"| {value:+.2f}{per} | {goal} | {spread} |"
         )
     lines += [
-        f"| minimal JS Worker (JS floor) | | {js_floor.median:.2f} | | |",
-        f"| minimal Python Worker (Python floor) | {python_floor.median:.2f} | | | |",
+        f"| minimal JS Worker (JS floor) | | {js_floor.median:.2f} | | | | |",
+        f"| minimal Python Worker (Python floor) | {python_floor.median:.2f} | | | | | |",
     ]
     return lines
 
@@ -254,7 +410,9 @@ def cpu_table(rows: list[Row], js_floor: Scenario, python_floor: Scenario) -> li
 def sigv4_summary(rows: list[Row]) -> str:
     """SigV4 verification against the token path: the same request with a presigned URL
     instead of a token (same anchor, so the difference is r2gate's Python alone)."""
-    by_name = {row.name.split(" (")[0]: row.r2gate.median for row in rows}
+    by_name = {row.name.split(" (")[0]: row.ours for row in rows}
+    if not {"presigned GET 1 KB", "token GET 1 KB", "presigned PUT 1 KB"} <= set(by_name):
+        return ""
     get = by_name["presigned GET 1 KB"] - by_name["token GET 1 KB"]
     put = by_name["presigned PUT 1 KB"] - by_name["token PUT 1 KB"]
     return (
@@ -372,16 +530,47 @@ def throughput(port: int, scale: float) -> list[Load]:
     ]
 
 
-def cold_starts(times: int) -> list[float]:
-    """Seconds from starting wrangler dev (r2gate alone) to its first 200."""
-    seconds = []
-    for _ in range(times):
-        with tempfile.TemporaryDirectory() as state:
-            started = time.perf_counter()
+@dataclass
+class ColdStart:
+    """Starting wrangler dev with one Worker to its first 200: seconds, and the CPU seconds of
+    the workerd process by then (Pyodide's start, the Worker's imports, one request)."""
+
+    seconds: float
+    cpu_seconds: float
+
+
+def cold_start(config: Path | None) -> ColdStart:
+    with tempfile.TemporaryDirectory() as state:
+        started = time.perf_counter()
+        if config is None:
             server = start_wrangler_dev({"API_KEY": API_KEY}, Path(state))
-            seconds.append(time.perf_counter() - started)
+        else:
+            server = start_wrangler_dev({}, Path(state), config=config)
+        try:
+            return ColdStart(time.perf_counter() - started, cpu_seconds(server.workerd_pid()))
+        finally:
             server.stop()
-    return seconds
+
+
+def cold_starts(times: int) -> tuple[list[ColdStart], list[ColdStart]]:
+    """r2gate's cold starts and the Python floor's, interleaved: the difference in CPU is what
+    r2gate's imports (and its first request) cost beyond starting Python."""
+    ours, floors = [], []
+    for _ in range(times):
+        ours.append(cold_start(None))
+        floors.append(cold_start(REFERENCES["floor-python"]))
+    return ours, floors
+
+
+def cold_start_line(ours: list[ColdStart], floors: list[ColdStart]) -> str:
+    wall = statistics.median(start.seconds for start in ours)
+    cpu = statistics.median(start.cpu_seconds for start in ours)
+    floor_cpu = statistics.median(start.cpu_seconds for start in floors)
+    return (
+        f"Cold start, starting wrangler dev to the first 200 (median of {len(ours)}): "
+        f"{wall:.1f} s; workerd CPU {cpu:.2f} s, the Python floor's {floor_cpu:.2f} s: "
+        f"r2gate's imports and first request {(cpu - floor_cpu) * 1000:+.0f} ms of CPU."
+    )
 
 
 def machine() -> str:
@@ -402,7 +591,12 @@ def machine() -> str:
 
 
 def start_bench_server(state: Path) -> RunningServer:
-    settings = {
+    configs = tuple(f"--config={path}" for path in REFERENCES.values())
+    return start_wrangler_dev(bench_settings(), state, extra_args=configs)
+
+
+def bench_settings() -> dict[str, str]:
+    return {
         "API_KEY": API_KEY,
         "SIGNING_KEYS": json.dumps({"bench": SIGNING_SECRET}),
         "TOKEN_MAX_LIFETIME": "86400",
@@ -410,12 +604,113 @@ def start_bench_server(state: Path) -> RunningServer:
         "MAX_PUT_BYTES": str(uploads.LARGEST + 1),
         **s3.SETTINGS,
     }
-    configs = tuple(f"--config={path}" for path in REFERENCES.values())
-    return start_wrangler_dev(settings, state, extra_args=configs)
+
+
+def prepare_probe(port: int) -> None:
+    """The probe's bucket and edge cache hold what the CPU rows read."""
+    request(port, "PUT", f"/{SMALL}", b"s" * 1024)
+    warm(port, SMALL)
+
+
+def probed_requests(port: int) -> list[profile.Request]:
+    """The r2gate requests of the CPU table, sent to the probe (no MF-Route-Override) on
+    `port` (presigned URLs are signed for it)."""
+    etag = f'"{hashlib.md5(b"s" * 1024).hexdigest()}"'  # noqa: S324 (R2's etag of SMALL)
+    tokens = upload_token("bench/token-put/"), upload_token("bench/", op="get")
+    rows, _, _ = cpu_rows(etag, *tokens, port)
+    return [
+        profile.Request(row.name, s.method, s.path, s.status, s.headers, s.body, s.paths)
+        for row in rows
+        for s in (row.r2gate,)
+        if s.worker == "r2gate"  # not the plain Python rows
+    ]
+
+
+def crossings() -> list[str]:
+    return profile.crossing_table(probed_requests, bench_settings(), prepare_probe)
+
+
+PROFILED_READS = 40  # handler calls per probe request
+PROFILED_PHASES = (
+    ("nothing", 1000),
+    ("getattr_js", 1000),
+    ("header_get_js", 1000),
+    ("incoming", 300),
+    ("sdk_headers", 300),
+    ("env_settings_sdk", 300),
+    ("env_bucket_sdk", 300),
+    ("object_info_sdk", 300),
+    ("response_sdk", 300),
+    ("response_js_to_js", 300),
+    ("reply_to_js", 300),
+    ("json_response", 300),
+    ("array_of", 300),
+    ("promise_resolve", 300),
+    ("await_js_promise", 300),
+    ("run_sync_js_promise", 300),
+    ("then_callback", 300),
+    ("asyncio_sleep0", 300),
+    ("schedule_callback", 300),
+    ("queue_microtask", 300),
+    ("r2_head_sdk", 50),
+    ("r2_head_raw", 50),
+    ("r2_get_sdk", 50),
+    ("r2_get_raw", 50),
+)
+
+
+def profiled() -> list[str]:
+    def measured(port: int) -> list[tuple[profile.Request, int]]:
+        reads = [
+            r
+            for r in probed_requests(port)
+            if r.method in ("GET", "HEAD") and "{i}" not in r.path and r.paths is None
+        ]
+        chosen = [(r, PROFILED_READS) for r in reads]
+        if os.environ.get("BENCH_PHASES"):  # "a,b": only those steps, 300 calls each
+            names = os.environ["BENCH_PHASES"].split(",")
+            return [(profile.phase_request(name), 300) for name in names]
+        return chosen + [(profile.phase_request(name), calls) for name, calls in PROFILED_PHASES]
+
+    return profile.profile_table(bench_settings(), prepare_probe, cpu_seconds, measured)
+
+
+def cprofile(case: str) -> str:
+    """cProfile of r2gate's dispatch in Node's Pyodide (bench/cprofile)."""
+    node = ROOT / "node_modules" / ".bin" / "node"
+    harness = ROOT / "bench" / "cprofile"
+    environment = {
+        **os.environ,
+        "R2GATE_SRC": str(ROOT / "src"),
+        "R2GATE_CODE": (harness / "dispatch.py").read_text(),
+        "R2GATE_CASE": case,
+    }
+    done = subprocess.run(
+        [str(node), str(harness / "harness.mjs")],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
 
 
 def main() -> None:
     scale = float(os.environ.get("BENCH_SCALE", "1"))
+    only = sys.argv[1] if len(sys.argv) > 1 else None  # cpu, cold, crossings, profile, cprofile
+    if only == "cold":
+        print(cold_start_line(*cold_starts(3)))
+        return
+    if only == "crossings":
+        print("\n".join(crossings()))
+        return
+    if only == "profile":
+        print("\n".join(profiled()))
+        return
+    if only == "cprofile":  # python bench/run.py cprofile [root|get|head|range]
+        print(cprofile(sys.argv[2] if len(sys.argv) > 2 else "get"))
+        return
+    cpu_only = only == "cpu"
     with tempfile.TemporaryDirectory() as state:
         server = start_bench_server(Path(state))
         try:
@@ -427,24 +722,28 @@ def main() -> None:
             warm(port, SMALL)
             warm(port, LARGE)
             rows, js_floor, python_floor = measure_cpu(port, pid, scale)
+            if cpu_only:
+                print("\n".join(cpu_table(rows, js_floor, python_floor)))
+                fail_over_goal(rows, js_floor, python_floor)
+                return
             loads = throughput(port, scale)
             upload_results = uploads.run(port, pid, API_KEY)
             upload_results += uploads.run_s3(port, pid)
         finally:
             server.stop()
-    starts = cold_starts(3)
+    ours, floors = cold_starts(3)
     lines = [
         f"workerd through wrangler dev; {machine()}.",
         "",
-        f"CPU per request (median of {ROUNDS} interleaved rounds of sequential keep-alive "
-        "requests; the workerd process that runs all four Workers):",
+        f"CPU per request (the median of {ROUNDS} interleaved rounds of sequential keep-alive "
+        "requests; the workerd process that runs all four Workers; Python excess is the "
+        "median of the per-round excesses):",
         "",
         *cpu_table(rows, js_floor, python_floor),
         "",
         sigv4_summary(rows),
         "",
-        f"Cold start, starting wrangler dev to the first 200: "
-        f"{statistics.median(starts):.1f} s (median of {', '.join(f'{s:.1f}' for s in starts)}).",
+        cold_start_line(ours, floors),
         "",
         f"r2gate reads, {CONCURRENCY} keep-alive connections:",
         "",

@@ -38,6 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PYODIDE_PACKAGE = ROOT / "node_modules" / "pyodide-dev"  # "pyodide-dev": "npm:pyodide@..."
 WORKERD_BINARY = ROOT / "node_modules" / "workerd" / "bin" / "workerd"
 CACHE_DIR = ROOT / ".wrangler" / "pyodide"
+# The counting variant (measurement only, never for `make dev`): see COUNTING below.
+COUNTING_CACHE_DIR = ROOT / ".wrangler" / "pyodide-counting"
 BUNDLE_NAME = "pyodide_dev.capnp.bin"
 
 # The versions this recipe was written and checked against (tests/local pins them, so an
@@ -134,6 +136,36 @@ REWRITES = (
         "workerd imports it by name",
     ),
 )
+# The counting variant (`make bench`'s crossings table and tests/local/test_crossings.py): every
+# function the wasm module imports from JS (the FFI's JsProxy operations, conversions, promise
+# plumbing, clocks, syscalls) is wrapped so that each call from Python into JS increments
+# `globalThis.__pyodideCrossings.total` and a per-name counter. A Worker reads the counters to
+# count the crossings of a request. Counting costs CPU: never measure CPU with this bundle.
+COUNTING_PRELUDE = """\
+const __pyodideCrossings = { total: 0, byName: Object.create(null) };
+globalThis.__pyodideCrossings = __pyodideCrossings;
+function __countedImports(imports) {
+  const counted = {};
+  for (const [name, value] of Object.entries(imports)) {
+    if (typeof value !== "function") { counted[name] = value; continue; }
+    const slot = { calls: 0 };
+    __pyodideCrossings.byName[name] = slot;
+    counted[name] = function (...args) {
+      __pyodideCrossings.total++;
+      slot.calls++;
+      return value.apply(this, args);
+    };
+  }
+  return counted;
+}
+"""
+COUNTING = Rewrite(
+    "var imports={env:wasmImports,wasi_snapshot_preview1:wasmImports,",
+    "var __counted=__countedImports(wasmImports);"
+    "var imports={env:__counted,wasi_snapshot_preview1:__counted,",
+    1,
+    "the counting variant wraps the main module's imports",
+)
 # Left as they are, but they must still be there: a fatal error reaches workerd's `on_fatal`
 # (which aborts the isolate), and no other `eval(` may remain.
 MUST_REMAIN = (("API.on_fatal&&API.on_fatal(", 1),)
@@ -216,9 +248,10 @@ def check_binary(binary: bytes, pyodide_version: str) -> None:
 # --- Adjusting the glue -------------------------------------------------------------------------
 
 
-def adjust_glue(glue: str, pyodide_version: str) -> str:
-    """The npm glue with workerd's hooks, or RecipeMismatch naming the pattern that moved."""
-    for rewrite in REWRITES:
+def adjust_glue(glue: str, pyodide_version: str, *, counting: bool = False) -> str:
+    """The npm glue with workerd's hooks, or RecipeMismatch naming the pattern that moved.
+    With `counting`, its calls into JS are counted too (COUNTING)."""
+    for rewrite in (*REWRITES, COUNTING) if counting else REWRITES:
         found = glue.count(rewrite.old)
         if found != rewrite.count:
             raise RecipeMismatch(
@@ -235,7 +268,7 @@ def adjust_glue(glue: str, pyodide_version: str) -> str:
     if EVAL_CALL.search(glue):
         raise RecipeMismatch(f"pyodide.asm.mjs of Pyodide {pyodide_version} has another eval(")
     prelude = f"import {{ {', '.join(GLUE_IMPORTS)} }} from '{WRAPPERS_MODULE}';\n"
-    return prelude + glue
+    return prelude + (COUNTING_PRELUDE if counting else "") + glue
 
 
 # --- Cap'n Proto encoding of jsg::Bundle ------------------------------------------------------
@@ -301,9 +334,10 @@ def pyodide_version() -> str:
     return json.loads(package.read_text())["version"]
 
 
-def inputs_fingerprint() -> str:
+def inputs_fingerprint(counting: bool = False) -> str:
     """Changes when the binary, the npm files or this script change."""
     digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(b"counting" if counting else b"plain")
     for path in (
         WORKERD_BINARY,
         PYODIDE_PACKAGE / "package.json",
@@ -316,10 +350,11 @@ def inputs_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def build() -> bytes:
+def build(counting: bool = False) -> bytes:
     version = pyodide_version()
     check_binary(WORKERD_BINARY.read_bytes(), version)
-    glue = adjust_glue((PYODIDE_PACKAGE / "pyodide.asm.mjs").read_text("utf-8"), version)
+    source = (PYODIDE_PACKAGE / "pyodide.asm.mjs").read_text("utf-8")
+    glue = adjust_glue(source, version, counting=counting)
     return encode_bundle(
         [
             (GLUE_MODULE, "src", glue.encode("utf-8")),
@@ -329,16 +364,19 @@ def build() -> bytes:
     )
 
 
-def ensure_bundle(cache_dir: Path = CACHE_DIR) -> Path:
-    """The bundle in `cache_dir`, built first if it is missing or its inputs changed."""
+def ensure_bundle(cache_dir: Path | None = None, *, counting: bool = False) -> Path:
+    """The bundle in `cache_dir` (by default CACHE_DIR, or COUNTING_CACHE_DIR for the counting
+    variant), built first if it is missing or its inputs changed."""
+    if cache_dir is None:
+        cache_dir = COUNTING_CACHE_DIR if counting else CACHE_DIR
     bundle = cache_dir / BUNDLE_NAME
     stamp = cache_dir / "inputs.sha256"
-    fingerprint = inputs_fingerprint()
+    fingerprint = inputs_fingerprint(counting)
     if bundle.exists() and stamp.exists() and stamp.read_text() == fingerprint:
         return bundle
     cache_dir.mkdir(parents=True, exist_ok=True)
     temporary = cache_dir / f".{BUNDLE_NAME}.{os.getpid()}"
-    temporary.write_bytes(build())
+    temporary.write_bytes(build(counting))
     temporary.replace(bundle)  # atomic: a workerd starting now sees the old or the new file
     stamp.write_text(fingerprint)
     return bundle

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scripts.pyodide_bundle import (  # noqa: E402
+    COUNTING_CACHE_DIR,
     DATED_RELEASE_OFF_FLAGS,
     DEV_RELEASE_FLAG,
     RecipeMismatch,
@@ -47,7 +48,8 @@ def local_flags(config: Path = CONFIG) -> list[str]:
     flags = compatibility_flags(config)
     if "python_workers" not in flags:
         return flags
-    kept = [flag for flag in flags if flag not in DATED_RELEASE_FLAGS]
+    added = (DEV_RELEASE_FLAG, *DATED_RELEASE_OFF_FLAGS)
+    kept = [flag for flag in flags if flag not in DATED_RELEASE_FLAGS and flag not in added]
     return [*kept, DEV_RELEASE_FLAG, *DATED_RELEASE_OFF_FLAGS]
 
 
@@ -59,24 +61,28 @@ def bundle_host_reachable(timeout: float = 3.0) -> bool:
         return False
 
 
-def environment(local: bool) -> dict[str, str]:
+def environment(local: bool, *, counting: bool = False) -> dict[str, str]:
     """The environment wrangler runs in: Node 22 first on PATH, no metrics, and in local mode
-    the workerd wrapper (Miniflare runs MINIFLARE_WORKERD_PATH instead of its workerd)."""
+    the workerd wrapper (Miniflare runs MINIFLARE_WORKERD_PATH instead of its workerd), given
+    the counting bundle's directory with `counting` (measurements only)."""
     env = {**os.environ, "PATH": f"{NODE_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     env["WRANGLER_SEND_METRICS"] = "false"
+    env.pop("R2GATE_PYODIDE_CACHE_DIR", None)
     if local:
         env["MINIFLARE_WORKERD_PATH"] = str(WORKERD_WRAPPER)
+        if counting:
+            env["R2GATE_PYODIDE_CACHE_DIR"] = str(COUNTING_CACHE_DIR)
     else:
         env.pop("MINIFLARE_WORKERD_PATH", None)
     return env
 
 
-def command(config: Path, *, local: bool, args: list[str]) -> list[str]:
+def command(config: Path, *, local: bool, args: list[str], counting: bool = False) -> list[str]:
     """The `wrangler dev` command line; in local mode with the local-only flags (and the
-    bundle built first)."""
+    bundle built first: the counting variant with `counting`)."""
     line = [str(NODE_BIN / "wrangler"), "dev", "--config", str(config), *args]
     if local:
-        ensure_bundle()
+        ensure_bundle(counting=counting)
         for flag in local_flags(config):
             line += ["--compatibility-flag", flag]
     return line

@@ -1,25 +1,49 @@
-// The JS anchor of `make bench`. GET/HEAD /<key>: R2 evaluates the conditional and range headers
-// itself (onlyIf and range given the request's Headers); its HTTP metadata and httpEtag go on
-// the response; 304 when a precondition failed (R2 then returns no body); 416 for a range that
-// starts past the end (R2 ignores such a range and returns the whole object). PUT /<key>: the
-// request body streamed into R2.
+// The JS anchor of `make bench`: the same R2 reads and writes as r2gate, done the way a good JS
+// Worker does them.
+// GET/HEAD /<key>: the edge cache first (caches.default.match answers Range and If-None-Match
+// from a cached 200), unless the request says `Cache-Control: no-cache`; then R2, which
+// evaluates the conditional and range headers itself (onlyIf and range given the request's
+// Headers; a HEAD without them is R2's head); its HTTP metadata and httpEtag go on the
+// response; 304 when a precondition failed (R2 then returns no body); 416 for a range that starts past the end (R2 ignores such a range
+// and returns the whole object); a full 200 is put into the edge cache. Several ranges are
+// answered as multipart/byteranges: the size and etag from a head, then each range read from R2
+// pinned to that etag and streamed into one FixedLengthStream.
+// PUT /<key>: the request body streamed into R2, the key's edge cache entry evicted in the
+// background (as r2gate does, so a GET after a PUT never answers from the old copy); with
+// `?report`, a head first tells 201 Created from 200 (RFC 9110 9.3.4), as r2gate's API-key PUT.
 export default {
-  async fetch(request, env) {
+  async fetch(request, env, ctx) {
     const key = decodeURIComponent(new URL(request.url).pathname.slice(1));
     if (key === "") return new Response("anchor");
     if (request.method === "PUT") {
+      const url = new URL(request.url);
+      const existed = url.searchParams.has("report") && (await env.BUCKET.head(key)) !== null;
       const object = await env.BUCKET.put(key, request.body);
-      return Response.json({ key, size: object.size, etag: object.etag }, { status: 201 });
+      ctx.waitUntil(caches.default.delete(`${url.origin}/${key}`));
+      const status = existed ? 200 : 201;
+      return Response.json({ key, size: object.size, etag: object.etag }, { status });
     }
-    const object = await env.BUCKET.get(key, { onlyIf: request.headers, range: request.headers });
+    const cacheable = !/no-cache/i.test(request.headers.get("cache-control") ?? "");
+    if (cacheable && request.method === "GET") {
+      const cached = await caches.default.match(request);
+      if (cached) return cached;
+    }
+    const range = request.headers.get("range");
+    const ranges = parseRanges(range);
+    if (request.method === "GET" && ranges.length > 1) {
+      return multipart(env, ctx, key, ranges);
+    }
+    const plainHead = request.method === "HEAD" &&
+      ![...request.headers.keys()].some((name) => name === "range" || name.startsWith("if-"));
+    const object = plainHead
+      ? await env.BUCKET.head(key)
+      : await env.BUCKET.get(key, { onlyIf: request.headers, range: request.headers });
     if (object === null) return new Response("not found", { status: 404 });
     const headers = new Headers();
     object.writeHttpMetadata(headers);
     headers.set("etag", object.httpEtag);
-    if (!("body" in object)) return new Response(null, { status: 304, headers });
-    const range = request.headers.get("range");
-    const start = /^bytes=(\d+)-/.exec(range ?? "");
-    if (start && Number(start[1]) >= object.size) {
+    if (!plainHead && !("body" in object)) return new Response(null, { status: 304, headers });
+    if (ranges.length === 1 && ranges[0][0] >= object.size) {
       headers.set("content-range", `bytes */${object.size}`);
       return new Response(null, { status: 416, headers });
     }
@@ -29,6 +53,62 @@ export default {
       headers.set("content-range", `bytes ${offset}-${offset + length - 1}/${object.size}`);
       status = 206;
     }
-    return new Response(request.method === "HEAD" ? null : object.body, { status, headers });
+    const response = new Response(request.method === "HEAD" ? null : object.body, {
+      status,
+      headers,
+    });
+    if (cacheable && status === 200 && request.method === "GET") {
+      ctx.waitUntil(caches.default.put(request, response.clone()));
+    }
+    return response;
   },
 };
+
+function parseRanges(header) {
+  const match = /^bytes=(.+)$/.exec(header ?? "");
+  if (!match) return [];
+  return match[1].split(",").map((spec) => {
+    const [first, last] = spec.trim().split("-");
+    return [Number(first), last === "" ? Infinity : Number(last)];
+  });
+}
+
+async function multipart(env, ctx, key, ranges) {
+  const head = await env.BUCKET.head(key);
+  if (head === null) return new Response("not found", { status: 404 });
+  const type = head.httpMetadata?.contentType ?? "application/octet-stream";
+  const boundary = `anchor-${crypto.randomUUID()}`;
+  const encoder = new TextEncoder();
+  const parts = ranges.map(([first, last]) => {
+    const end = Math.min(last, head.size - 1);
+    const preamble = `\r\n--${boundary}\r\nContent-Type: ${type}\r\n` +
+      `Content-Range: bytes ${first}-${end}/${head.size}\r\n\r\n`;
+    return { offset: first, length: end - first + 1, preamble: encoder.encode(preamble) };
+  });
+  const closing = encoder.encode(`\r\n--${boundary}--\r\n`);
+  const total = parts.reduce((sum, part) => sum + part.preamble.length + part.length, 0) +
+    closing.length;
+  const { readable, writable } = new FixedLengthStream(total);
+  const write = async (bytes) => {
+    const writer = writable.getWriter();
+    await writer.write(bytes);
+    writer.releaseLock();
+  };
+  ctx.waitUntil((async () => {
+    for (const part of parts) {
+      await write(part.preamble);
+      const object = await env.BUCKET.get(key, {
+        range: { offset: part.offset, length: part.length },
+        onlyIf: { etagMatches: head.etag },
+      });
+      await object.body.pipeTo(writable, { preventClose: true });
+    }
+    await write(closing);
+    await writable.close();
+  })());
+  const headers = new Headers({
+    "content-type": `multipart/byteranges; boundary=${boundary}`,
+    etag: head.httpEtag,
+  });
+  return new Response(readable, { status: 206, headers });
+}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ class Call:
     clock (unix seconds), and the path parameters of its route."""
 
     incoming: Incoming
-    env: Any
+    env: Any  # the JS env (handlers.config.js_env), not the SDK's wrapper
     ctx: Any
     settings: Settings
     clock: Callable[[], float] = time.time
@@ -30,7 +31,7 @@ class Call:
         """The clock, in whole unix seconds."""
         return int(self.clock())
 
-    @property
+    @functools.cached_property
     def bucket(self) -> Bucket:
         """The R2 bucket (``BUCKET``), its failures as storage errors."""
         return Bucket(self.env.BUCKET)

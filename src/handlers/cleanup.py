@@ -17,7 +17,7 @@ from typing import Any
 from r2gate.errors import ApiError
 from r2gate.upload_records import MANIFEST_PREFIX, Manifest, expired_upload_ids, manifest_key
 
-from .config import settings_from_env
+from .config import js_env, settings_from_env
 from .multipart import abort_r2_upload, forget_upload, list_objects, list_part_objects
 from .r2 import Bucket
 
@@ -43,7 +43,7 @@ def scheduled_time(controller: Any) -> datetime:
 async def run_scheduled(controller: Any, env: Any, ctx: Any) -> CleanupReport:
     """The Worker's scheduled handler."""
     settings = settings_from_env(env)
-    bucket = Bucket(env.BUCKET)
+    bucket = Bucket(js_env(env).BUCKET)
     report = await cleanup_uploads(bucket, scheduled_time(controller), settings.upload_max_age)
     print(f"r2gate: upload cleanup removed {report.removed}, failed {report.failed}")
     return report

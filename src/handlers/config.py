@@ -6,16 +6,27 @@ from typing import Any
 
 from r2gate.settings import SETTING_NAMES, Settings, parse_settings
 
-_cache: dict[tuple[str | None, ...], Settings] = {}
+_parsed: tuple[Any, Settings] | None = None  # (the JS env it was read from, its settings)
+
+
+def js_env(env: Any) -> Any:
+    """The JS env object itself: the SDK hands the Worker a wrapper (`_EnvWrapper`) that
+    converts every value it returns; r2gate reads its bindings and vars directly."""
+    return getattr(env, "_env", env)
 
 
 def settings_from_env(env: Any) -> Settings:
-    """Parse the env's r2gate settings, reusing the result while the raw values are unchanged."""
-    raw = tuple(_read(env, name) for name in SETTING_NAMES)
-    settings = _cache.get(raw)
-    if settings is None:
-        _cache.clear()
-        settings = _cache[raw] = parse_settings(dict(zip(SETTING_NAMES, raw, strict=True)))
+    """The env's r2gate settings. Vars and secrets change only with a new deployment, which
+    starts new isolates, and workerd passes every request of an isolate the same env object:
+    they are read and parsed on the first request, and again only for another env object. A
+    setting that does not parse is a 500 on every request (nothing is kept)."""
+    global _parsed  # noqa: PLW0603
+    raw_env = js_env(env)
+    if _parsed is not None and _parsed[0] == raw_env:
+        return _parsed[1]
+    raw = {name: _read(raw_env, name) for name in SETTING_NAMES}
+    settings = parse_settings(raw)
+    _parsed = (raw_env, settings)
     return settings
 
 

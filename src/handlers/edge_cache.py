@@ -14,8 +14,6 @@ from urllib.parse import quote, urlsplit
 import js
 from pyodide.ffi import JsException, to_js
 
-from .http import js_headers
-
 
 def cache_url(request_url: str, key: str) -> str:
     parts = urlsplit(request_url)
@@ -38,29 +36,19 @@ async def lookup(url: str, range_header: str | None = None) -> Any | None:
 
 def store(ctx: Any, url: str, body: Any, status: int, headers: dict[str, str]) -> None:
     """Store a full 200 in the background (ctx.waitUntil); failures are logged, not raised."""
-    response = js.Response.new(
-        body,
-        to_js(
-            {"status": status, "headers": js_headers(headers)}, dict_converter=js.Object.fromEntries
-        ),
-    )
-
-    async def put() -> None:
-        try:
-            await js.caches.default.put(url, response)
-        except JsException as error:
-            print(f"r2gate: edge cache store failed: {error}")
-
-    ctx.waitUntil(put())
+    init = {"status": status, "headers": headers}
+    response = js.Response.new(body, to_js(init, dict_converter=js.Object.fromEntries))
+    _in_background(ctx, js.caches.default.put(url, response), "store")
 
 
 def evict(ctx: Any, url: str) -> None:
     """Remove the entry in this colo after a write or delete (in the background)."""
+    _in_background(ctx, js.caches.default.delete(url), "evict")
 
-    async def delete() -> None:
-        try:
-            await js.caches.default.delete(url)
-        except JsException as error:
-            print(f"r2gate: edge cache evict failed: {error}")
 
-    ctx.waitUntil(delete())
+def _in_background(ctx: Any, promise: Any, what: str) -> None:
+    """Hand the JS promise itself to ctx.waitUntil, a failure logged by console.error bound to
+    r2gate's message: no Python coroutine to schedule (a Task and two turns of Pyodide's event
+    loop per await), no Python callback kept alive for a failure that rarely comes."""
+    log = js.console.error.bind(js.console, f"r2gate: edge cache {what} failed:")
+    ctx.waitUntil(promise.then(None, log))

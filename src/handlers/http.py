@@ -1,42 +1,51 @@
 """Requests and responses: what r2gate reads of a request, and the responses it builds.
 
-The thin adapter between the workers SDK's Request/Response and r2gate's plain values.
+The thin adapter between the JS Request/Response and r2gate's plain values. The SDK's
+Request and Response wrappers are set aside: each of their conversions crosses between
+Python and JS per header, and a request needs none of what they add.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
 import js
-from pyodide.ffi import jsnull
-from workers import Response
+from pyodide.ffi import jsnull, to_js
 
 from r2gate.api_requests import check_json_request, parse_json_object
 from r2gate.errors import ApiError, error_body
+from r2gate.fields import LowerCaseFields
 from r2gate.query import Query, parse_query
 
-from .streams import read_small_body
+from .streams import read_declared_body, read_small_body
 
 JSON_TYPE = "application/json; charset=utf-8"
+_JSON = json.JSONEncoder(separators=(",", ":"))  # one encoder, not one per response
 BASE_HEADERS = {"X-Content-Type-Options": "nosniff"}
 
 
 class Incoming:
-    """The parts of a request r2gate decides on, read once: method, path, query, headers."""
+    """The parts of a request r2gate decides on, read once: method, path, query, headers.
+
+    Read from the JS Request itself (the SDK's Request is set aside): the headers arrive as one
+    plain object (`Object.fromEntries`, lower-case names, repeated headers joined by ", "),
+    converted in one go, not one header at a time through http.client.HTTPMessage."""
 
     def __init__(self, request: Any) -> None:
-        self.request = request
-        # Not request.method: the SDK maps it through http.HTTPMethod, which raises on
-        # extension methods (PROPFIND, ...) that must get a 405, not a crash.
-        self.method: str = str(request.js_object.method).upper()
-        url = urlsplit(request.url)
-        self.url: str = request.url
+        js_request = getattr(request, "js_object", request)
+        self.js_request = js_request
+        # The method as sent: the SDK's request.method maps it through http.HTTPMethod, which
+        # raises on extension methods (PROPFIND, ...) that must get a 405, not a crash.
+        self.method: str = str(js_request.method).upper()
+        self.url: str = str(js_request.url)
+        url = urlsplit(self.url)
         self.path: str = url.path
         self.query: str = url.query
-        self.headers: dict[str, str] = {k.lower(): v for k, v in request.headers.items()}
+        self.headers = LowerCaseFields(js_headers_dict(js_request.headers))
 
     @cached_property
     def params(self) -> Query:
@@ -46,22 +55,52 @@ class Incoming:
     @property
     def body(self) -> Any:
         """The body as a JS ReadableStream, or None: never read into Python."""
-        body = self.request.js_object.body
+        body = self.js_request.body
         return None if body is None or body is jsnull else body
 
 
-def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+@dataclass
+class Reply:
+    """A response being built: status, headers (a plain dict) and body (a JS stream, str,
+    bytes or None). Handlers return one; `dispatch` adds CORS and Server-Timing to the dict and
+    makes the JS Response once, at the end (`to_js`): the headers cross into JS in one go."""
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+
+    def to_js(self) -> Any:
+        """The JS Response (the body is handed over, never copied into Python)."""
+        body = to_js(self.body) if isinstance(self.body, bytes) else self.body
+        init = to_js(
+            {"status": self.status, "headers": self.headers}, dict_converter=js.Object.fromEntries
+        )
+        return js.Response.new(body, init)
+
+    @classmethod
+    def from_js(cls, response: Any) -> Reply:
+        """A Reply from a JS Response (or the SDK's Response around one)."""
+        js_response = getattr(response, "js_object", response)
+        body = js_response.body
+        return cls(
+            int(js_response.status),
+            js.Object.fromEntries(js_response.headers).to_py(),
+            None if body is None or body is jsnull else body,
+        )
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
     """A JSON body built in Python, with its Content-Length (which HEAD repeats)."""
-    body = json.dumps(data, separators=(",", ":"))
+    body = _JSON.encode(data)
     all_headers = _headers(JSON_TYPE, headers)
     all_headers["Content-Length"] = str(len(body.encode("utf-8")))
-    return Response(body, status=status, headers=all_headers)
+    return Reply(status, all_headers, body)
 
 
-def error_response(error: ApiError) -> Response:
+def error_response(error: ApiError) -> Reply:
     headers = _headers(JSON_TYPE, error.headers)
     headers["Cache-Control"] = "no-store"
-    return Response(error_body(error.code, error.message), status=error.status, headers=headers)
+    return Reply(error.status, headers, error_body(error.code, error.message))
 
 
 def _headers(content_type: str, extra: dict[str, str] | None) -> dict[str, str]:
@@ -70,43 +109,41 @@ def _headers(content_type: str, extra: dict[str, str] | None) -> dict[str, str]:
     return headers
 
 
-def stream_response(body: Any, status: int, headers: dict[str, str]) -> Response:
+def stream_response(body: Any, status: int, headers: dict[str, str]) -> Reply:
     """A response whose body is a JS stream (R2 object body) or None (HEAD, 304)."""
-    return Response(body, status=status, headers={**BASE_HEADERS, **headers})
+    return Reply(status, {**BASE_HEADERS, **headers}, body)
 
 
-async def without_body(response: Any) -> Any:
-    """The same status and headers without the body (HEAD answered by a GET handler)."""
-    js_response = response.js_object
-    body = js_response.body
-    if body is None or body is jsnull:
-        return response
-    await body.cancel()
-    return Response(None, status=int(js_response.status), headers=response_headers(js_response))
+def without_body(reply: Reply) -> Reply:
+    """The same status and headers without the body (HEAD answered by a GET handler); a JS
+    stream that will not be sent is cancelled (not awaited, as r2.discard_body)."""
+    body = reply.body
+    if body is not None and not isinstance(body, str | bytes):
+        body.cancel()
+    reply.body = None
+    return reply
 
 
-def js_headers(headers: dict[str, str]) -> Any:
-    """A JS Headers object from a dict."""
-    result = js.Headers.new()
+def add_headers(reply: Reply, headers: dict[str, str]) -> Reply:
+    """Set headers on a Reply: a header already there (in any case) is replaced, Vary merged."""
+    target = reply.headers
+    names = {key.lower(): key for key in target}
     for name, value in headers.items():
-        result.set(name, value)
-    return result
+        lower = name.lower()
+        present = names.get(lower)
+        if present is not None:
+            if lower == "vary":
+                listed = [v.strip() for v in target[present].split(",")]
+                value = ", ".join(listed + [v for v in value.split(", ") if v not in listed])
+            del target[present]
+        target[name] = value
+        names[lower] = name
+    return reply
 
 
-def add_headers(response: Any, headers: dict[str, str]) -> Any:
-    """Set headers on a response r2gate built (its headers are mutable); Vary is merged."""
-    target = response.js_object.headers
-    for name, value in headers.items():
-        if name.lower() == "vary" and target.has("vary"):
-            present = [v.strip() for v in target.get("vary").split(",")]
-            value = ", ".join(present + [v for v in value.split(", ") if v not in present])
-        target.set(name, value)
-    return response
-
-
-def response_headers(js_response: Any) -> dict[str, str]:
-    """A JS Response's headers as a plain dict (lower-case names)."""
-    return {name.lower(): value for name, value in js_response.headers}
+def js_headers_dict(js_headers: Any) -> dict[str, str]:
+    """JS Headers as a plain dict (lower-case names), converted in one go."""
+    return js.Object.fromEntries(js_headers).to_py()  # type: ignore[no-any-return]
 
 
 async def read_json_body(
@@ -117,8 +154,13 @@ async def read_json_body(
     empty = incoming.body is None or incoming.headers.get("content-length", "").strip() == "0"
     if optional and empty:
         return {}
-    check_json_request(incoming.headers, limit)
-    data = b"" if empty else await read_small_body(incoming.body, limit)
+    declared = check_json_request(incoming.headers, limit)
+    if empty:
+        data = b""
+    elif declared is not None:  # at most `limit` bytes arrive: one read, not a chunk loop
+        data = await read_declared_body(incoming.js_request)
+    else:
+        data = await read_small_body(incoming.body, limit)
     if optional and not data:
         return {}
     return parse_json_object(data, limit)

@@ -1,14 +1,17 @@
 """GET and HEAD of /<key>: the edge cache first for public objects, then R2.
 
 Every response describes one version of the object: a cache hit is evaluated against the
-cached response's own validators, and an R2 read that needs the size first (a Range) pins its
-second call to the first call's etag.
+cached response's own validators; a GET from R2 is one call whose answer carries the object's
+validators and size with the bytes R2 chose, which are sent only if they are exactly the bytes
+r2gate's own decision needs; otherwise (several ranges, a decision R2 did not share) the
+second call is pinned to the first call's etag.
 """
 
 from __future__ import annotations
 
-import functools
 import secrets
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from r2gate.auth import Operation, identify, presents_token
@@ -18,12 +21,12 @@ from r2gate.disposition import content_disposition
 from r2gate.errors import ApiError
 from r2gate.httpdates import parse_http_date
 from r2gate.objects import ObjectInfo, representation_headers
-from r2gate.ranges import multipart_byteranges
+from r2gate.ranges import ByteRange, multipart_byteranges
 from r2gate.read_plan import (
+    CONDITIONAL_HEADERS,
     ReadKind,
     ReadPlan,
     download_name,
-    needs_size_first,
     plan_headers,
     plan_read,
 )
@@ -32,11 +35,16 @@ from r2gate.settings import Settings
 
 from . import edge_cache
 from .call import Call
-from .http import Incoming, add_headers, response_headers, stream_response
+from .http import Incoming, Reply, add_headers, js_headers_dict, stream_response
 from .r2 import Bucket, discard_body, has_body, object_info
-from .streams import concatenated_stream
+from .streams import blob, concatenated, in_js_memory
 
 PINNED_READ_ATTEMPTS = 3
+# R2 bodies a multipart/byteranges answer holds open at once: a Worker request may have six
+# connections open, R2 calls included; past that, workerd queues the next and cancels the
+# least recently used open one if none can finish.
+MAX_OPEN_READS = 4
+BUFFERED_MULTIPART = 1024 * 1024  # ranges adding up to this are sent from JS memory
 SIZE_HEADER = "R2gate-Size"  # stored with cached responses; never sent to clients
 # Headers a cached response contributes to what the client receives.
 CACHED_HEADERS = (
@@ -58,7 +66,7 @@ def _bypasses_cache(headers: dict[str, str]) -> bool:
     return "no-cache" in directives.lower()
 
 
-async def read_object(call: Call) -> Any:
+async def read_object(call: Call) -> Reply:
     """GET/HEAD: the edge cache first for public objects, then R2."""
     incoming, settings = call.incoming, call.settings
     key = call.key()
@@ -75,7 +83,7 @@ async def read_object(call: Call) -> Any:
 
 async def serve_object(
     call: Call, key: str, *, private: bool, extra: dict[str, str], metadata: bool = False
-) -> Any:
+) -> Reply:
     """The read path for a caller already allowed to read `key` (also the S3 surface's
     GetObject and HeadObject): edge cache, R2, ranges, conditionals; `extra` headers are
     added to the answer. With `metadata`, the object's custom metadata is sent as
@@ -95,29 +103,30 @@ async def serve_object(
 # --- the edge cache ---------------------------------------------------------------------------
 
 
-async def _from_cache(incoming: Incoming, url: str, key: str, settings: Settings) -> Any | None:
+async def _from_cache(incoming: Incoming, url: str, key: str, settings: Settings) -> Reply | None:
     cached = await edge_cache.lookup(url)
     if cached is None:
         return None
-    stored = response_headers(cached)
+    stored = js_headers_dict(cached.headers)
     headers = {name: value for name, value in stored.items() if name in CACHED_HEADERS}
     headers.update(_sandbox(key, headers, settings))
     last_modified = parse_http_date(headers.get("last-modified"))
     etag, length = headers.get("etag"), stored.get(SIZE_HEADER.lower(), "")
-    if cached.status != 200 or etag is None or last_modified is None or not length.isdigit():
-        await discard_body(cached)
+    if int(cached.status) != 200 or etag is None or last_modified is None or not length.isdigit():
+        discard_body(cached)
         return None
     size = int(length)
     plan = plan_read(incoming.method, incoming.headers, etag, last_modified, size)
     if plan.kind is ReadKind.FULL and incoming.method == "GET":
         return stream_response(cached.body, 200, plan_headers(plan, headers, size))
-    await discard_body(cached)
+    if plan.sends_body:  # more reads follow (see discard_body); else the answer has no body
+        discard_body(cached)
     if plan.kind is ReadKind.PARTIAL:
         (only,) = plan.ranges
         ranged = await edge_cache.lookup(url, f"bytes={only.offset}-{only.last}")
         if ranged is None or ranged.status != 206:
             if ranged is not None:
-                await discard_body(ranged)
+                discard_body(ranged)
             return None  # evicted or replaced meanwhile: read from R2
         return stream_response(ranged.body, 206, plan_headers(plan, headers, size))
     if plan.kind is ReadKind.MULTIPART:
@@ -143,7 +152,45 @@ def _sandbox(key: str, headers: dict[str, str], settings: Settings) -> dict[str,
     return {"Content-Security-Policy": policy} if policy else {}
 
 
-def _bodiless(plan: ReadPlan, headers: dict[str, str], size: int) -> Any:
+@dataclass(frozen=True)
+class _Version:
+    """What r2gate derives from one version of an object under one set of settings: its plain
+    values, cache policy and representation headers, its Content-Security-Policy included
+    (shared: copied before any change)."""
+
+    settings: Settings
+    info: ObjectInfo
+    policy: CachePolicy
+    headers: dict[str, str]
+
+
+_versions: dict[tuple[str, str, bool], _Version] = {}
+MAX_VERSIONS = 512  # a few hundred hot objects per isolate; past that, start over
+
+
+def _described(obj: Any, settings: Settings, metadata: bool) -> _Version:
+    """The description of an R2 object, derived once per object version: R2 gives every write
+    a new `version` (metadata included), so a read of an object seen before reads only its key
+    and version from JS. With `metadata`, its headers carry the custom metadata."""
+    version = getattr(obj, "version", None)
+    valid = isinstance(version, str) and version
+    identity = (str(obj.key), str(version), metadata) if valid else None
+    found = _versions.get(identity) if identity else None
+    if found is not None and found.settings is settings:
+        return found
+    info = object_info(obj)
+    policy = decide(info.key, info.cache_control, settings.cache)
+    headers = _representation(info, policy, metadata)
+    headers.update(_sandbox(info.key, headers, settings))
+    found = _Version(settings, info, policy, headers)
+    if identity:
+        if len(_versions) >= MAX_VERSIONS:
+            _versions.clear()
+        _versions[identity] = found
+    return found
+
+
+def _bodiless(plan: ReadPlan, headers: dict[str, str], size: int) -> Reply:
     """Responses without object bytes: HEAD's 200, 304, 412, 416."""
     if plan.kind is ReadKind.PRECONDITION_FAILED:
         raise ApiError(
@@ -162,6 +209,29 @@ def _bodiless(plan: ReadPlan, headers: dict[str, str], size: int) -> Any:
     return stream_response(None, plan.status, plan_headers(plan, headers, size))
 
 
+@dataclass(frozen=True)
+class _Read:
+    """One read from R2: the request, the bucket and key, the settings and context, the edge
+    cache entry a full 200 may fill (None: none), and whether custom metadata is sent."""
+
+    incoming: Incoming
+    bucket: Bucket
+    key: str
+    settings: Settings
+    ctx: Any
+    url: str | None
+    metadata: bool
+
+    def describe(self, obj: Any) -> _Version:
+        if obj is None:
+            raise _missing()
+        return _described(obj, self.settings, self.metadata)
+
+
+def _missing() -> ApiError:
+    return ApiError(404, "not_found", "No object has this key.")
+
+
 async def _from_r2(
     incoming: Incoming,
     bucket: Bucket,
@@ -170,89 +240,205 @@ async def _from_r2(
     ctx: Any,
     url: str | None,
     metadata: bool = False,
-) -> Any:
-    answer = functools.partial(_answer, incoming, bucket, settings=settings, ctx=ctx, url=url)
-    if not needs_size_first(incoming.method, incoming.headers):
-        obj = await (bucket.head(key) if incoming.method == "HEAD" else bucket.get(key))
-        return await answer(obj, pinned=True, metadata=metadata)
+) -> Reply:
+    read = _Read(incoming, bucket, key, settings, ctx, url, metadata)
+    if incoming.method == "HEAD":
+        described = read.describe(await bucket.head(key))
+        info = described.info
+        plan = plan_read("HEAD", incoming.headers, info.http_etag, info.uploaded, info.size)
+        return _bodiless(plan, described.headers, info.size)
+    answer = await _read_once(read)
+    if answer is not None:
+        return answer
     obj = await bucket.head(key)
     for _ in range(PINNED_READ_ATTEMPTS):
-        response = await answer(obj, pinned=False, metadata=metadata)
-        if response is not None:
-            return response
+        answer = await _read_pinned(read, obj)
+        if answer is not None:
+            return answer
         obj = await bucket.head(key)  # the object changed between our two calls: start over
     raise ApiError(
         503, "object_changing", "The object is being rewritten; retry.", {"Retry-After": "1"}
     )
 
 
-async def _answer(
-    incoming: Incoming,
-    bucket: Bucket,
-    obj: Any,
-    *,
-    settings: Settings,
-    ctx: Any,
-    url: str | None,
-    pinned: bool,
-    metadata: bool = False,
-) -> Any | None:
-    """Answer from `obj` (metadata, and a body when `pinned`); None if a pinned read lost a race."""
+async def _read_once(read: _Read) -> Reply | None:
+    """A GET in one R2 call, as a JS Worker makes it: R2 is handed the request's own headers
+    as `range` and `onlyIf`, and answers with the object's size and validators, and the bytes
+    it chose to send. The answer is decided in Python from those validators as always (RFC
+    9110: precondition order, weak and strong comparison, If-Range, ranges clamped to the
+    size), and R2's bytes are sent only when they are exactly the bytes that answer needs.
+    None when they are not (R2 decided otherwise, or refused the headers): the caller reads
+    again, pinned to the etag."""
+    headers = read.incoming.headers
+    if "," in headers.get("range", ""):
+        return None  # several ranges: the size and etag first, as a JS Worker does
+    options: dict[str, Any] = {}
+    if "range" in headers:
+        options["range"] = read.incoming.js_request.headers
+    if any(name in headers for name in CONDITIONAL_HEADERS):
+        options["onlyIf"] = read.incoming.js_request.headers
+    try:
+        obj = await (read.bucket.get(read.key, options) if options else read.bucket.get(read.key))
+    except ApiError:
+        if not options:
+            raise
+        return None  # R2 refused a header it parses itself (an etag it finds invalid)
     if obj is None:
-        raise ApiError(404, "not_found", "No object has this key.")
-    info = object_info(obj)
-    policy = decide(info.key, info.cache_control, settings.cache)
-    headers = _representation(info, policy, metadata)
-    headers.update(_sandbox(info.key, headers, settings))
-    plan = plan_read(incoming.method, incoming.headers, info.http_etag, info.uploaded, info.size)
-    if not plan.sends_body or incoming.method == "HEAD":
-        if pinned:
-            await discard_body(obj)
-        return _bodiless(plan, headers, info.size)
-    only_if = {"etagMatches": info.etag}
+        raise _missing()
+    described = read.describe(obj)
+    info = described.info
+    plan = plan_read("GET", headers, info.http_etag, info.uploaded, info.size)
+    if has_body(obj):
+        whole = ByteRange(0, info.size)
+        served = _served(obj) if "range" in options else whole
+        if plan.kind is ReadKind.FULL and served == whole:
+            return _full(read, obj.body, described, plan)
+        if plan.kind is ReadKind.PARTIAL and served == plan.ranges[0]:
+            return stream_response(obj.body, 206, plan_headers(plan, described.headers, info.size))
+        if plan.sends_body:  # more reads follow (see discard_body); else the answer has no body
+            discard_body(obj)
+    if not plan.sends_body:
+        return _bodiless(plan, described.headers, info.size)
     if plan.kind is ReadKind.MULTIPART:
-        return _multipart(bucket, info, plan, headers, ctx)
+        return await _multipart(read, described, plan)
+    return await _read_pinned(read, obj)
+
+
+def _served(obj: Any) -> ByteRange | None:
+    """The byte range R2 says it served, when it says so as an offset and a length."""
+    served = getattr(obj, "range", None)
+    offset, length = getattr(served, "offset", None), getattr(served, "length", None)
+    if isinstance(offset, int) and isinstance(length, int):
+        return ByteRange(offset, length)
+    return None
+
+
+async def _read_pinned(read: _Read, obj: Any) -> Reply | None:
+    """Answer a GET from `obj`'s metadata, reading the bytes the answer needs in a second
+    call pinned to its etag; None if the object changed in between."""
+    described = read.describe(obj)
+    info, headers = described.info, described.headers
+    plan = plan_read("GET", read.incoming.headers, info.http_etag, info.uploaded, info.size)
+    if not plan.sends_body:
+        return _bodiless(plan, headers, info.size)
+    if plan.kind is ReadKind.MULTIPART:
+        return await _multipart(read, described, plan)
+    only_if = {"etagMatches": info.etag}
     if plan.kind is ReadKind.PARTIAL:
         (only,) = plan.ranges
-        obj = await bucket.get(
-            info.key, {"range": {"offset": only.offset, "length": only.length}, "onlyIf": only_if}
-        )
-        return (
-            stream_response(obj.body, 206, plan_headers(plan, headers, info.size))
-            if has_body(obj)
-            else None
-        )
-    if not pinned:
-        obj = await bucket.get(info.key, {"onlyIf": only_if})
+        pinned = {"range": {"offset": only.offset, "length": only.length}, "onlyIf": only_if}
+        obj = await read.bucket.get(info.key, pinned)
         if not has_body(obj):
             return None
-    full = plan_headers(plan, headers, info.size)
-    body = obj.body
-    if url and policy.edge_cacheable and info.size <= settings.edge_cache_max_bytes:
+        return stream_response(obj.body, 206, plan_headers(plan, headers, info.size))
+    obj = await read.bucket.get(info.key, {"onlyIf": only_if})
+    if not has_body(obj):
+        return None
+    return _full(read, obj.body, described, plan)
+
+
+def _full(read: _Read, body: Any, described: _Version, plan: ReadPlan) -> Reply:
+    """The 200 with the whole object; a copy goes to the edge cache when it may."""
+    info, settings = described.info, read.settings
+    headers = plan_headers(plan, described.headers, info.size)
+    cacheable = described.policy.edge_cacheable and info.size <= settings.edge_cache_max_bytes
+    if read.url and cacheable:
         body, copy = body.tee()
-        edge_cache.store(ctx, url, copy, 200, {**full, SIZE_HEADER: str(info.size)})
-    return stream_response(body, 200, full)
+        edge_cache.store(read.ctx, read.url, copy, 200, {**headers, SIZE_HEADER: str(info.size)})
+    return stream_response(body, 200, headers)
 
 
-def _multipart(
-    bucket: Bucket, info: ObjectInfo, plan: ReadPlan, headers: dict[str, str], ctx: Any
-) -> Any:
-    """206 multipart/byteranges, each part streamed from R2 in order (pinned to one etag)."""
+async def _multipart(read: _Read, described: _Version, plan: ReadPlan) -> Reply | None:
+    """206 multipart/byteranges, its ranges read from R2 in batches of MAX_OPEN_READS (each
+    pinned to the etag, each batch in one await). Ranges that add up to at most
+    BUFFERED_MULTIPART bytes are read whole into JS memory and sent as one Blob: piping a
+    stream costs workerd about 1 ms of CPU, and this body would need one pipe per part.
+    Larger ones are streamed in order by JS alone (streams.concatenated): the first batch is
+    read before answering, and a later batch that finds the object changed aborts the body.
+    None when the object changed before answering: the caller reads again."""
+    info, headers = described.info, described.headers
     layout = multipart_byteranges(
         plan.ranges, headers["Content-Type"], info.size, boundary=f"r2gate-{secrets.token_hex(12)}"
     )
-
-    async def slice_of(offset: int, length: int) -> Any:
-        obj = await bucket.get(
-            info.key,
-            {"range": {"offset": offset, "length": length}, "onlyIf": {"etagMatches": info.etag}},
-        )
-        if obj is None or not has_body(obj):
-            raise RuntimeError("the object changed while its ranges were being sent")
-        return obj.body
-
-    body = concatenated_stream(layout.parts, layout.content_length, slice_of, ctx)
+    first, *rest = _batches(layout.parts, MAX_OPEN_READS)
+    if sum(length for _, length in plan.ranges) <= BUFFERED_MULTIPART:
+        body = await _buffered(read.bucket, info, [first, *rest])
+    else:
+        sent_first = await _with_objects(read.bucket, info, first)
+        later = _later_batches(read.bucket, info, rest) if rest else None
+        body = None if sent_first is None else _streamed(sent_first, later, layout, read.ctx)
+    if body is None:
+        return None
     response_headers_ = plan_headers(plan, headers, info.size)
     response_headers_["Content-Type"] = layout.content_type
     response_headers_["Content-Length"] = str(layout.content_length)
     return stream_response(body, 206, response_headers_)
+
+
+Layout = Sequence[bytes | tuple[int, int]]
+
+
+def _batches(parts: Layout, ranges_per_batch: int) -> list[Layout]:
+    """`parts` (bytes, and (offset, length) ranges) cut into runs of at most
+    `ranges_per_batch` ranges each, in order."""
+    batches: list[Layout] = []
+    batch: list[bytes | tuple[int, int]] = []
+    ranges = 0
+    for part in parts:
+        if not isinstance(part, bytes):
+            if ranges == ranges_per_batch:
+                batches.append(batch)
+                batch, ranges = [], 0
+            ranges += 1
+        batch.append(part)
+    batches.append(batch)
+    return batches
+
+
+async def _with_objects(bucket: Bucket, info: ObjectInfo, batch: Layout) -> list[Any] | None:
+    """The batch with each range replaced by R2's object for it (with its body), pinned to the
+    etag: every get at once, one await. None when the object changed (a get found another
+    etag, or none)."""
+    only_if = {"etagMatches": info.etag}
+    options = [
+        {"range": {"offset": part[0], "length": part[1]}, "onlyIf": only_if}
+        for part in batch
+        if not isinstance(part, bytes)
+    ]
+    objects = await bucket.get_each(info.key, options)
+    if not all(has_body(obj) for obj in objects):
+        for obj in objects:
+            discard_body(obj)
+        return None
+    found = iter(objects)
+    return [part if isinstance(part, bytes) else next(found) for part in batch]
+
+
+async def _buffered(bucket: Bucket, info: ObjectInfo, batches: Sequence[Layout]) -> Any | None:
+    """The whole body as a JS Blob of the byte parts and R2's ranges, read into JS memory
+    (never into Python): per batch, its gets in one await and their bytes in another."""
+    pieces: list[Any] = []
+    for batch in batches:
+        parts = await _with_objects(bucket, info, batch)
+        if parts is None:
+            return None
+        pieces += await in_js_memory(parts)
+    return blob(pieces)
+
+
+def _streamed(
+    first: list[Any], later: AsyncIterator[list[Any]] | None, layout: Any, ctx: Any
+) -> Any:
+    """The body as a stream: R2's bodies piped in order, a batch at a time."""
+    bodies = [part if isinstance(part, bytes) else part.body for part in first]
+    return concatenated(bodies, later, layout.content_length, ctx)
+
+
+async def _later_batches(
+    bucket: Bucket, info: ObjectInfo, batches: Sequence[Layout]
+) -> AsyncIterator[list[Any]]:
+    for batch in batches:
+        parts = await _with_objects(bucket, info, batch)
+        if parts is None:
+            raise RuntimeError("the object changed while its ranges were being sent")
+        yield [part if isinstance(part, bytes) else part.body for part in parts]

@@ -19,16 +19,16 @@ from typing import Any
 from r2gate import __version__
 from r2gate.cors import cors_headers, preflight
 from r2gate.errors import ApiError
-from r2gate.openapi import openapi_document
 from r2gate.query import request_line
 from r2gate.routing import Route, RouteTable
 from r2gate.settings import Settings
 
-from . import listing, multipart, read, s3, signing, write
+from . import listing, multipart, read, signing, write
 from .call import Call, Handler
-from .config import settings_from_env
+from .config import js_env, settings_from_env
 from .http import (
     Incoming,
+    Reply,
     add_headers,
     error_response,
     json_response,
@@ -37,13 +37,20 @@ from .http import (
 )
 
 
-async def service(call: Call) -> Any:
+async def service(call: Call) -> Reply:
     """GET /: what this server is."""
     return json_response({"service": "r2gate", "version": __version__})
 
 
-async def openapi(call: Call) -> Any:
+# Imported on first use, not at every cold start: the OpenAPI document and the S3 surface are
+# about a third of what the Worker imports (bench: cold start CPU), and most isolates never
+# serve either.
+
+
+async def openapi(call: Call) -> Reply:
     """GET /api/v1/openapi.json."""
+    from r2gate.openapi import openapi_document
+
     document = openapi_document(call.settings)
     return json_response(document, 200, {"Cache-Control": "public, max-age=300"})
 
@@ -55,7 +62,16 @@ UPLOAD = {
     "DELETE": multipart.abort,
 }
 OBJECT = {"GET": read.read_object, "PUT": write.write_object, "DELETE": write.delete_object}
-S3 = {method: s3.handle for method in ("GET", "HEAD", "PUT", "POST", "DELETE")}
+
+
+async def s3_request(call: Call) -> Any:
+    """The S3-compatible surface (handlers/s3)."""
+    from . import s3
+
+    return await s3.handle(call)
+
+
+S3 = {method: s3_request for method in ("GET", "HEAD", "PUT", "POST", "DELETE")}
 
 ROUTES: RouteTable[Handler] = RouteTable(
     [
@@ -76,7 +92,8 @@ ROUTES: RouteTable[Handler] = RouteTable(
 
 
 async def dispatch(request: Any, env: Any, ctx: Any) -> Any:
-    """Entry point for every fetch: never lets an exception escape as a bare 500."""
+    """Entry point for every fetch: the JS Response; never lets an exception escape as a
+    bare 500."""
     started = time.perf_counter()
     where = "request"
     settings: Settings | None = None
@@ -85,24 +102,33 @@ async def dispatch(request: Any, env: Any, ctx: Any) -> Any:
         incoming = Incoming(request)
         where = request_line(incoming.method, incoming.path, None)
         settings = settings_from_env(env)
-        response = await _route(incoming, env, ctx, settings)
+        reply = await _route(incoming, js_env(env), ctx, settings)
     except ApiError as error:
         if error.status >= 500:
             where = _logged(incoming) or where
             print(f"r2gate: {where} -> {error.status} {error.code}: {error.message}")
-        response = error_response(error)
+        reply = error_response(error)
     except Exception:
         where = _logged(incoming) or where
-        print(f"r2gate: unhandled error on {where}\n{traceback.format_exc()}")
-        response = error_response(ApiError(500, "internal_error", "An unexpected error occurred."))
+        reply = _internal_error(where)
     if settings is not None and incoming is not None:
+        extra: dict[str, str] = {}
         if incoming.method != "OPTIONS":  # a preflight answer carries its own CORS headers
             # After any cache lookup: a stored response never carries another origin's headers.
-            add_headers(response, cors_headers(incoming.headers.get("origin"), settings.cors))
+            extra = cors_headers(incoming.headers.get("origin"), settings.cors)
         if settings.server_timing:
             elapsed = (time.perf_counter() - started) * 1000
-            add_headers(response, {"Server-Timing": f"py;dur={elapsed:.2f}"})
-    return response
+            extra["Server-Timing"] = f"py;dur={elapsed:.2f}"
+        add_headers(reply, extra)
+    try:
+        return reply.to_js()
+    except Exception:  # a header value JS refuses: our bug, answered as one
+        return _internal_error(where).to_js()
+
+
+def _internal_error(where: str) -> Reply:
+    print(f"r2gate: unhandled error on {where}\n{traceback.format_exc()}")
+    return error_response(ApiError(500, "internal_error", "An unexpected error occurred."))
 
 
 def _logged(incoming: Incoming | None) -> str | None:
@@ -115,16 +141,17 @@ def _logged(incoming: Incoming | None) -> str | None:
         return None
 
 
-async def _route(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> Any:
+async def _route(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> Reply:
     # The query is parsed only for the routes it selects (the S3 surface parses its own).
     resolved = ROUTES.resolve(incoming.method, incoming.path, lambda: incoming.params.names)
     if resolved.handler is None:
         return _options(incoming, settings, resolved.route.allowed)
-    response = await resolved.handler(Call(incoming, env, ctx, settings, params=resolved.params))
-    return await without_body(response) if resolved.drop_body else response
+    answer = await resolved.handler(Call(incoming, env, ctx, settings, params=resolved.params))
+    reply = answer if isinstance(answer, Reply) else Reply.from_js(answer)
+    return without_body(reply) if resolved.drop_body else reply
 
 
-def _options(incoming: Incoming, settings: Settings, allowed: tuple[str, ...]) -> Any:
+def _options(incoming: Incoming, settings: Settings, allowed: tuple[str, ...]) -> Reply:
     """CORS preflight for the route's methods; a plain OPTIONS lists them."""
     origin = incoming.headers.get("origin")
     requested = incoming.headers.get("access-control-request-method")

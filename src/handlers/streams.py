@@ -5,7 +5,7 @@ R2, to digests and to a native search) while Python only decides."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import js
@@ -38,36 +38,78 @@ async def read_small_body(stream: Any, limit: int) -> bytes:
         raise ApiError(400, "body_unreadable", "The request body could not be read.") from None
 
 
-def concatenated_stream(
-    parts: Sequence[bytes | tuple[int, int]],
+async def read_declared_body(request: Any) -> bytes:
+    """The whole body of a request whose Content-Length was checked against its limit (the
+    HTTP framing ends the body there): one read, so one await of a JS promise. 400
+    body_unreadable when the client sends less and breaks off."""
+    try:
+        buffer = await request.arrayBuffer()
+    except JsException:
+        raise ApiError(400, "body_unreadable", "The request body could not be read.") from None
+    data: bytes = buffer.to_bytes()
+    return data
+
+
+Part = Any  # bytes, or a JS ReadableStream (an R2 body)
+
+
+def concatenated(
+    first: Sequence[Part],
+    later: AsyncIterator[Sequence[Part]] | None,
     total_length: int,
-    slice_of: Callable[[int, int], Awaitable[Any]],
     ctx: Any,
 ) -> Any:
-    """A known-length JS stream of `parts`: bytes as given, (offset, length) pairs as the JS
-    streams `slice_of` returns, piped in order in the background (no bytes enter Python).
-    A failure aborts the stream, so the client sees a truncated body, never wrong bytes."""
+    """A known-length JS stream of the parts of `first`, then of each batch `later` yields
+    (asked for only once the batch before it is sent). JS alone pipes a batch into a
+    FixedLengthStream: a chain of promises made of JS functions (each part's pipeTo, bound),
+    so no Python runs between its parts and no byte enters Python. A failure aborts the stream
+    (pipeTo aborts its destination): the client sees a truncated body, never wrong bytes,
+    and it is logged."""
     stream = js.FixedLengthStream.new(total_length)
     writable = stream.writable
-    keep_open = to_js({"preventClose": True}, dict_converter=js.Object.fromEntries)
-
-    async def pump() -> None:
-        try:
-            for part in parts:
-                if isinstance(part, bytes):
-                    writer = writable.getWriter()
-                    await writer.write(to_js(part))
-                    writer.releaseLock()
-                else:
-                    offset, length = part
-                    await (await slice_of(offset, length)).pipeTo(writable, keep_open)
-            await writable.close()
-        except Exception as error:
-            print(f"r2gate: stream of {len(parts)} parts aborted: {error}")
-            await writable.abort(str(error))
-
-    ctx.waitUntil(pump())
+    if later is None:
+        log = js.console.error.bind(js.console, "r2gate: a multipart body was aborted:")
+        ctx.waitUntil(_piped(first, writable, close=True).then(None, log))
+    else:
+        ctx.waitUntil(_pump(first, later, writable))
     return stream.readable
+
+
+async def in_js_memory(parts: Sequence[bytes | Any]) -> list[Any]:
+    """`parts` as JS values for a Blob: bytes copied into Uint8Arrays, and each R2 object's
+    body read into an ArrayBuffer, all at once (one await): into JS memory, never Python's."""
+    objects = [part for part in parts if not isinstance(part, bytes)]
+    buffers = iter(await js.Promise.all(to_js([obj.arrayBuffer() for obj in objects])))
+    return [to_js(part) if isinstance(part, bytes) else next(buffers) for part in parts]
+
+
+def blob(pieces: Sequence[Any]) -> Any:
+    """A JS Blob of JS byte values (a Response body of known length)."""
+    return js.Blob.new(to_js(list(pieces)))
+
+
+def _piped(parts: Sequence[Part], writable: Any, *, close: bool) -> Any:
+    """The JS promise of `parts` piped into `writable` in order (closed after them with
+    `close`)."""
+    keep_open = to_js({"preventClose": True}, dict_converter=js.Object.fromEntries)
+    chain = js.Promise.resolve()
+    for part in parts:
+        source = js.Response.new(to_js(part)).body if isinstance(part, bytes) else part
+        chain = chain.then(source.pipeTo.bind(source, writable, keep_open))
+    return chain.then(writable.close.bind(writable)) if close else chain
+
+
+async def _pump(first: Sequence[Part], later: AsyncIterator[Sequence[Part]], writable: Any) -> None:
+    """Send `first`, then each later batch, then close; abort the stream on a failure."""
+    try:
+        await _piped(first, writable, close=False)
+        async for batch in later:
+            await _piped(batch, writable, close=False)
+        await writable.close()
+    except Exception as error:  # a changed object, a broken R2 body, a client gone
+        print(f"r2gate: a multipart body was aborted: {error}")
+        with contextlib.suppress(JsException):
+            await writable.abort(str(error))
 
 
 # --- request bodies read in large pieces, verified before they are committed -----------------

@@ -11,7 +11,6 @@ from typing import Any
 
 from r2gate.auth import Operation, identify
 from r2gate.conditional import write_conditions
-from r2gate.content_types import guess_content_type
 from r2gate.objects import object_json
 from r2gate.puts import already_exists, plan_put, precondition_failed, reads_current, write_guard
 
@@ -44,8 +43,7 @@ async def write_object(call: Call) -> Any:
     if stored is None:  # R2 refused: the object is not (or no longer) what was required
         raise precondition_failed() if conditions.present else already_exists()
     edge_cache.evict(call.ctx, edge_cache.cache_url(incoming.url, key))
-    info = object_info(stored)
-    data = {**object_json(info, info.content_type or guess_content_type(key))}
+    data = object_json(object_info(stored, metadata=False), plan.stored.content_type)
     data.update(plan.stored.json_members())
     replaced = found is not None or (only_if or {}).get("etagMatches") is not None
     return json_response(data, status=200 if replaced else 201)

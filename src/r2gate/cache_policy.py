@@ -22,6 +22,7 @@ Unknown keys or bad values raise ValueError: this is operator input, checked at 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from .json_bounds import MAX_SETTING_BYTES, JsonRejected, load_json_object
@@ -110,6 +111,7 @@ def parse_cache_config(text: str | None) -> CacheConfig:
     return CacheConfig(default.strip(), tuple(rules))
 
 
+@functools.lru_cache(maxsize=256)  # a handful of distinct values per deployment
 def edge_cacheable(cache_control: str) -> bool:
     """False when the value has a no-store, private or no-cache directive."""
     directives = {part.split("=", 1)[0].strip().lower() for part in cache_control.split(",")}

@@ -32,6 +32,7 @@ from r2gate.etags import (
     to_entity_tag,
     weak_match,
 )
+from r2gate.fields import lowered
 from r2gate.httpdates import parse_http_date, truncate_to_seconds
 
 
@@ -56,8 +57,7 @@ _FAILED = Precondition(Outcome.PRECONDITION_FAILED)
 _NOT_MODIFIED = Precondition(Outcome.NOT_MODIFIED)
 
 
-def _lower(headers: Mapping[str, str]) -> dict[str, str]:
-    return {name.lower(): value for name, value in headers.items()}
+_lower = lowered
 
 
 def _if_match(tags: EtagList, current: EntityTag) -> bool:
@@ -80,6 +80,10 @@ def _if_range(value: str, current: EntityTag, modified: datetime) -> bool:
     return date is not None and date == modified
 
 
+# The request headers evaluate_preconditions reads.
+_READ_FIELDS = ("if-match", "if-unmodified-since", "if-none-match", "if-modified-since", "if-range")
+
+
 def evaluate_preconditions(
     method: str, headers: Mapping[str, str], etag: str, last_modified: datetime
 ) -> Precondition:
@@ -92,6 +96,8 @@ def evaluate_preconditions(
     """
     h = _lower(headers)
     method = method.upper()
+    if not any(name in h for name in _READ_FIELDS):  # most reads: nothing to evaluate
+        return Precondition(Outcome.PROCEED, range_allowed=method == "GET")
     safe = method in ("GET", "HEAD")
     current = to_entity_tag(etag)
     modified = truncate_to_seconds(last_modified)

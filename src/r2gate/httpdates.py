@@ -7,6 +7,7 @@ Naive datetimes (what the Workers SDK makes of a JS Date) are taken to be UTC.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime
 
@@ -45,6 +46,14 @@ def _build(year: int, month: str, day: str, hour: str, minute: str, second: str)
         return None
 
 
+@functools.lru_cache(maxsize=1024)  # the same Last-Modified and If-Modified-Since recur
+def _imf_fixdate(value: str) -> datetime | None:
+    match = _IMF_FIXDATE.fullmatch(value)
+    assert match is not None
+    day, month, year, hh, mm, ss = match.groups()
+    return _build(int(year), month, day, hh, mm, ss)
+
+
 def parse_http_date(value: str | None, *, now: datetime | None = None) -> datetime | None:
     """Parse IMF-fixdate, RFC 850 or asctime to an aware UTC datetime; None if invalid.
 
@@ -54,9 +63,8 @@ def parse_http_date(value: str | None, *, now: datetime | None = None) -> dateti
     if value is None or len(value) > _MAX_LENGTH:
         return None
     s = value.strip(" \t")
-    if m := _IMF_FIXDATE.fullmatch(s):
-        day, month, year, hh, mm, ss = m.groups()
-        return _build(int(year), month, day, hh, mm, ss)
+    if _IMF_FIXDATE.fullmatch(s):
+        return _imf_fixdate(s)
     if m := _RFC850.fullmatch(s):
         day, month, yy, hh, mm, ss = m.groups()
         current_year = (now or datetime.now(UTC)).year
@@ -65,8 +73,8 @@ def parse_http_date(value: str | None, *, now: datetime | None = None) -> dateti
             year -= 100
         return _build(year, month, day, hh, mm, ss)
     if m := _ASCTIME.fullmatch(s):
-        month, day, hh, mm, ss, year = m.groups()
-        return _build(int(year), month, day.strip(), hh, mm, ss)
+        month, day, hh, mm, ss, digits = m.groups()
+        return _build(int(digits), month, day.strip(), hh, mm, ss)
     return None
 
 
@@ -77,6 +85,7 @@ def truncate_to_seconds(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(microsecond=0)
 
 
+@functools.lru_cache(maxsize=1024)  # an object is read many times with the same date
 def format_http_date(moment: datetime) -> str:
     """Format as IMF-fixdate, e.g. 'Sun, 06 Nov 1994 08:49:37 GMT'."""
     t = truncate_to_seconds(moment)

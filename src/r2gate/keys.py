@@ -116,7 +116,7 @@ def validate_key(key: str) -> str:
         raise _invalid(f"The object key is longer than {MAX_KEY_BYTES} bytes.")
     if has_control(key):
         raise _invalid("The object key contains a control character.")
-    if any(0xD800 <= ord(c) <= 0xDFFF for c in key):
+    if not key.isascii() and any(0xD800 <= ord(c) <= 0xDFFF for c in key):
         raise _invalid("The object key is not valid UTF-8.")
     if (hidden := invisible_character(key)) is not None:
         raise _invalid(

@@ -14,11 +14,19 @@ from enum import Enum
 
 from .conditional import Outcome, evaluate_preconditions
 from .errors import ApiError
+from .fields import lowered
 from .query import Query, as_query
 from .ranges import ByteRange, RangeKind, content_range, parse_range, unsatisfied_content_range
 from .text import has_control
 
 MAX_RANGES = 16  # more ranges than this in one request: answered with the full object
+# The request headers RFC 9110 13.1 defines as read preconditions (If-Range only with Range).
+CONDITIONAL_HEADERS = (
+    "if-match",
+    "if-none-match",
+    "if-modified-since",
+    "if-unmodified-since",
+)
 # Headers a 304 repeats from the 200 it stands for (RFC 9110 15.4.5).
 NOT_MODIFIED_HEADERS = (
     "etag",
@@ -64,13 +72,7 @@ class ReadPlan:
         return self.kind in (ReadKind.FULL, ReadKind.PARTIAL, ReadKind.MULTIPART)
 
 
-def _lower(headers: Mapping[str, str]) -> dict[str, str]:
-    return {name.lower(): value for name, value in headers.items()}
-
-
-def needs_size_first(method: str, headers: Mapping[str, str]) -> bool:
-    """A GET with a Range header must know the object's size before choosing its bytes."""
-    return method == "GET" and "range" in _lower(headers)
+_lower = lowered
 
 
 def plan_read(

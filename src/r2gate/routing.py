@@ -57,9 +57,11 @@ class Route(Generic[H]):
     methods: Mapping[str, H]
     query: str | None = None
     _regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _literal: str = field(init=False, repr=False, compare=False)  # before the first parameter
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_regex", _compile(self.pattern))
+        object.__setattr__(self, "_literal", self.pattern.split("{", 1)[0])
 
     @property
     def reserved(self) -> bool:
@@ -79,6 +81,10 @@ class Route(Generic[H]):
     def match(self, path: str, query_names: frozenset[str]) -> dict[str, str] | None:
         """The path parameters when `path` (and the query) select this route, else None."""
         if self.query is not None and self.query not in query_names:
+            return None
+        if self._literal == self.pattern:  # no parameters: the path itself
+            return {} if path == self.pattern else None
+        if not path.startswith(self._literal):
             return None
         found = self._regex.fullmatch(path)
         return None if found is None else found.groupdict()

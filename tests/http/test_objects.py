@@ -78,6 +78,24 @@ def test_stored_content_type_wins_over_extension(client: Client, prefix: str) ->
     assert client.get(f"/{prefix}data.glb").headers["content-type"] == "application/json"
 
 
+def test_same_bytes_rewritten_with_other_headers_are_read_with_the_new_ones(
+    client: Client, prefix: str
+) -> None:
+    """Same bytes, so the same etag: what a read sends comes from the new version."""
+    path = f"/{prefix}same.bin"
+    first = client.put(path, b"same", headers={"Content-Type": "text/plain"})
+    read = client.get(path, headers={"Cache-Control": "no-cache"})
+    assert read.headers["content-type"] == "text/plain"
+    second = client.put(
+        path, b"same", headers={"Content-Type": "image/png", "Cache-Control": "no-store"}
+    )
+    assert second.json()["etag"] == first.json()["etag"]
+    for method in ("GET", "HEAD"):
+        again = client.request(method, path, headers={"Cache-Control": "no-cache"})
+        assert again.headers["content-type"] == "image/png"
+        assert again.headers["cache-control"] == "no-store"
+
+
 def test_empty_body_put_stores_an_empty_object(client: Client, prefix: str) -> None:
     put = client.put(f"/{prefix}empty.txt", b"")
     assert put.status == 201

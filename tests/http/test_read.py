@@ -251,6 +251,38 @@ def test_rfc9110_14_6_several_ranges_are_multipart_byteranges(
     ]
 
 
+def test_many_ranges_are_read_a_few_at_a_time_and_all_arrive_in_order(
+    client: Client, stored: Stored
+) -> None:
+    """Nine ranges: more than the R2 reads held open at once (handlers/read.MAX_OPEN_READS),
+    so the later ones are read while the first are sent."""
+    spans = [(i * 100, i * 100 + 9 + i) for i in range(9)]
+    header = "bytes=" + ",".join(f"{first}-{last}" for first, last in spans)
+    reply = fetch(client, stored, "GET", {"Range": header})
+    assert reply.status == 206
+    assert reply.headers["content-length"] == str(len(reply.body))
+    assert parse_multipart(reply) == [
+        (f"bytes {first}-{last}/{SIZE}", stored.data[first : last + 1]) for first, last in spans
+    ]
+
+
+def test_large_ranges_are_streamed_and_all_arrive_in_order(server, api_key) -> None:  # type: ignore[no-untyped-def]
+    """Six ranges of 300 KB: more bytes than are sent from memory
+    (handlers/read.BUFFERED_MULTIPART), so they are streamed from R2, four at a time."""
+    client = Client(server.url, api_key)
+    path = f"/t-{uuid.uuid4().hex[:12]}/large.bin"
+    data = random_bytes(2_000_000)
+    assert client.put(path, data).status == 201
+    spans = [(i * 320_000, i * 320_000 + 299_999) for i in range(6)]
+    header = "bytes=" + ",".join(f"{first}-{last}" for first, last in spans)
+    reply = client.request("GET", path, headers={"Cache-Control": "no-cache", "Range": header})
+    assert reply.status == 206
+    assert reply.headers["content-length"] == str(len(reply.body))
+    assert parse_multipart(reply) == [
+        (f"bytes {first}-{last}/{len(data)}", data[first : last + 1]) for first, last in spans
+    ]
+
+
 def test_rfc9110_14_6_unsatisfiable_members_are_dropped(client: Client, stored: Stored) -> None:
     reply = fetch(client, stored, "GET", {"Range": "bytes=5000-6000,10-19"})
     assert reply.status == 206

@@ -86,3 +86,17 @@ def test_the_bundle_is_rebuilt_only_when_an_input_changes(
     rebuilt = recipe.ensure_bundle(tmp_path / "cache")
     assert rebuilt.stat().st_mtime_ns != built
     assert b"// changed" in rebuilt.read_bytes()
+
+
+def test_the_counting_variant_wraps_the_main_modules_imports_and_nothing_else() -> None:
+    glue = (recipe.PYODIDE_PACKAGE / "pyodide.asm.mjs").read_text()
+    plain = recipe.adjust_glue(glue, "314.0.6")
+    counting = recipe.adjust_glue(glue, "314.0.6", counting=True)
+    assert "__pyodideCrossings" not in plain
+    assert counting.count("env:__counted,wasi_snapshot_preview1:__counted,") == 1
+    assert counting.count("globalThis.__pyodideCrossings = __pyodideCrossings;") == 1
+    # Apart from the prelude and the one rewrite, the two glues are the same.
+    unwrapped = counting.replace(recipe.COUNTING_PRELUDE, "").replace(
+        recipe.COUNTING.new, recipe.COUNTING.old
+    )
+    assert unwrapped == plain

@@ -120,9 +120,11 @@ def start_wrangler_dev(
     *,
     config: Path = CONFIG,
     extra_args: tuple[str, ...] = (),
+    counting: bool = False,
 ) -> RunningServer:
     """Start `wrangler dev` for `config` with these vars and state; return once the Worker
-    has answered `GET /` (the first request loads Pyodide)."""
+    has answered `GET /` (the first request loads Pyodide). `counting`: on the Pyodide bundle
+    that counts crossings (scripts/pyodide_bundle.py COUNTING), for measurements only."""
     state_dir.mkdir(parents=True, exist_ok=True)
     no_dev_vars = state_dir / "empty.env"  # an env file replaces .dev.vars
     no_dev_vars.touch()
@@ -139,9 +141,9 @@ def start_wrangler_dev(
     for name, value in variables.items():
         args.append(f"--var={name}:{value}")
     process = subprocess.Popen(
-        command(config, local=True, args=args),
+        command(config, local=True, args=args, counting=counting),
         cwd=config.parent,
-        env={**environment(local=True), "R2GATE_WORKER_PORT": str(worker_port)},
+        env={**environment(local=True, counting=counting), "R2GATE_WORKER_PORT": str(worker_port)},
         text=True,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,

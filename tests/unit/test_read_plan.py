@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from r2gate.read_plan import ReadKind, download_name, needs_size_first, plan_headers, plan_read
+from r2gate.read_plan import ReadKind, download_name, plan_headers, plan_read
 
 ETAG = '"abc"'
 MODIFIED = datetime(2026, 11, 21, 8, 0, 0, 750_000, tzinfo=UTC)
@@ -43,8 +43,6 @@ def test_rfc9110_15_5_17_unsatisfiable_headers() -> None:
 
 def test_head_never_plans_a_range() -> None:
     assert plan_read("HEAD", {"Range": "bytes=0-1"}, ETAG, MODIFIED, 10).kind is ReadKind.FULL
-    assert not needs_size_first("HEAD", {"Range": "bytes=0-1"})
-    assert needs_size_first("GET", {"Range": "bytes=0-1"})
 
 
 def test_download_name() -> None:

@@ -439,3 +439,29 @@ def test_every_token_error_maps_to_one_status_and_its_own_code() -> None:
     refused = [cls for cls in classes if issubclass(cls, InvalidTokenError)]
     assert all(not issubclass(cls, ValueError | TypeError) for cls in classes)
     assert len({cls.code for cls in refused if cls is not InvalidClaimError}) == len(refused) - 1
+
+
+# --- a token checked before is not trusted for longer than its times allow ---------------
+
+
+def test_a_token_used_again_is_still_checked_against_the_clock() -> None:
+    token = jwt_encode(claims())
+    assert verify_token(token, CONFIG, NOW).key == "u/42/a.png"
+    assert verify_token(token, CONFIG, NOW + 10).key == "u/42/a.png"
+    assert error(verify_token, token, CONFIG, NOW + 600 + 60).code == "token_expired"
+    assert error(verify_token, token, CONFIG, NOW - 120).code == "token_not_yet_valid"
+
+
+def test_a_token_checked_under_one_config_is_checked_again_under_another() -> None:
+    token = jwt_encode(claims(), secret=OLD, kid="old")
+    assert verify_token(token, CONFIG, NOW).kid == "old"
+    rotated = TokenConfig.from_json(json.dumps({"new": NEW}))  # the old key retired
+    assert error(verify_token, token, rotated, NOW).code == "token_unknown_kid"
+    stricter = TokenConfig.from_json(KEYS_JSON, audience="elsewhere")
+    assert error(verify_token, token, stricter, NOW).code == "token_audience"
+
+
+def test_a_refused_token_is_refused_every_time() -> None:
+    forged = jwt_encode(claims(), secret="not-a-configured-secret-0123456789")
+    for _ in range(2):
+        assert error(verify_token, forged, CONFIG, NOW).code == "token_signature"

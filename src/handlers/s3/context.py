@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote
-
-from workers import Response
 
 from r2gate.auth import S3Principal
 from r2gate.s3.errors import S3Error
@@ -16,7 +13,7 @@ from r2gate.s3.request import S3Request
 from r2gate.s3.xml import error_for
 
 from ..call import Call
-from ..http import BASE_HEADERS
+from ..http import BASE_HEADERS, Reply
 
 XML_TYPE = "application/xml"
 REQUEST_ID = "x-amz-request-id"
@@ -39,11 +36,11 @@ class S3Call:
     bucket: str
     request_id: str
 
-    def xml(self, body: bytes, status: int = 200, headers: dict[str, str] | None = None) -> Any:
+    def xml(self, body: bytes, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
         """An XML answer with this request's id."""
         return xml_response(body, status, {**(headers or {}), REQUEST_ID: self.request_id})
 
-    def empty(self, status: int, headers: dict[str, str] | None = None) -> Any:
+    def empty(self, status: int, headers: dict[str, str] | None = None) -> Reply:
         """An answer without a body, with this request's id."""
         return empty_response(status, {**(headers or {}), REQUEST_ID: self.request_id})
 
@@ -58,18 +55,18 @@ class S3Call:
         return "/".join(origin) + "/" + quote(key, safe="/")
 
 
-def xml_response(body: bytes, status: int = 200, headers: dict[str, str] | None = None) -> Any:
+def xml_response(body: bytes, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
     all_headers = {**BASE_HEADERS, "Content-Type": XML_TYPE, "Cache-Control": "no-store"}
     all_headers.update(headers or {})
     all_headers["Content-Length"] = str(len(body))
-    return Response(body, status=status, headers=all_headers)
+    return Reply(status, all_headers, body)
 
 
-def empty_response(status: int, headers: dict[str, str] | None = None) -> Any:
-    return Response(None, status=status, headers={**BASE_HEADERS, **(headers or {})})
+def empty_response(status: int, headers: dict[str, str] | None = None) -> Reply:
+    return Reply(status, {**BASE_HEADERS, **(headers or {})})
 
 
-def error_response(error: S3Error, request_id: str, resource: str, *, head: bool) -> Any:
+def error_response(error: S3Error, request_id: str, resource: str, *, head: bool) -> Reply:
     """The S3 error document (no body for HEAD, as S3 answers)."""
     headers = {**error.headers, REQUEST_ID: request_id}
     if head:

@@ -35,6 +35,7 @@ from r2gate.s3.xml import (
 )
 
 from .. import edge_cache
+from ..http import add_headers
 from ..r2 import has_body, object_info
 from ..read import serve_object
 from ..streams import digest_of, read_small_body
@@ -65,10 +66,8 @@ async def get_object(s3: S3Call) -> Any:
     metadata = not s3.principal.presigned
     extra = {REQUEST_ID: s3.request_id}
     response = await serve_object(s3.call, s3.key, private=private, extra=extra, metadata=metadata)
-    if overrides and int(response.js_object.status) in (200, 206):
-        target = response.js_object.headers
-        for name, value in overrides.items():
-            target.set(name, value)
+    if overrides and response.status in (200, 206):
+        add_headers(response, overrides)
     return response
 
 

@@ -15,8 +15,6 @@ import asyncio
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from workers import Response
-
 from r2gate.mediatype import MediaTypeError, multipart_boundary, parse_media_type
 from r2gate.s3.errors import (
     EntityTooLarge,
@@ -31,7 +29,7 @@ from r2gate.s3.request import S3Request
 
 from .. import edge_cache
 from ..call import Call
-from ..http import BASE_HEADERS
+from ..http import BASE_HEADERS, Reply
 from ..streams import ChunkReader, HeldBackWriter, NeedleScan, view_bytes
 from .bodies import settle
 from .context import REQUEST_ID
@@ -122,7 +120,7 @@ async def post_object(call: Call, request: S3Request, bucket_name: str, request_
     location = f"{origin.scheme}://{origin.netloc}/{quote(upload.key, safe='/')}"
     reply = upload.reply(bucket=bucket_name, etag=str(stored.httpEtag), location=location)
     headers = {**BASE_HEADERS, **reply.headers, REQUEST_ID: request_id}
-    return Response(reply.body or None, status=reply.status, headers=headers)
+    return Reply(reply.status, headers, reply.body or None)
 
 
 async def _stream_file(

@@ -16,6 +16,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from r2gate.mediatype import MediaTypeError, parse_media_ranges
@@ -167,7 +168,7 @@ def parse_claims(payload: Mapping[str, Any]) -> TokenClaims:
             raise InvalidClaimError("claim 'sha256' must be 64 hex characters")
         fields["sha256"] = payload["sha256"].lower()
     if "meta" in payload:
-        fields["metadata"] = _metadata(payload["meta"])
+        fields["metadata"] = MappingProxyType(_metadata(payload["meta"]))  # shared: read-only
     if "cache" in payload:
         fields["cache_control"] = _text(payload["cache"], "cache", _HEADER_TEXT)
     if "ow" in payload:

@@ -9,7 +9,7 @@ the configured maximum. Verification takes ``now`` as an argument and never read
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .claims import TokenClaims, parse_claims
@@ -50,19 +50,37 @@ def _check_audience(payload: Mapping[str, Any], config: TokenConfig) -> None:
         raise InvalidIssuerError("token issuer does not match")
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """What a token says once its signature, shape, audience and issuer are checked: all of
+    it a function of the token and the config alone (the times are checked on every use)."""
+
+    config: TokenConfig
+    claims: TokenClaims
+    exp: int | float
+    nbf: int | float | None
+    iat: int | float | None
+
+
+# Tokens already checked in this isolate: a multipart upload presents one token per part, a
+# video player one download token per range. Failures are never kept; the times are checked
+# again on every use. Bounded: past MAX_CHECKED entries it starts over.
+_checked: dict[str, _Checked] = {}
+MAX_CHECKED = 256
+
+
 def verify_token(token: str, config: TokenConfig, now: int) -> TokenClaims:
     """Verify signature, audience, issuer, times and claims; return the grant.
 
     Raises an InvalidTokenError subclass (tokens.errors) for every failure.
     """
-    header, payload = decode_verified(token, config.keys)
-    exp = _time_claim(payload, "exp")
-    nbf = _time_claim(payload, "nbf")
-    iat = _time_claim(payload, "iat")
-    if exp is None:
-        raise DecodeError("claim 'exp' is required")
-    claims = parse_claims(payload)
-    _check_audience(payload, config)
+    checked = _checked.get(token) if isinstance(token, str) else None
+    if checked is None or checked.config is not config:
+        checked = _check(token, config)
+        if len(_checked) >= MAX_CHECKED:
+            _checked.clear()
+        _checked[token] = checked
+    exp, nbf, iat = checked.exp, checked.nbf, checked.iat
     if now >= exp + config.leeway:
         raise ExpiredTokenError("token has expired")
     if (nbf is not None and nbf > now + config.leeway) or (
@@ -72,4 +90,18 @@ def verify_token(token: str, config: TokenConfig, now: int) -> TokenClaims:
     start = iat if iat is not None else nbf if nbf is not None else now
     if exp - start > config.max_lifetime:
         raise LifetimeTooLongError(f"token lifetime exceeds {config.max_lifetime} s")
-    return replace(claims, expires_at=exp, not_before=nbf, issued_at=iat, kid=header["kid"])
+    return checked.claims
+
+
+def _check(token: str, config: TokenConfig) -> _Checked:
+    """Everything about `token` that does not depend on the time."""
+    header, payload = decode_verified(token, config.keys)
+    exp = _time_claim(payload, "exp")
+    nbf = _time_claim(payload, "nbf")
+    iat = _time_claim(payload, "iat")
+    if exp is None:
+        raise DecodeError("claim 'exp' is required")
+    claims = parse_claims(payload)
+    _check_audience(payload, config)
+    claims = replace(claims, expires_at=exp, not_before=nbf, issued_at=iat, kid=header["kid"])
+    return _Checked(config, claims, exp, nbf, iat)
