@@ -1,8 +1,9 @@
 """`make bench`: r2gate on the real workerd, measured against references in the same run.
 
-One `wrangler dev` (local Pyodide dev bundle) serves four Workers in one workerd process with
+One `wrangler dev` (local Pyodide dev bundle) serves five Workers in one workerd process with
 one local R2 bucket: r2gate, the JS anchor (bench/anchor: the same R2 reads and writes done the
-way a good JS Worker does them), a minimal JS Worker and a minimal Python Worker (bench/floor-*).
+way a good JS Worker does them), the anchor's PUT in plain Python (bench/anchor-python, for the
+diagnostic rows), a minimal JS Worker and a minimal Python Worker (bench/floor-*).
 Requests go straight to that workerd (Miniflare's entry socket; Miniflare's MF-Route-Override
 header picks the Worker), not through wrangler's dev proxy, which production does not have.
 
@@ -735,9 +736,9 @@ def main() -> None:
     lines = [
         f"workerd through wrangler dev; {machine()}.",
         "",
-        f"CPU per request (the median of {ROUNDS} interleaved rounds of sequential keep-alive "
-        "requests; the workerd process that runs all four Workers; Python excess is the "
-        "median of the per-round excesses):",
+        f"CPU per request (the median of {len(rows[0].pairs)} interleaved rounds of sequential "
+        "keep-alive requests; the workerd process that runs all five Workers; Python excess is "
+        "the median of the per-round excesses):",
         "",
         *cpu_table(rows, js_floor, python_floor),
         "",

@@ -45,6 +45,11 @@ CASES = {
     ),
     "token-put": ("PUT", "/bench/t.bin?token=" + _token("bench/"), PUT),
     "key-put": ("PUT", "/bench/k.bin", {**PUT, **KEY}),
+    "uploads": (
+        "POST",
+        "/api/v1/uploads",
+        {**KEY, "content-type": "application/json"},
+    ),
 }
 method, path, headers = CASES[os.environ.get("R2GATE_CASE", "get")]
 calls = int(os.environ.get("R2GATE_CALLS", "300"))

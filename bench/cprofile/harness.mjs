@@ -61,9 +61,16 @@ globalThis.benchCtx = { waitUntil() {} };
 globalThis.caches = {
   default: { async match() { return undefined; }, async put() {}, async delete() { return false; } },
 };
-globalThis.benchRequest = (url, method, headers) =>
-  method === "PUT"
-    ? new Request(url, { method, headers, body: new Uint8Array(1024), duplex: "half" })
-    : new Request(url, { method, headers });
+const UPLOAD = JSON.stringify({ filename: "scan.ply", content_type: "application/octet-stream" });
+globalThis.benchRequest = (url, method, headers) => {
+  if (method === "PUT") {
+    return new Request(url, { method, headers, body: new Uint8Array(1024), duplex: "half" });
+  }
+  if (method === "POST") {
+    const sized = { ...headers, "content-length": String(UPLOAD.length) };
+    return new Request(url, { method, headers: sized, body: UPLOAD, duplex: "half" });
+  }
+  return new Request(url, { method, headers });
+};
 
 console.log(await py.runPythonAsync(process.env.R2GATE_CODE));
