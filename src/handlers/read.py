@@ -360,13 +360,15 @@ async def _multipart(read: _Read, described: _Version, plan: ReadPlan) -> Reply 
     layout = multipart_byteranges(
         plan.ranges, headers["Content-Type"], info.size, boundary=f"r2gate-{secrets.token_hex(12)}"
     )
-    first, *rest = _batches(layout.parts, MAX_OPEN_READS)
+    batches = _batches(layout.parts, MAX_OPEN_READS)
     if sum(length for _, length in plan.ranges) <= BUFFERED_MULTIPART:
-        body = await _buffered(read.bucket, info, [first, *rest])
+        body = await _buffered(read.bucket, info, batches)
     else:
-        sent_first = await _with_objects(read.bucket, info, first)
-        later = _later_batches(read.bucket, info, rest) if rest else None
-        body = None if sent_first is None else _streamed(sent_first, later, layout, read.ctx)
+        first = await _with_objects(read.bucket, info, batches[0])
+        later = _later_batches(read.bucket, info, batches[1:]) if len(batches) > 1 else None
+        body = None
+        if first is not None:
+            body = concatenated(_bodies(first), later, layout.content_length, read.ctx)
     if body is None:
         return None
     response_headers_ = plan_headers(plan, headers, info.size)
@@ -426,12 +428,9 @@ async def _buffered(bucket: Bucket, info: ObjectInfo, batches: Sequence[Layout])
     return blob(pieces)
 
 
-def _streamed(
-    first: list[Any], later: AsyncIterator[list[Any]] | None, layout: Any, ctx: Any
-) -> Any:
-    """The body as a stream: R2's bodies piped in order, a batch at a time."""
-    bodies = [part if isinstance(part, bytes) else part.body for part in first]
-    return concatenated(bodies, later, layout.content_length, ctx)
+def _bodies(parts: list[Any]) -> list[Any]:
+    """The byte parts, and each R2 object's body (a JS stream)."""
+    return [part if isinstance(part, bytes) else part.body for part in parts]
 
 
 async def _later_batches(
@@ -441,4 +440,4 @@ async def _later_batches(
         parts = await _with_objects(bucket, info, batch)
         if parts is None:
             raise RuntimeError("the object changed while its ranges were being sent")
-        yield [part if isinstance(part, bytes) else part.body for part in parts]
+        yield _bodies(parts)
