@@ -9,6 +9,7 @@ Prints what `make dev` serves with.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import string
 import sys
@@ -63,7 +64,7 @@ def main(path: Path = PATH) -> None:
     print(f"API key: {values.get('API_KEY', '(not set)')}")
     if "S3_ACCESS_KEY_ID" in values:
         print(
-            f"S3 key pair (endpoint_url=http://127.0.0.1:8787/api/s3): "
+            f"S3 key pair (endpoint_url=http://127.0.0.1:{os.environ.get('PORT') or 8787}/api/s3): "
             f"{values['S3_ACCESS_KEY_ID']} / {values.get('S3_SECRET_ACCESS_KEY', '(not set)')}"
         )
 

@@ -36,3 +36,11 @@ def test_an_older_dev_vars_gets_the_s3_pair_added(tmp_path: Path) -> None:
     assert values["API_KEY"] == "my-own-local-key-0123456789"
     assert values["S3_ACCESS_KEY_ID"].startswith("R2GATE")
     assert path.read_text().startswith("# mine\n")
+
+
+def test_the_printed_s3_endpoint_uses_make_devs_port(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PORT", "8790")
+    main(tmp_path / ".dev.vars")
+    assert "endpoint_url=http://127.0.0.1:8790/api/s3" in capsys.readouterr().out
