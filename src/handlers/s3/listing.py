@@ -51,14 +51,20 @@ async def _list(
     return entries, [p for p in prefixes if not is_internal(p)], cursor, truncated
 
 
-async def list_objects_v2(s3: S3Call) -> Any:
-    query = parse_list_query(s3.request, 2)
+def _authorized_query(s3: S3Call, version: int) -> ListQuery:
+    """The ListObjects (`version` 1 or 2) query, once the credential may list its prefix."""
+    query = parse_list_query(s3.request, version)
     authorize(
         s3.principal.signed.credential,
         s3.operation,
         presigned=s3.principal.presigned,
         list_prefix=query.prefix,
     )
+    return query
+
+
+async def list_objects_v2(s3: S3Call) -> Any:
+    query = _authorized_query(s3, 2)
     entries, prefixes, cursor, truncated = await _list(s3, query)
     return s3.xml(
         list_objects_v2_result(
@@ -78,13 +84,7 @@ async def list_objects_v2(s3: S3Call) -> Any:
 
 
 async def list_objects_v1(s3: S3Call) -> Any:
-    query = parse_list_query(s3.request, 1)
-    authorize(
-        s3.principal.signed.credential,
-        s3.operation,
-        presigned=s3.principal.presigned,
-        list_prefix=query.prefix,
-    )
+    query = _authorized_query(s3, 1)
     marker = query.start_after or ""
     if marker and query.delimiter and marker.endswith(query.delimiter):
         query = replace(query, start_after=marker + PAST_PREFIX)
