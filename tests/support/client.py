@@ -87,11 +87,10 @@ class Client:
         finally:
             conn.close()
 
-    def put_short(
-        self, path: str, declared: int, sent: bytes, headers: dict[str, str] | None = None
-    ) -> Reply | None:
-        """PUT with Content-Length `declared`, send only `sent`, then stop sending (half-close):
-        the reply, or None when the server hangs up instead."""
+    def _put_partly(
+        self, path: str, declared: int, sent: bytes, headers: dict[str, str] | None
+    ) -> http.client.HTTPConnection:
+        """A connection that has sent a PUT's head with Content-Length `declared`, then `sent`."""
         conn = self.connection(timeout=30)
         try:
             conn.putrequest("PUT", path, skip_accept_encoding=True)
@@ -100,6 +99,18 @@ class Client:
             conn.putheader("Content-Length", str(declared))
             conn.endheaders()
             conn.send(sent)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def put_short(
+        self, path: str, declared: int, sent: bytes, headers: dict[str, str] | None = None
+    ) -> Reply | None:
+        """PUT with Content-Length `declared`, send only `sent`, then stop sending (half-close):
+        the reply, or None when the server hangs up instead."""
+        conn = self._put_partly(path, declared, sent, headers)
+        try:
             assert conn.sock is not None
             conn.sock.shutdown(socket.SHUT_WR)
             try:
@@ -114,14 +125,8 @@ class Client:
     ) -> None:
         """PUT with Content-Length `declared`, send `sent`, then reset the connection (RST, as
         a client that crashes or loses its network): nobody is left to read an answer."""
-        conn = self.connection(timeout=30)
+        conn = self._put_partly(path, declared, sent, headers)
         try:
-            conn.putrequest("PUT", path, skip_accept_encoding=True)
-            for name, value in (headers or {}).items():
-                conn.putheader(name, value)
-            conn.putheader("Content-Length", str(declared))
-            conn.endheaders()
-            conn.send(sent)
             time.sleep(0.2)  # the Worker has started streaming the body into R2
             assert conn.sock is not None
             conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
