@@ -120,10 +120,20 @@ async def dispatch(request: Any, env: Any, ctx: Any) -> Any:
             elapsed = (time.perf_counter() - started) * 1000
             extra["Server-Timing"] = f"py;dur={elapsed:.2f}"
         add_headers(reply, extra)
+    if incoming is not None:
+        await _drain_quietly(incoming)
     try:
         return reply.to_js()
     except Exception:  # a header value JS refuses: our bug, answered as one
         return _internal_error(where).to_js()
+
+
+async def _drain_quietly(incoming: Incoming) -> None:
+    """Drain a small unread request body (Incoming.drain_if_unread); never fails the answer."""
+    try:
+        await incoming.drain_if_unread()
+    except Exception as error:  # a body already locked or gone: nothing left to drain
+        print(f"r2gate: unread request body not drained: {type(error).__name__}")
 
 
 def _internal_error(where: str) -> Reply:
