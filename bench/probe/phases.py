@@ -627,3 +627,52 @@ async def put_head_put_evict(c: Context) -> None:
     options = {"httpMetadata": {"contentType": "application/octet-stream"}}
     await bucket.put("bench/phase-put.bin", call.incoming.body, options)
     edge_cache.evict(c.ctx, "http://probe/bench/phase-put.bin")
+
+
+_EVICT_URL = "http://probe/bench/phase-evict.bin"
+
+
+@phase
+async def evict_r2gate(c: Context) -> None:
+    """r2gate's eviction after a write (edge_cache.evict): delete, a logged failure, waitUntil."""
+    from handlers import edge_cache
+
+    edge_cache.evict(c.ctx, _EVICT_URL)
+
+
+@phase
+async def evict_bare(c: Context) -> None:
+    """ctx.waitUntil(caches.default.delete(url)): no failure handler."""
+    c.ctx.waitUntil(js.caches.default.delete(_EVICT_URL))
+
+
+@phase
+async def evict_log_bound_once(c: Context) -> None:
+    """The eviction with its failure logger bound once per isolate, not per call."""
+    c.ctx.waitUntil(js.caches.default.delete(_EVICT_URL).then(None, _LOG))
+
+
+@phase
+async def evict_in_js(c: Context) -> None:
+    """The eviction composed of bound JS functions, so no promise comes back to Python:
+    [0].map(delete bound to the cache and url).forEach(waitUntil bound to ctx)."""
+    cache = js.caches.default
+    remove = js.Cache.prototype.delete.bind(cache, _EVICT_URL, js.undefined)
+    js.Array.of(0).map(remove).forEach(c.ctx.waitUntil.bind(c.ctx))
+
+
+_LOG = js.console.error.bind(js.console, "r2gate: edge cache evict failed:")
+
+
+@phase
+async def evict_in_js_check(c: Context) -> None:
+    """evict_in_js, then checks that the entry is gone (correctness, not cost)."""
+    init = to_js({"headers": {"Cache-Control": "max-age=600"}}, dict_converter=js.Object.fromEntries)
+    await js.caches.default.put(_EVICT_URL, js.Response.new("x", init))
+    if not await js.caches.default.match(_EVICT_URL):
+        raise RuntimeError("not stored")
+    await evict_in_js(c)
+    if await js.caches.default.match(_EVICT_URL):
+        raise RuntimeError("not evicted")
+    rejected = js.Promise.reject.bind(js.Promise, "r2gate-probe: rejected in waitUntil")
+    js.Array.of(0).map(rejected).forEach(c.ctx.waitUntil.bind(c.ctx))
