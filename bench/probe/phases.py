@@ -667,7 +667,9 @@ _LOG = js.console.error.bind(js.console, "r2gate: edge cache evict failed:")
 @phase
 async def evict_in_js_check(c: Context) -> None:
     """evict_in_js, then checks that the entry is gone (correctness, not cost)."""
-    init = to_js({"headers": {"Cache-Control": "max-age=600"}}, dict_converter=js.Object.fromEntries)
+    init = to_js(
+        {"headers": {"Cache-Control": "max-age=600"}}, dict_converter=js.Object.fromEntries
+    )
     await js.caches.default.put(_EVICT_URL, js.Response.new("x", init))
     if not await js.caches.default.match(_EVICT_URL):
         raise RuntimeError("not stored")
