@@ -262,6 +262,18 @@ def cpu_rows(
             anchor_put,
         ),
         Row(
+            "plain Python PUT 1 KB with a token PUT's R2 options (content type, create-only)",
+            Scenario(
+                "anchor-python",
+                "PUT",
+                "/bench/anchor-python-put/{i}?options",
+                201,
+                put_headers,
+                small,
+            ),
+            anchor_put,
+        ),
+        Row(
             "plain Python PUT 1 KB, a head first (as the API-key PUT)",
             Scenario(
                 "anchor-python",

@@ -298,6 +298,92 @@ async def dispatch_get_r2(c: Context) -> None:
     response.body.cancel()
 
 
+async def _dispatch_get(c: Context, headers: dict[str, str], status: int) -> None:
+    from handlers.routes import dispatch
+
+    request = _js_request("http://probe/" + KEY, {"cache-control": "no-cache", **headers})
+    response = await dispatch(request, c.env, c.ctx)
+    if response.status != status:
+        raise RuntimeError(f"{response.status}, expected {status}")
+    if response.body:
+        response.body.cancel()
+
+
+@phase
+async def dispatch_range_r2(c: Context) -> None:
+    """r2gate's whole dispatch of GET with Range: bytes=0-99, edge cache bypassed."""
+    await _dispatch_get(c, {"range": "bytes=0-99"}, 206)
+
+
+@phase
+async def dispatch_416_r2(c: Context) -> None:
+    """r2gate's whole dispatch of GET with Range: bytes=5000- (416), edge cache bypassed."""
+    await _dispatch_get(c, {"range": "bytes=5000-"}, 416)
+
+
+@phase
+async def dispatch_304_r2(c: Context) -> None:
+    """r2gate's whole dispatch of GET with If-None-Match: * (304), edge cache bypassed."""
+    await _dispatch_get(c, {"if-none-match": "*"}, 304)
+
+
+@phase
+async def r2_get_range_headers(c: Context) -> None:
+    """R2 get() with the request's Headers as `range` (bytes=0-99), body cancelled."""
+    request = _js_request("http://probe/" + KEY, {"range": "bytes=0-99"})
+    options = to_js({"range": request.headers}, dict_converter=js.Object.fromEntries)
+    obj = await c.raw_env.BUCKET.get(KEY, options)
+    obj.body.cancel()
+
+
+@phase
+async def r2_get_bucket(c: Context) -> None:
+    """R2 get() through r2gate's Bucket wrapper, body cancelled without awaiting."""
+    from handlers.r2 import Bucket
+
+    obj = await Bucket(c.raw_env.BUCKET).get(KEY)
+    obj.body.cancel()
+
+
+@phase
+async def r2_get_described(c: Context) -> None:
+    """r2_get_bucket plus the cached per-version description and the read plan."""
+    from handlers.config import settings_from_env
+    from handlers.r2 import Bucket
+    from handlers.read import _described
+    from r2gate.read_plan import plan_headers, plan_read
+
+    obj = await Bucket(c.raw_env.BUCKET).get(KEY)
+    described = _described(obj, settings_from_env(c.env), False)
+    info = described.info
+    plan = plan_read("GET", {"cache-control": "no-cache"}, info.http_etag, info.uploaded, info.size)
+    plan_headers(plan, described.headers, info.size)
+    obj.body.cancel()
+
+
+@phase
+async def r2_get_response(c: Context) -> None:
+    """R2 get(), a JS Response around its body with eight headers (one to_js), body cancelled."""
+    obj = await c.raw_env.BUCKET.get(KEY)
+    init = to_js({"status": 200, "headers": c.headers8}, dict_converter=js.Object.fromEntries)
+    js.Response.new(obj.body, init).body.cancel()
+
+
+@phase
+async def read_object_to_js(c: Context) -> None:
+    """read_object_direct, then the Reply made into a JS Response (as dispatch does)."""
+    from handlers.call import Call
+    from handlers.config import js_env, settings_from_env
+    from handlers.read import read_object
+
+    request = _js_request("http://probe/" + KEY, {"cache-control": "no-cache"})
+    call = Call(
+        http.Incoming(request), js_env(c.env), c.ctx, settings_from_env(c.env), params={"key": KEY}
+    )
+    reply = await read_object(call)
+    reply.to_js().body.cancel()
+
+
 @phase
 async def r2_get_raw_nowait_cancel(c: Context) -> None:
     """R2 get() on the JS binding, body cancelled without awaiting."""
@@ -678,3 +764,36 @@ async def evict_in_js_check(c: Context) -> None:
         raise RuntimeError("not evicted")
     rejected = js.Promise.reject.bind(js.Promise, "r2gate-probe: rejected in waitUntil")
     js.Array.of(0).map(rejected).forEach(c.ctx.waitUntil.bind(c.ctx))
+
+
+def _lean_future(loop: Any) -> Any:
+    """WebLoop.create_future without its in-progress count (a done callback: one more
+    scheduled callback per future)."""
+    from pyodide.webloop import PyodideFuture
+
+    return PyodideFuture(loop=loop)
+
+
+@phase
+async def await_js_promise_lean(c: Context) -> None:
+    """await_js_promise with the loop's create_future replaced by _lean_future."""
+    import asyncio
+    import types
+
+    loop = asyncio.get_running_loop()
+    loop.create_future = types.MethodType(_lean_future, loop)
+    try:
+        await js.Promise.resolve(1)
+    finally:
+        del loop.create_future
+
+
+@phase
+async def patch_and_restore_loop(c: Context) -> None:
+    """The patching in await_js_promise_lean alone (subtract it)."""
+    import asyncio
+    import types
+
+    loop = asyncio.get_running_loop()
+    loop.create_future = types.MethodType(_lean_future, loop)
+    del loop.create_future

@@ -38,12 +38,12 @@ def store(ctx: Any, url: str, body: Any, status: int, headers: dict[str, str]) -
     """Store a full 200 in the background (ctx.waitUntil); never raises."""
     init = {"status": status, "headers": headers}
     response = js.Response.new(body, to_js(init, dict_converter=js.Object.fromEntries))
-    _in_background(ctx, js.Cache.prototype.put, url, response)
+    _in_background(ctx, "put", url, response)
 
 
 def evict(ctx: Any, url: str) -> None:
     """Remove the entry in this colo after a write or delete (in the background)."""
-    _in_background(ctx, js.Cache.prototype.delete, url, None)
+    _in_background(ctx, "delete", url, None)
 
 
 # One element, so that `map` calls a function exactly once (a plain array: no I/O object kept
@@ -51,12 +51,13 @@ def evict(ctx: Any, url: str) -> None:
 _ONCE = js.Array.of(0)
 
 
-def _in_background(ctx: Any, method: Any, *args: Any) -> None:
-    """Call the Cache method on caches.default with `args` and hand its promise to
-    ctx.waitUntil without the promise ever coming back to Python: the method is bound to the
-    cache and the arguments, `[0].map` calls it, `forEach` hands the result to waitUntil (the
-    extra arguments map and forEach pass are ignored). A promise proxy in Python and a failure
+def _in_background(ctx: Any, method: str, *args: Any) -> None:
+    """Call a method of caches.default with `args` and hand its promise to ctx.waitUntil
+    without the promise ever coming back to Python: the method is bound to the cache and the
+    arguments, `[0].map` calls it, `forEach` hands the result to waitUntil (the extra
+    arguments map and forEach pass are ignored). A promise proxy in Python and a failure
     handler cost ~0.4 ms of CPU per write on workerd (bench/probe phases evict_*); a failure
     is still logged, by the runtime, as "Uncaught <error>"."""
-    call = method.bind(js.caches.default, *args)
+    cache = js.caches.default
+    call = getattr(cache, method).bind(cache, *args)
     _ONCE.map(call).forEach(ctx.waitUntil, ctx)

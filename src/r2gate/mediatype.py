@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 __all__ = [
     "GENERIC_ESSENCES",
@@ -199,12 +200,12 @@ class MediaType:
     subtype: str
     parameters: tuple[tuple[str, str], ...] = ()
 
-    @property
+    @cached_property
     def essence(self) -> str:
         """``type/subtype``, without parameters."""
         return f"{self.type}/{self.subtype}"
 
-    @property
+    @cached_property
     def canonical(self) -> str:
         """The value to store and send: ``text/plain; charset=utf-8``."""
         return _serialise(self.type, self.subtype, self.parameters)
@@ -218,8 +219,20 @@ class MediaType:
         return self.canonical
 
 
+# A PUT checks its type several times (the request's, the stored one, the token's patterns):
+# parsed values are immutable, so the last few hundred are kept (MediaTypeError is not).
+PARSED_CACHE_SIZE = 256
+
+
 def parse_media_type(value: str) -> MediaType:
     """Parse one Content-Type value strictly (see the module doc); raises MediaTypeError."""
+    if not isinstance(value, str):  # JSON may carry anything; the cache takes only strings
+        raise MediaTypeError("a media type must be a string")
+    return _parsed_media_type(value)
+
+
+@lru_cache(maxsize=PARSED_CACHE_SIZE)
+def _parsed_media_type(value: str) -> MediaType:
     type_, subtype, parameters = _parse(value)
     if "*" in type_ or "*" in subtype:
         raise MediaTypeError("a media type has no wildcard")
@@ -284,6 +297,13 @@ class MediaRange:
 
 def parse_media_range(value: str) -> MediaRange:
     """Parse one pattern; ``*`` only as a whole subtype, or as ``*/*``. MediaTypeError."""
+    if not isinstance(value, str):
+        raise MediaTypeError("a media type must be a string")
+    return _parsed_media_range(value)
+
+
+@lru_cache(maxsize=PARSED_CACHE_SIZE)
+def _parsed_media_range(value: str) -> MediaRange:
     type_, subtype, parameters = _parse(value)
     if "*" in type_ and type_ != "*":
         raise MediaTypeError("a pattern's type is a name or '*'")

@@ -347,3 +347,23 @@ def test_any_text_parses_or_raises_media_type_error(value: str) -> None:
 def test_a_comma_anywhere_is_refused(case: tuple[str, dict[str, str]], tail: str) -> None:
     with pytest.raises(MediaTypeError):
         parse_media_type(case[0] + "," + tail)
+
+
+@pytest.mark.parametrize("value", [["image/png"], {"type": "image"}, 7, None, b"image/png"])
+def test_a_value_that_is_not_a_string_is_a_media_type_error(value: object) -> None:
+    # JSON bodies reach these parsers; an unhashable value must not escape as a TypeError.
+    with pytest.raises(MediaTypeError):
+        parse_media_type(value)  # type: ignore[arg-type]
+    with pytest.raises(MediaTypeError):
+        parse_media_range(value)  # type: ignore[arg-type]
+    with pytest.raises(MediaTypeError):
+        parse_media_ranges([value])  # type: ignore[list-item]
+
+
+def test_a_value_parsed_again_gives_the_same_answer_and_errors_stay_errors() -> None:
+    first = parse_media_type("Text/Plain; Charset=UTF-8")
+    assert parse_media_type("Text/Plain; Charset=UTF-8") == first
+    assert first.canonical == "text/plain; charset=UTF-8"
+    for _ in range(2):
+        with pytest.raises(MediaTypeError):
+            parse_media_type("text/html, image/png")
