@@ -369,9 +369,8 @@ async def r2_get_response(c: Context) -> None:
     js.Response.new(obj.body, init).body.cancel()
 
 
-@phase
-async def read_object_to_js(c: Context) -> None:
-    """read_object_direct, then the Reply made into a JS Response (as dispatch does)."""
+async def _read_object_reply(c: Context) -> Any:
+    """r2gate's read_object for GET /bench/small.bin (edge cache bypassed), its Reply."""
     from handlers.call import Call
     from handlers.config import js_env, settings_from_env
     from handlers.read import read_object
@@ -380,8 +379,13 @@ async def read_object_to_js(c: Context) -> None:
     call = Call(
         http.Incoming(request), js_env(c.env), c.ctx, settings_from_env(c.env), params={"key": KEY}
     )
-    reply = await read_object(call)
-    reply.to_js().body.cancel()
+    return await read_object(call)
+
+
+@phase
+async def read_object_to_js(c: Context) -> None:
+    """read_object_direct, then the Reply made into a JS Response (as dispatch does)."""
+    (await _read_object_reply(c)).to_js().body.cancel()
 
 
 @phase
@@ -420,16 +424,7 @@ async def make_js_request(c: Context) -> None:
 @phase
 async def read_object_direct(c: Context) -> None:
     """r2gate's read_object handler alone for GET /bench/small.bin (no routing, no Response)."""
-    from handlers.call import Call
-    from handlers.config import js_env, settings_from_env
-    from handlers.read import read_object
-
-    request = _js_request("http://probe/" + KEY, {"cache-control": "no-cache"})
-    call = Call(
-        http.Incoming(request), js_env(c.env), c.ctx, settings_from_env(c.env), params={"key": KEY}
-    )
-    reply = await read_object(call)
-    reply.body.cancel()
+    (await _read_object_reply(c)).body.cancel()
 
 
 @phase

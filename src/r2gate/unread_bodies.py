@@ -6,7 +6,7 @@ request must then either read the rest or drop the connection, and a dropped con
 take the answer with it. `wrangler dev` is such a forwarder: its proxy turns the drop into a
 500 "Network connection lost" instead of r2gate's 413 (workers-sdk bundles a body-draining
 middleware into JS Workers for exactly this; a Python Worker gets none). So a small unread
-body is read to the end and thrown away after the answer is sent; a large or unsized one is
+body is read to its end and thrown away before the answer is sent; a large or unsized one is
 left alone, so a refused multi-gigabyte upload never costs more CPU or memory than a small one.
 """
 
@@ -19,7 +19,7 @@ from .numbers import InvalidNumber, parse_decimal
 __all__ = ["DRAIN_LIMIT_BYTES", "drain_unread_body"]
 
 # The largest unread body read to its end. Measured on workerd (`request.arrayBuffer()`,
-# docs/operations.md): about 1.1 ms of CPU and this much memory per refused request.
+# docs/local-runtime.md): about 1.1 ms of CPU and this much memory per refused request.
 DRAIN_LIMIT_BYTES = 1024 * 1024
 
 
