@@ -5,7 +5,10 @@ from typing import Any
 from workers import WorkerEntrypoint
 
 from handlers.cleanup import run_scheduled
+from handlers.event_loop import lighten_futures
 from handlers.routes import dispatch
+
+lighten_futures()  # ~60 µs less CPU per await of a JS promise (handlers/event_loop.py)
 
 
 class Default(WorkerEntrypoint):

@@ -25,6 +25,9 @@ from pyodide.ffi import JsException, jsnull
 from workers import Response, WorkerEntrypoint
 
 from handlers import edge_cache, r2, routes
+from handlers.event_loop import lighten_futures
+
+lighten_futures()  # as src/entry.py does
 
 R2_CALLS: Counter[str] = Counter()
 CACHE_CALLS: Counter[str] = Counter()
