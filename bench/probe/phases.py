@@ -792,3 +792,36 @@ async def patch_and_restore_loop(c: Context) -> None:
     loop = asyncio.get_running_loop()
     loop.create_future = types.MethodType(_lean_future, loop)
     del loop.create_future
+
+
+@phase
+async def range_options_to_js(c: Context) -> None:
+    """The options of a ranged get: the request's Headers as `range`, through r2gate's _to_js."""
+    from handlers.r2 import _to_js
+
+    _to_js({"range": c.js_request.headers})
+
+
+@phase
+async def served_range(c: Context) -> None:
+    """read._served on a ranged R2 object: the range R2 says it served."""
+    from handlers.read import _served
+
+    if c.obj is None:
+        request = _js_request("http://probe/" + KEY, {"range": "bytes=0-99"})
+        options = to_js({"range": request.headers}, dict_converter=js.Object.fromEntries)
+        c.obj = await c.raw_env.BUCKET.get(KEY, options)
+        c.obj.body.cancel()
+    _served(c.obj)
+
+
+@phase
+async def plan_range_headers(c: Context) -> None:
+    """The read plan and the 206 headers of Range: bytes=0-99 on a 1 KB object (pure Python)."""
+    from datetime import UTC, datetime
+
+    from r2gate.read_plan import plan_headers, plan_read
+
+    when = datetime(2026, 11, 26, tzinfo=UTC)
+    plan = plan_read("GET", {"range": "bytes=0-99"}, '"e"', when, 1024)
+    plan_headers(plan, dict(c.headers8), 1024)
