@@ -21,7 +21,7 @@ from r2gate.disposition import content_disposition
 from r2gate.errors import ApiError
 from r2gate.httpdates import parse_http_date
 from r2gate.objects import ObjectInfo, representation_headers
-from r2gate.ranges import ByteRange, multipart_byteranges
+from r2gate.ranges import ByteRange, batched_parts, multipart_byteranges
 from r2gate.read_plan import (
     CONDITIONAL_HEADERS,
     ReadKind,
@@ -360,7 +360,7 @@ async def _multipart(read: _Read, described: _Version, plan: ReadPlan) -> Reply 
     layout = multipart_byteranges(
         plan.ranges, headers["Content-Type"], info.size, boundary=f"r2gate-{secrets.token_hex(12)}"
     )
-    batches = _batches(layout.parts, MAX_OPEN_READS)
+    batches = batched_parts(layout.parts, MAX_OPEN_READS)
     if sum(length for _, length in plan.ranges) <= BUFFERED_MULTIPART:
         body = await _buffered(read.bucket, info, batches)
     else:
@@ -377,24 +377,7 @@ async def _multipart(read: _Read, described: _Version, plan: ReadPlan) -> Reply 
     return stream_response(body, 206, response_headers_)
 
 
-Layout = Sequence[bytes | tuple[int, int]]
-
-
-def _batches(parts: Layout, ranges_per_batch: int) -> list[Layout]:
-    """`parts` (bytes, and (offset, length) ranges) cut into runs of at most
-    `ranges_per_batch` ranges each, in order."""
-    batches: list[Layout] = []
-    batch: list[bytes | tuple[int, int]] = []
-    ranges = 0
-    for part in parts:
-        if not isinstance(part, bytes):
-            if ranges == ranges_per_batch:
-                batches.append(batch)
-                batch, ranges = [], 0
-            ranges += 1
-        batch.append(part)
-    batches.append(batch)
-    return batches
+Layout = Sequence[bytes | ByteRange]
 
 
 async def _with_objects(bucket: Bucket, info: ObjectInfo, batch: Layout) -> list[Any] | None:

@@ -167,3 +167,26 @@ def multipart_byteranges(
     total = sum(len(p) if isinstance(p, bytes) else p.length for p in parts)
     param = boundary if _TOKEN.fullmatch(boundary) else f'"{boundary}"'
     return MultipartPlan(f"multipart/byteranges; boundary={param}", tuple(parts), total)
+
+
+def batched_parts(
+    parts: Sequence[bytes | ByteRange], ranges_per_batch: int
+) -> list[list[bytes | ByteRange]]:
+    """A multipart body's `parts` (bytes, and ranges of the object) cut into runs of at most
+    `ranges_per_batch` ranges each, in order: the reads that may be open at once. A run ends
+    just before the range that would overflow it, so bytes stay in the run of the range
+    before them (the closing delimiter in the last run)."""
+    if ranges_per_batch < 1:
+        raise ValueError("ranges_per_batch must be >= 1")
+    batches: list[list[bytes | ByteRange]] = []
+    batch: list[bytes | ByteRange] = []
+    ranges = 0
+    for part in parts:
+        if not isinstance(part, bytes):
+            if ranges == ranges_per_batch:
+                batches.append(batch)
+                batch, ranges = [], 0
+            ranges += 1
+        batch.append(part)
+    batches.append(batch)
+    return batches

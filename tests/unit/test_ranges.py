@@ -13,6 +13,7 @@ from r2gate.ranges import (
     ByteRange,
     RangeDecision,
     RangeKind,
+    batched_parts,
     content_range,
     multipart_byteranges,
     parse_range,
@@ -324,3 +325,18 @@ def test_multipart_length_is_exact(size, raw):
     assert len(body) == plan.content_length
     assert body.endswith(b"\r\n--r2gate-boundary-0123--\r\n")
     assert body.count(b"Content-Range: ") == len(ranges)
+
+
+def test_multipart_parts_are_batched_in_order_with_at_most_n_ranges() -> None:
+    a, b, c = ByteRange(0, 10), ByteRange(20, 10), ByteRange(40, 10)
+    parts = [b"h1", a, b"h2", b, b"h3", c, b"end"]
+    assert batched_parts(parts, 2) == [[b"h1", a, b"h2", b, b"h3"], [c, b"end"]]
+    assert batched_parts(parts, 3) == [parts]
+    assert batched_parts(parts, 1) == [[b"h1", a, b"h2"], [b, b"h3"], [c, b"end"]]
+    batches = batched_parts(parts, 1)
+    assert [part for batch in batches for part in batch] == parts  # nothing lost or reordered
+
+
+def test_a_batch_holds_at_least_one_range() -> None:
+    with pytest.raises(ValueError):
+        batched_parts([b"x", ByteRange(0, 1)], 0)
