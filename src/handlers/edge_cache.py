@@ -47,8 +47,17 @@ def evict(ctx: Any, url: str) -> None:
 
 
 # One element, so that `map` calls a function exactly once (a plain array: no I/O object kept
-# across requests).
-_ONCE = js.Array.of(0)
+# across requests). Made on first use, never at import: the module's top level runs when a
+# deployment's memory snapshot is taken, and a JS object held by a module global cannot go
+# into it ("Can't serialize top-level variable": the upload fails; tests/local checks it).
+_once: Any = None
+
+
+def _one_element() -> Any:
+    global _once  # noqa: PLW0603
+    if _once is None:
+        _once = js.Array.of(0)
+    return _once
 
 
 def _in_background(ctx: Any, method: str, *args: Any) -> None:
@@ -60,4 +69,4 @@ def _in_background(ctx: Any, method: str, *args: Any) -> None:
     is still logged, by the runtime, as "Uncaught <error>"."""
     cache = js.caches.default
     call = getattr(cache, method).bind(cache, *args)
-    _ONCE.map(call).forEach(ctx.waitUntil, ctx)
+    _one_element().map(call).forEach(ctx.waitUntil, ctx)

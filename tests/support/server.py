@@ -121,10 +121,14 @@ def start_wrangler_dev(
     config: Path = CONFIG,
     extra_args: tuple[str, ...] = (),
     counting: bool = False,
+    workerd_args: tuple[str, ...] = (),
 ) -> RunningServer:
     """Start `wrangler dev` for `config` with these vars and state; return once the Worker
     has answered `GET /` (the first request loads Pyodide). `counting`: on the Pyodide bundle
-    that counts crossings (scripts/pyodide_bundle.py COUNTING), for measurements only."""
+    that counts crossings (scripts/pyodide_bundle.py COUNTING), for measurements only.
+    `workerd_args`: options added to workerd's own command line (scripts/workerd-local-bundle)."""
+    if any(" " in arg for arg in workerd_args):
+        raise ValueError("a workerd option with a space cannot pass through R2GATE_WORKERD_ARGS")
     state_dir.mkdir(parents=True, exist_ok=True)
     no_dev_vars = state_dir / "empty.env"  # an env file replaces .dev.vars
     no_dev_vars.touch()
@@ -143,7 +147,11 @@ def start_wrangler_dev(
     process = subprocess.Popen(
         command(config, local=True, args=args, counting=counting),
         cwd=config.parent,
-        env={**environment(local=True, counting=counting), "R2GATE_WORKER_PORT": str(worker_port)},
+        env={
+            **environment(local=True, counting=counting),
+            "R2GATE_WORKER_PORT": str(worker_port),
+            "R2GATE_WORKERD_ARGS": " ".join(workerd_args),
+        },
         text=True,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
