@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -31,14 +30,20 @@ class Call:
         """The clock, in whole unix seconds."""
         return int(self.clock())
 
-    @functools.cached_property
+    @property
     def bucket(self) -> Bucket:
-        """The R2 bucket (``BUCKET``), its failures as storage errors."""
-        return Bucket(self.env.BUCKET)
+        """The R2 bucket (``BUCKET``), its failures as storage errors: one per isolate, as
+        workerd hands every request of an isolate the same env (handlers.config)."""
+        global _bucket  # noqa: PLW0603
+        if _bucket is None or _bucket[0] != self.env:
+            _bucket = (self.env, Bucket(self.env.BUCKET))
+        return _bucket[1]
 
     def key(self) -> str:
         """The validated object key of the ``{key}`` path parameter (400 invalid_key)."""
         return key_from_path(self.params["key"])
 
+
+_bucket: tuple[Any, Bucket] | None = None  # (the JS env, its bucket), made on first use
 
 Handler = Callable[[Call], Awaitable[Any]]

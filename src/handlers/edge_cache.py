@@ -14,6 +14,8 @@ from urllib.parse import quote, urlsplit
 import js
 from pyodide.ffi import JsException, to_js
 
+from .js_functions import default_cache, from_entries, new_response
+
 
 def cache_url(request_url: str, key: str) -> str:
     parts = urlsplit(request_url)
@@ -24,10 +26,10 @@ async def lookup(url: str, range_header: str | None = None) -> Any | None:
     """The cached response for `url` (a full 200, or a 206 when a Range is given), or None."""
     try:
         if range_header is None:
-            found = await js.caches.default.match(url)
+            found = await default_cache().match(url)
         else:
-            init = to_js({"headers": {"Range": range_header}}, dict_converter=js.Object.fromEntries)
-            found = await js.caches.default.match(js.Request.new(url, init))
+            init = to_js({"headers": {"Range": range_header}}, dict_converter=from_entries())
+            found = await default_cache().match(js.Request.new(url, init))
     except JsException as error:
         print(f"r2gate: edge cache lookup failed: {error}")
         return None
@@ -37,7 +39,7 @@ async def lookup(url: str, range_header: str | None = None) -> Any | None:
 def store(ctx: Any, url: str, body: Any, status: int, headers: dict[str, str]) -> None:
     """Store a full 200 in the background (ctx.waitUntil); never raises."""
     init = {"status": status, "headers": headers}
-    response = js.Response.new(body, to_js(init, dict_converter=js.Object.fromEntries))
+    response = new_response()(body, to_js(init, dict_converter=from_entries()))
     _in_background(ctx, "put", url, response)
 
 
@@ -67,6 +69,6 @@ def _in_background(ctx: Any, method: str, *args: Any) -> None:
     arguments map and forEach pass are ignored). A promise proxy in Python and a failure
     handler cost ~0.4 ms of CPU per write on workerd (bench/probe phases evict_*); a failure
     is still logged, by the runtime, as "Uncaught <error>"."""
-    cache = js.caches.default
+    cache = default_cache()
     call = getattr(cache, method).bind(cache, *args)
     _one_element().map(call).forEach(ctx.waitUntil, ctx)

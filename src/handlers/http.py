@@ -22,6 +22,7 @@ from r2gate.fields import LowerCaseFields
 from r2gate.query import Query, parse_query
 from r2gate.unread_bodies import drain_unread_body
 
+from .js_functions import from_entries, new_response
 from .streams import read_declared_body, read_small_body
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -101,10 +102,8 @@ class Reply:
     def to_js(self) -> Any:
         """The JS Response (the body is handed over, never copied into Python)."""
         body = to_js(self.body) if isinstance(self.body, bytes) else self.body
-        init = to_js(
-            {"status": self.status, "headers": self.headers}, dict_converter=js.Object.fromEntries
-        )
-        return js.Response.new(body, init)
+        init = {"status": self.status, "headers": self.headers}
+        return new_response()(body, to_js(init, dict_converter=from_entries()))
 
     @classmethod
     def from_js(cls, response: Any) -> Reply:
@@ -113,7 +112,7 @@ class Reply:
         body = js_response.body
         return cls(
             int(js_response.status),
-            js.Object.fromEntries(js_response.headers).to_py(),
+            from_entries()(js_response.headers).to_py(),
             None if body is None or body is jsnull else body,
         )
 
@@ -172,7 +171,7 @@ def add_headers(reply: Reply, headers: dict[str, str]) -> Reply:
 
 def js_headers_dict(js_headers: Any) -> dict[str, str]:
     """JS Headers as a plain dict (lower-case names), converted in one go."""
-    return js.Object.fromEntries(js_headers).to_py()  # type: ignore[no-any-return]
+    return from_entries()(js_headers).to_py()  # type: ignore[no-any-return]
 
 
 async def read_json_body(

@@ -20,6 +20,8 @@ from r2gate.conditional import Current
 from r2gate.objects import ObjectInfo
 from r2gate.storage_errors import classify_storage_error
 
+from .js_functions import from_entries
+
 T = TypeVar("T")
 
 
@@ -41,7 +43,7 @@ async def _storage(start: Callable[[], Awaitable[T]], *, reading_request_body: b
 def _to_js(value: Any) -> Any:
     """Call arguments as JS values, as the SDK would send them: dicts become plain objects,
     lists arrays, bytes a Uint8Array, None null."""
-    return to_js(_nulls(value), dict_converter=js.Object.fromEntries)
+    return to_js(_nulls(value), dict_converter=from_entries())
 
 
 def _nulls(value: Any) -> Any:
@@ -131,9 +133,15 @@ class Bucket:
         return Upload(self._binding.resumeMultipartUpload(key, r2_upload_id))
 
 
+def body_of(obj: Any) -> Any | None:
+    """The body of an R2 get() result (a JS stream), None when there is none: R2 returns the
+    object without a body when its onlyIf failed (and null when there is no object)."""
+    return _found(getattr(obj, "body", None))
+
+
 def has_body(obj: Any) -> bool:
     """R2 get() returns the object without a body when its onlyIf failed."""
-    return _found(getattr(obj, "body", None)) is not None
+    return body_of(obj) is not None
 
 
 def discard_body(obj: Any) -> None:
@@ -143,7 +151,7 @@ def discard_body(obj: Any) -> None:
     A body is left unread, not cancelled, when the answer that follows has no body: the
     runtime releases it as the request ends, as a JS Worker lets it go, and cancelling costs
     ~0.3 ms of CPU (bench/probe phases r2_get_raw_nowait_cancel, r2_get_raw_body_dropped)."""
-    body = _found(getattr(obj, "body", None))
+    body = body_of(obj)
     if body is not None:
         body.cancel()
 

@@ -36,7 +36,7 @@ from r2gate.settings import Settings
 from . import edge_cache
 from .call import Call
 from .http import Incoming, Reply, add_headers, js_headers_dict, stream_response
-from .r2 import Bucket, discard_body, has_body, object_info
+from .r2 import Bucket, body_of, discard_body, has_body, object_info
 from .streams import blob, concatenated, in_js_memory
 
 PINNED_READ_ATTEMPTS = 3
@@ -288,15 +288,16 @@ async def _read_once(read: _Read) -> Reply | None:
     described = read.describe(obj)
     info = described.info
     plan = plan_read("GET", headers, info.http_etag, info.uploaded, info.size)
-    if has_body(obj):
+    body = body_of(obj)
+    if body is not None:
         whole = ByteRange(0, info.size)
         served = _served(obj) if "range" in options else whole
         if plan.kind is ReadKind.FULL and served == whole:
-            return _full(read, obj.body, described, plan)
+            return _full(read, body, described, plan)
         if plan.kind is ReadKind.PARTIAL and served == plan.ranges[0]:
-            return stream_response(obj.body, 206, plan_headers(plan, described.headers, info.size))
+            return stream_response(body, 206, plan_headers(plan, described.headers, info.size))
         if plan.sends_body:  # more reads follow (see discard_body); else the answer has no body
-            discard_body(obj)
+            body.cancel()
     if not plan.sends_body:
         return _bodiless(plan, described.headers, info.size)
     if plan.kind is ReadKind.MULTIPART:
@@ -327,14 +328,14 @@ async def _read_pinned(read: _Read, obj: Any) -> Reply | None:
     if plan.kind is ReadKind.PARTIAL:
         (only,) = plan.ranges
         pinned = {"range": {"offset": only.offset, "length": only.length}, "onlyIf": only_if}
-        obj = await read.bucket.get(info.key, pinned)
-        if not has_body(obj):
+        body = body_of(await read.bucket.get(info.key, pinned))
+        if body is None:
             return None
-        return stream_response(obj.body, 206, plan_headers(plan, headers, info.size))
-    obj = await read.bucket.get(info.key, {"onlyIf": only_if})
-    if not has_body(obj):
+        return stream_response(body, 206, plan_headers(plan, headers, info.size))
+    body = body_of(await read.bucket.get(info.key, {"onlyIf": only_if}))
+    if body is None:
         return None
-    return _full(read, obj.body, described, plan)
+    return _full(read, body, described, plan)
 
 
 def _full(read: _Read, body: Any, described: _Version, plan: ReadPlan) -> Reply:

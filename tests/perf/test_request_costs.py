@@ -21,20 +21,20 @@ from tests.support.probe import start_probe
 
 # request name (the start of a bench row's name): R2 calls, cache operations, most crossings
 BUDGETS = {
-    "GET / (no R2)": ("none", "none", 200),
-    "GET 1 KB from R2": ("get=1", "none", 380),
-    "token GET 1 KB": ("get=1", "none", 380),
-    "presigned GET 1 KB": ("get=1", "none", 390),
-    "GET 1 KB from the edge cache": ("none", "lookup=1", 420),
-    "HEAD 1 KB": ("head=1", "none", 360),
-    "GET with If-None-Match (304)": ("get=1", "none", 390),
-    "GET Range bytes=0-99 (206)": ("get=1", "none", 480),
-    "GET Range bytes=5000- (416)": ("get=1", "none", 440),
-    "GET Range bytes=0-9,20-29,40-49": ("get=3,head=1", "none", 1900),
-    "token PUT 1 KB": ("put=1", "evict=1", 590),
-    "presigned PUT 1 KB": ("put=1", "evict=1", 510),
-    "API-key PUT 1 KB": ("head=1,put=1", "evict=1", 650),
-    "POST /api/v1/uploads": ("none", "none", 310),
+    "GET / (no R2)": ("none", "none", 170),
+    "GET 1 KB from R2": ("get=1", "none", 300),
+    "token GET 1 KB": ("get=1", "none", 300),
+    "presigned GET 1 KB": ("get=1", "none", 310),
+    "GET 1 KB from the edge cache": ("none", "lookup=1", 320),
+    "HEAD 1 KB": ("head=1", "none", 280),
+    "GET with If-None-Match (304)": ("get=1", "none", 300),
+    "GET Range bytes=0-99 (206)": ("get=1", "none", 380),
+    "GET Range bytes=5000- (416)": ("get=1", "none", 320),
+    "GET Range bytes=0-9,20-29,40-49": ("get=3,head=1", "none", 1420),
+    "token PUT 1 KB": ("put=1", "evict=1", 460),
+    "presigned PUT 1 KB": ("put=1", "evict=1", 400),
+    "API-key PUT 1 KB": ("head=1,put=1", "evict=1", 480),
+    "POST /api/v1/uploads": ("none", "none", 240),
 }
 
 

@@ -1,0 +1,37 @@
+"""JS functions and objects the request path uses on every request, looked up once per isolate.
+
+`js.Object.fromEntries` is two attribute reads through Pyodide's `js` module, each making a
+new proxy (several calls into JS apiece); the functions themselves never change in an
+isolate. They are looked up on first use, never at import: the module top level runs when a
+deployment's memory snapshot is taken, and a JS object in a module global cannot be saved
+(docs/local-runtime.md).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import js
+
+__all__ = ["default_cache", "from_entries", "new_response"]
+
+
+@functools.cache
+def from_entries() -> Any:
+    """`Object.fromEntries`: a plain JS object from a Python dict (to_js's dict_converter),
+    or from JS Headers."""
+    return js.Object.fromEntries
+
+
+@functools.cache
+def new_response() -> Any:
+    """`new Response(body, init)`."""
+    return js.Response.new
+
+
+@functools.cache
+def default_cache() -> Any:
+    """`caches.default`, the Workers Cache API's cache (the same object for every request of
+    an isolate, as a JS Worker keeps it in a module constant)."""
+    return js.caches.default
