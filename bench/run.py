@@ -2,8 +2,8 @@
 
 One `wrangler dev` (local Pyodide dev bundle) serves five Workers in one workerd process with
 one local R2 bucket: r2gate, the JS anchor (bench/anchor: the same R2 reads and writes done the
-way a good JS Worker does them), the anchor's PUT in plain Python (bench/anchor-python, for the
-diagnostic rows), a minimal JS Worker and a minimal Python Worker (bench/floor-*).
+way a good JS Worker does them), the anchor's GET and PUT in plain Python (bench/anchor-python,
+for the diagnostic rows), a minimal JS Worker and a minimal Python Worker (bench/floor-*).
 Requests go straight to that workerd (Miniflare's entry socket; Miniflare's MF-Route-Override
 header picks the Worker), not through wrangler's dev proxy, which production does not have.
 
@@ -219,6 +219,16 @@ def cpu_rows(
             Scenario("anchor", "GET", f"/{SMALL}", 206, {**BYPASS, "Range": MULTIPART_RANGE}),
             goal=1.0,
             parts=3,
+        ),
+        Row(
+            "plain Python GET 1 KB (the JS anchor's GET in Python, bench/anchor-python)",
+            Scenario("anchor-python", "GET", f"/{SMALL}", 200, dict(BYPASS)),
+            anchor_get,
+        ),
+        Row(
+            "plain Python GET Range bytes=0-99 (206)",
+            Scenario("anchor-python", "GET", f"/{SMALL}", 206, {**BYPASS, "Range": "bytes=0-99"}),
+            Scenario("anchor", "GET", f"/{SMALL}", 206, {**BYPASS, "Range": "bytes=0-99"}),
         ),
         Row(
             "token PUT 1 KB",

@@ -337,6 +337,33 @@ async def r2_get_range_headers(c: Context) -> None:
 
 
 @phase
+async def r2_get_range_numbers(c: Context) -> None:
+    """R2 get() with `range` as {offset, length} (bytes 0-99), body cancelled; the request
+    made as in r2_get_range_headers, so the two differ only in the option."""
+    _js_request("http://probe/" + KEY, {"range": "bytes=0-99"})
+    options = to_js({"range": {"offset": 0, "length": 100}}, dict_converter=js.Object.fromEntries)
+    obj = await c.raw_env.BUCKET.get(KEY, options)
+    obj.body.cancel()
+
+
+@phase
+async def r2_get_onlyif_headers(c: Context) -> None:
+    """R2 get() with the request's Headers as `onlyIf` (If-None-Match: *): no body."""
+    request = _js_request("http://probe/" + KEY, {"if-none-match": "*"})
+    options = to_js({"onlyIf": request.headers}, dict_converter=js.Object.fromEntries)
+    await c.raw_env.BUCKET.get(KEY, options)
+
+
+@phase
+async def r2_get_onlyif_object(c: Context) -> None:
+    """R2 get() with `onlyIf` as an R2Conditional ({etagDoesNotMatch: "*"}): no body; the
+    request made as in r2_get_onlyif_headers."""
+    _js_request("http://probe/" + KEY, {"if-none-match": "*"})
+    conditional = {"onlyIf": {"etagDoesNotMatch": "*"}}
+    await c.raw_env.BUCKET.get(KEY, to_js(conditional, dict_converter=js.Object.fromEntries))
+
+
+@phase
 async def r2_get_bucket(c: Context) -> None:
     """R2 get() through r2gate's Bucket wrapper, body cancelled without awaiting."""
     from handlers.r2 import Bucket
