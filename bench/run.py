@@ -17,7 +17,7 @@ over the rounds is reported.
 
 Also: throughput and latency from 4 keep-alive connections (reads), upload throughput with the
 peak RSS of the workerd process (bench/uploads.py), and cold start (starting wrangler dev to the
-first 200, r2gate alone).
+first 200, r2gate alone; and from the memory snapshot production takes at deploy time).
 
 BENCH_SCALE scales the request counts, BENCH_ROUNDS sets the rounds; BENCH_ROWS="GET 1 KB|HEAD"
 measures only the rows whose names contain one of those parts; BENCH_RECHECK=0 skips measuring
@@ -562,13 +562,23 @@ class ColdStart:
     cpu_seconds: float
 
 
-def cold_start(config: Path | None) -> ColdStart:
+DEDICATED_SNAPSHOT = ("--compatibility-flag", "python_dedicated_snapshot")
+
+
+def cold_start(config: Path | None, workerd_args: tuple[str, ...] = ()) -> ColdStart:
+    """Start `config` (None: r2gate) alone; with `workerd_args`, with the deploy snapshot's
+    compatibility flag and those workerd options (see cold_starts_from_snapshot)."""
+    extra = DEDICATED_SNAPSHOT if workerd_args else ()
     with tempfile.TemporaryDirectory() as state:
         started = time.perf_counter()
         if config is None:
-            server = start_wrangler_dev({"API_KEY": API_KEY}, Path(state))
+            server = start_wrangler_dev(
+                {"API_KEY": API_KEY}, Path(state), extra_args=extra, workerd_args=workerd_args
+            )
         else:
-            server = start_wrangler_dev({}, Path(state), config=config)
+            server = start_wrangler_dev(
+                {}, Path(state), config=config, extra_args=extra, workerd_args=workerd_args
+            )
         try:
             return ColdStart(time.perf_counter() - started, cpu_seconds(server.workerd_pid()))
         finally:
@@ -585,15 +595,45 @@ def cold_starts(times: int) -> tuple[list[ColdStart], list[ColdStart]]:
     return ours, floors
 
 
-def cold_start_line(ours: list[ColdStart], floors: list[ColdStart]) -> str:
+def cold_starts_from_snapshot(times: int) -> tuple[list[ColdStart], list[ColdStart]]:
+    """As production starts an isolate: from the memory snapshot taken after the top level ran
+    (python_dedicated_snapshot; tests/local/test_memory_snapshot.py). Each Worker's snapshot is
+    saved once (not timed), then it is started from it `times` times, interleaved."""
+    with tempfile.TemporaryDirectory() as directory:
+        options: dict[str, tuple[str, ...]] = {}
+        for name, config in (("r2gate", None), ("floor", REFERENCES["floor-python"])):
+            saved = Path(directory) / name
+            saved.mkdir()
+            where = f"--python-snapshot-dir={saved}"
+            cold_start(config, ("--python-save-snapshot", where))
+            options[name] = ("--python-load-snapshot=snapshot.bin", where)
+        ours, floors = [], []
+        for _ in range(times):
+            ours.append(cold_start(None, options["r2gate"]))
+            floors.append(cold_start(REFERENCES["floor-python"], options["floor"]))
+    return ours, floors
+
+
+def cold_start_line(
+    ours: list[ColdStart],
+    floors: list[ColdStart],
+    how: str = "starting wrangler dev",
+    what: str = "r2gate's imports and first request",
+) -> str:
     wall = statistics.median(start.seconds for start in ours)
     cpu = statistics.median(start.cpu_seconds for start in ours)
     floor_cpu = statistics.median(start.cpu_seconds for start in floors)
     return (
-        f"Cold start, starting wrangler dev to the first 200 (median of {len(ours)}): "
+        f"Cold start, {how} to the first 200 (median of {len(ours)}): "
         f"{wall:.1f} s; workerd CPU {cpu:.2f} s, the Python floor's {floor_cpu:.2f} s: "
-        f"r2gate's imports and first request {(cpu - floor_cpu) * 1000:+.0f} ms of CPU."
+        f"{what} {(cpu - floor_cpu) * 1000:+.0f} ms of CPU."
     )
+
+
+SNAPSHOT_START = (
+    "starting wrangler dev from the deploy-time memory snapshot, as production does,",
+    "r2gate's larger restored memory and first request (its imports are in the snapshot)",
+)
 
 
 def machine() -> str:
@@ -723,6 +763,7 @@ def main() -> None:
     only = sys.argv[1] if len(sys.argv) > 1 else None  # cpu, cold, crossings, profile, cprofile
     if only == "cold":
         print(cold_start_line(*cold_starts(3)))
+        print(cold_start_line(*cold_starts_from_snapshot(3), *SNAPSHOT_START))
         return
     if only == "crossings":
         print("\n".join(crossings()))
@@ -755,6 +796,7 @@ def main() -> None:
         finally:
             server.stop()
     ours, floors = cold_starts(3)
+    from_snapshot = cold_starts_from_snapshot(3)
     lines = [
         f"workerd through wrangler dev; {machine()}.",
         "",
@@ -767,6 +809,7 @@ def main() -> None:
         sigv4_summary(rows),
         "",
         cold_start_line(ours, floors),
+        cold_start_line(*from_snapshot, *SNAPSHOT_START),
         "",
         f"r2gate reads, {CONCURRENCY} keep-alive connections:",
         "",
