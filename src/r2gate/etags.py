@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum
+from functools import lru_cache
 from typing import Literal, NamedTuple
 
 _OWS = " \t"
@@ -72,6 +73,28 @@ def parse_etag_list(value: str | None) -> EtagList | None:
     Returns ANY for `*`, a non-empty list of tags, or None when the field is
     absent, malformed, over `MAX_FIELD_CHARS`, or an empty list (no condition to evaluate).
     """
+    found = etag_tuple(value)
+    return found if found is None or found is ANY else list(found)
+
+
+TagSet = tuple[EntityTag, ...] | Literal[_Star.ANY]
+_CACHED_FIELD_CHARS = 256  # values up to this long are parsed once per isolate (LRU)
+
+
+def etag_tuple(value: str | None) -> TagSet | None:
+    """`parse_etag_list` as an immutable tuple, parsed once per distinct short value: every
+    client revalidating the same object sends the same If-None-Match."""
+    if value is not None and len(value) <= _CACHED_FIELD_CHARS:
+        return _cached_etag_tuple(value)
+    return _etag_tuple(value)
+
+
+@lru_cache(maxsize=256)
+def _cached_etag_tuple(value: str) -> TagSet | None:
+    return _etag_tuple(value)
+
+
+def _etag_tuple(value: str | None) -> TagSet | None:
     if value is None or len(value) > MAX_FIELD_CHARS:
         return None
     s = value.strip(_OWS)
@@ -93,9 +116,10 @@ def parse_etag_list(value: str | None) -> EtagList | None:
             i += 1
         if i < n and s[i] != ",":
             return None
-    return tags or None
+    return tuple(tags) or None
 
 
+@lru_cache(maxsize=512)
 def to_entity_tag(etag: str) -> EntityTag:
     """The current representation's tag from R2's `httpEtag` (quoted) or `etag` (bare)."""
     parsed = parse_entity_tag(etag)

@@ -8,7 +8,9 @@ from hypothesis import strategies as st
 
 from r2gate.etags import (
     ANY,
+    MAX_FIELD_CHARS,
     EntityTag,
+    etag_tuple,
     parse_entity_tag,
     parse_etag_list,
     strong_match,
@@ -111,3 +113,30 @@ def test_list_round_trip(tags):
 def test_never_raises(text):
     result = parse_etag_list(text)
     assert result is None or result is ANY or (isinstance(result, list) and result)
+
+
+def test_a_parsed_list_is_the_callers_own_even_when_the_parse_is_cached():
+    first = parse_etag_list('"a", W/"b"')
+    first.append(EntityTag(False, "changed by the caller"))
+    assert parse_etag_list('"a", W/"b"') == [EntityTag(False, "a"), EntityTag(True, "b")]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        '"a", W/"b"',
+        "*",
+        "abc",
+        None,
+        " , ,",
+        '"' + "x" * 300 + '"',
+        '"a",' * (MAX_FIELD_CHARS // 4 + 1),
+    ],
+    ids=["list", "star", "malformed", "absent", "empty", "longer-than-cached", "over-the-limit"],
+)
+def test_the_tuple_form_says_what_the_list_form_says(value):
+    as_list, as_tuple = parse_etag_list(value), etag_tuple(value)
+    if as_list is None or as_list is ANY:
+        assert as_tuple is as_list
+    else:
+        assert isinstance(as_tuple, tuple) and list(as_tuple) == as_list
