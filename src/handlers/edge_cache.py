@@ -14,7 +14,7 @@ from urllib.parse import quote, urlsplit
 import js
 from pyodide.ffi import JsException, to_js
 
-from .js_functions import default_cache, from_entries, new_response
+from .js_functions import default_cache, from_entries, new_response, one_element
 
 
 def cache_url(request_url: str, key: str) -> str:
@@ -48,20 +48,6 @@ def evict(ctx: Any, url: str) -> None:
     _in_background(ctx, "delete", url, None)
 
 
-# One element, so that `map` calls a function exactly once (a plain array: no I/O object kept
-# across requests). Made on first use, never at import: the module's top level runs when a
-# deployment's memory snapshot is taken, and a JS object held by a module global cannot go
-# into it ("Can't serialize top-level variable": the upload fails; tests/local checks it).
-_once: Any = None
-
-
-def _one_element() -> Any:
-    global _once  # noqa: PLW0603
-    if _once is None:
-        _once = js.Array.of(0)
-    return _once
-
-
 def _in_background(ctx: Any, method: str, *args: Any) -> None:
     """Call a method of caches.default with `args` and hand its promise to ctx.waitUntil
     without the promise ever coming back to Python: the method is bound to the cache and the
@@ -71,4 +57,4 @@ def _in_background(ctx: Any, method: str, *args: Any) -> None:
     is still logged, by the runtime, as "Uncaught <error>"."""
     cache = default_cache()
     call = getattr(cache, method).bind(cache, *args)
-    _one_element().map(call).forEach(ctx.waitUntil, ctx)
+    one_element().map(call).forEach(ctx.waitUntil, ctx)

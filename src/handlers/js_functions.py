@@ -4,7 +4,8 @@
 new proxy (several calls into JS apiece); the functions themselves never change in an
 isolate. They are looked up on first use, never at import: the module top level runs when a
 deployment's memory snapshot is taken, and a JS object in a module global cannot be saved
-(docs/local-runtime.md).
+("Can't serialize top-level variable": the upload fails; tests/local/test_memory_snapshot.py
+checks it, docs/local-runtime.md).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import js
 
-__all__ = ["default_cache", "from_entries", "new_response"]
+__all__ = ["default_cache", "from_entries", "new_response", "one_element"]
 
 
 @functools.cache
@@ -35,3 +36,10 @@ def default_cache() -> Any:
     """`caches.default`, the Workers Cache API's cache (the same object for every request of
     an isolate, as a JS Worker keeps it in a module constant)."""
     return js.caches.default
+
+
+@functools.cache
+def one_element() -> Any:
+    """`[0]`: `map` over it calls a function exactly once (edge_cache._in_background). A plain
+    array, no I/O object, so one serves every request."""
+    return js.Array.of(0)
