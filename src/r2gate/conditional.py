@@ -26,8 +26,6 @@ from r2gate.etags import (
     ANY,
     EntityTag,
     EtagList,
-    TagSet,
-    etag_tuple,
     parse_entity_tag,
     parse_etag_list,
     strong_match,
@@ -62,12 +60,12 @@ _NOT_MODIFIED = Precondition(Outcome.NOT_MODIFIED)
 _lower = lowered
 
 
-def _if_match(tags: EtagList | TagSet, current: EntityTag) -> bool:
+def _if_match(tags: EtagList, current: EntityTag) -> bool:
     """If-Match is true for `*` or any strongly matching tag (RFC 9110 13.1.1)."""
     return tags is ANY or any(strong_match(tag, current) for tag in tags)
 
 
-def _if_none_match(tags: EtagList | TagSet, current: EntityTag) -> bool:
+def _if_none_match(tags: EtagList, current: EntityTag) -> bool:
     """If-None-Match is false for `*` or any weakly matching tag (RFC 9110 13.1.2)."""
     return tags is not ANY and not any(weak_match(tag, current) for tag in tags)
 
@@ -105,7 +103,7 @@ def evaluate_preconditions(
     modified = truncate_to_seconds(last_modified)
 
     if "if-match" in h:
-        tags = etag_tuple(h["if-match"])
+        tags = parse_etag_list(h["if-match"])
         if tags is not None and not _if_match(tags, current):
             return _FAILED
     else:
@@ -114,7 +112,7 @@ def evaluate_preconditions(
             return _FAILED
 
     if "if-none-match" in h:
-        tags = etag_tuple(h["if-none-match"])
+        tags = parse_etag_list(h["if-none-match"])
         if tags is not None and not _if_none_match(tags, current):
             return _NOT_MODIFIED if safe else _FAILED
     elif safe:
@@ -180,7 +178,7 @@ def write_conditions(headers: Mapping[str, str]) -> WriteConditions:
             return WriteConditions(True, False, {"etagDoesNotMatch": "*"}, present)
         if name == "if-match":
             tags = parse_etag_list(value)
-            if isinstance(tags, list) and len(tags) == 1:
+            if isinstance(tags, tuple) and len(tags) == 1:
                 (tag,) = tags
                 if not tag.weak and tag.opaque not in ("", "*"):
                     return WriteConditions(True, False, {"etagMatches": tag.opaque}, present)

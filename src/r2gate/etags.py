@@ -37,7 +37,7 @@ class _Star(Enum):
 ANY = _Star.ANY
 """The `*` member of If-Match / If-None-Match: any current representation."""
 
-EtagList = list[EntityTag] | Literal[_Star.ANY]
+EtagList = tuple[EntityTag, ...] | Literal[_Star.ANY]
 
 
 def _scan_tag(s: str, i: int) -> tuple[EntityTag, int] | None:
@@ -67,34 +67,28 @@ def parse_entity_tag(value: str | None) -> EntityTag | None:
     return scanned[0]
 
 
-def parse_etag_list(value: str | None) -> EtagList | None:
-    """Parse `"*" / #entity-tag` (If-Match, If-None-Match).
-
-    Returns ANY for `*`, a non-empty list of tags, or None when the field is
-    absent, malformed, over `MAX_FIELD_CHARS`, or an empty list (no condition to evaluate).
-    """
-    found = etag_tuple(value)
-    return found if found is None or found is ANY else list(found)
-
-
-TagSet = tuple[EntityTag, ...] | Literal[_Star.ANY]
 _CACHED_FIELD_CHARS = 256  # values up to this long are parsed once per isolate (LRU)
 
 
-def etag_tuple(value: str | None) -> TagSet | None:
-    """`parse_etag_list` as an immutable tuple, parsed once per distinct short value: every
-    client revalidating the same object sends the same If-None-Match."""
+def parse_etag_list(value: str | None) -> EtagList | None:
+    """Parse `"*" / #entity-tag` (If-Match, If-None-Match).
+
+    Returns ANY for `*`, a non-empty tuple of tags, or None when the field is absent,
+    malformed, over `MAX_FIELD_CHARS`, or an empty list (no condition to evaluate). Values up
+    to `_CACHED_FIELD_CHARS` are parsed once per distinct value (the results are immutable):
+    every client revalidating the same object sends the same If-None-Match.
+    """
     if value is not None and len(value) <= _CACHED_FIELD_CHARS:
-        return _cached_etag_tuple(value)
-    return _etag_tuple(value)
+        return _cached_etag_list(value)
+    return _etag_list(value)
 
 
 @lru_cache(maxsize=256)
-def _cached_etag_tuple(value: str) -> TagSet | None:
-    return _etag_tuple(value)
+def _cached_etag_list(value: str) -> EtagList | None:
+    return _etag_list(value)
 
 
-def _etag_tuple(value: str | None) -> TagSet | None:
+def _etag_list(value: str | None) -> EtagList | None:
     if value is None or len(value) > MAX_FIELD_CHARS:
         return None
     s = value.strip(_OWS)

@@ -31,6 +31,7 @@ def drain_unread_body(headers: Mapping[str, str], limit: int = DRAIN_LIMIT_BYTES
     if raw is None:
         return False
     try:
-        return parse_decimal(raw.strip(" \t"), maximum=limit, minimum=1) > 0
+        parse_decimal(raw.strip(" \t"), maximum=limit, minimum=1)
     except InvalidNumber:
         return False
+    return True
