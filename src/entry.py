@@ -5,10 +5,11 @@ from typing import Any
 from workers import WorkerEntrypoint
 
 from handlers.cleanup import run_scheduled
-from handlers.event_loop import lighten_futures
+from handlers.event_loop import lighten_call_soon, lighten_futures
 from handlers.routes import dispatch
 
 lighten_futures()  # ~60 µs less CPU per await of a JS promise (handlers/event_loop.py)
+lighten_call_soon()  # ~40 µs less per turn of the event loop, 3-5 turns a request (same)
 
 
 class Default(WorkerEntrypoint):

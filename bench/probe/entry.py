@@ -25,9 +25,10 @@ from pyodide.ffi import JsException, jsnull
 from workers import Response, WorkerEntrypoint
 
 from handlers import edge_cache, r2, routes
-from handlers.event_loop import lighten_futures
+from handlers.event_loop import lighten_call_soon, lighten_futures
 
 lighten_futures()  # as src/entry.py does
+lighten_call_soon()
 
 R2_CALLS: Counter[str] = Counter()
 CACHE_CALLS: Counter[str] = Counter()

@@ -852,3 +852,35 @@ async def plan_range_headers(c: Context) -> None:
     when = datetime(2026, 11, 26, tzinfo=UTC)
     plan = plan_read("GET", {"range": "bytes=0-99"}, '"e"', when, 1024)
     plan_headers(plan, dict(c.headers8), 1024)
+
+
+class _PyodideCallSoon:
+    """Pyodide's own WebLoop.call_soon while the block runs (r2gate's is restored after)."""
+
+    def __enter__(self) -> None:
+        from pyodide.webloop import WebLoop
+
+        self.ours = WebLoop.__dict__["call_soon"]
+        WebLoop.call_soon = getattr(self.ours, "replaced", self.ours)
+
+    def __exit__(self, *exc: object) -> None:
+        from pyodide.webloop import WebLoop
+
+        WebLoop.call_soon = self.ours
+
+
+@phase
+async def asyncio_sleep0_pyodide(c: Context) -> None:
+    """asyncio.sleep(0) with Pyodide's call_soon (a JS timer and a new JS function per
+    callback), against asyncio_sleep0 with r2gate's (handlers/event_loop.py)."""
+    import asyncio
+
+    with _PyodideCallSoon():
+        await asyncio.sleep(0)
+
+
+@phase
+async def await_js_promise_pyodide(c: Context) -> None:
+    """await_js_promise with Pyodide's call_soon."""
+    with _PyodideCallSoon():
+        await js.Promise.resolve(1)

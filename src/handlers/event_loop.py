@@ -1,18 +1,33 @@
-"""One change to Pyodide's event loop: futures without its in-progress count.
+"""Two changes to Pyodide's event loop (WebLoop), each measured on workerd.
 
-Pyodide's WebLoop gives every future it creates a done-callback that counts the futures in
-progress, for an idle handler that only Pyodide's Node console sets; workerd never reads the
-count. Each such callback is one more turn of the loop when the future completes, and every
-await of a JS promise (each R2 call, each body read) creates a future: on workerd an await
-costs 225 µs of CPU with the callback and 162 µs without (bench/probe phases
-await_js_promise and await_js_promise_lean). Tasks keep their count.
+1. Futures without the in-progress count. Pyodide's WebLoop gives every future it creates a
+   done-callback that counts the futures in progress, for an idle handler that only Pyodide's
+   Node console sets; workerd never reads the count. Each such callback is one more turn of the
+   loop when the future completes, and every await of a JS promise (each R2 call, each body
+   read) creates a future: on workerd an await costs 225 µs of CPU with the callback and 162 µs
+   without (bench/probe phases await_js_promise and await_js_promise_lean). Tasks keep theirs.
+
+2. `call_soon` without a new JS function per callback. WebLoop schedules every ready callback
+   (a task's first step, each wake-up after an await, each done-callback) as a JS timer of its
+   own, through a new once-callable made able to switch stacks (JSPI), which runs the callback
+   on a Python thread state of its own. Here ready callbacks wait in a queue, in order, and one
+   persistent JS function runs the queue from a microtask: the callbacks run in the same turn
+   of the JS event loop, on the main thread state, and no JS function is made per callback.
+   A turn of the loop (bench/probe phase asyncio_sleep0 against sleep0_micro_proxy) costs
+   ~90 µs of CPU as Pyodide does it and ~50 µs this way; a request takes three to five turns.
+   The cost: `pyodide.ffi.run_sync` cannot suspend a callback run from the queue (r2gate never
+   calls it), and a task that polls with `asyncio.sleep(0)` would keep the JS loop from I/O
+   (r2gate has none: every wait is on a JS promise).
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
+from collections.abc import Callable
 from typing import Any
 
-__all__ = ["lighten_futures"]
+__all__ = ["ReadyQueue", "lighten_call_soon", "lighten_futures"]
 
 
 def lighten_futures(loop_class: Any = None, future_class: Any = None) -> bool:
@@ -36,3 +51,89 @@ def lighten_futures(loop_class: Any = None, future_class: Any = None) -> bool:
     create_future.__doc__ = "A future of this loop, not counted as in progress (r2gate)."
     loop_class.create_future = create_future
     return True
+
+
+class ReadyQueue:
+    """Ready callbacks of one loop, run in order by one scheduled call of `run` per batch.
+
+    `schedule(run)` arranges for `run` to be called once, soon (on workerd: a microtask). A
+    batch is the handles queued before `run` starts; handles queued while it runs form the
+    next batch, scheduled as they arrive."""
+
+    def __init__(self, schedule: Callable[[Callable[[], None]], None]) -> None:
+        self._schedule = schedule
+        self._handles: deque[asyncio.Handle] = deque()
+        self._scheduled = False
+        self._loop: Any = None
+
+    def add(self, loop: Any, handle: asyncio.Handle) -> None:
+        self._handles.append(handle)
+        self._loop = loop
+        if not self._scheduled:
+            self._scheduled = True
+            self._schedule(self.run)
+
+    def run(self) -> None:
+        """Run the batch. A callback's exception goes to the loop's exception handler (as
+        asyncio.Handle does it); SystemExit and KeyboardInterrupt propagate, after the rest
+        of the batch is scheduled again."""
+        self._scheduled = False
+        install = getattr(self._loop, "_install_running_loop", None)
+        if install is not None:  # WebLoop: the running loop on this thread state, as it does
+            install()
+            self._loop._install_asyncgen_hooks()
+        try:
+            for _ in range(len(self._handles)):
+                handle = self._handles.popleft()
+                if not handle.cancelled():
+                    handle._run()
+        finally:
+            if self._handles and not self._scheduled:
+                self._scheduled = True
+                self._schedule(self.run)
+
+
+def lighten_call_soon(loop_class: Any = None, schedule: Any = None) -> bool:
+    """Make `loop_class.call_soon` (Pyodide's WebLoop) queue its callbacks in a ReadyQueue run
+    by `schedule` (by default: one persistent JS function, queued as a microtask). Only when
+    `call_soon` is the loop's own method: otherwise nothing changes. True when applied."""
+    if loop_class is None:
+        from pyodide.webloop import WebLoop
+
+        loop_class = WebLoop
+    original = loop_class.__dict__.get("call_soon")
+    if original is None:
+        return False
+    if getattr(original, "lightened", False):
+        return True
+    ready = ReadyQueue(schedule or _microtask)
+
+    def call_soon(
+        self: Any, callback: Callable[..., Any], *args: Any, context: Any = None
+    ) -> asyncio.Handle:
+        handle = asyncio.Handle(callback, args, self, context=context)
+        ready.add(self, handle)
+        return handle
+
+    call_soon.lightened = True  # type: ignore[attr-defined]
+    call_soon.replaced = original  # type: ignore[attr-defined] # bench/probe measures both
+    call_soon.__doc__ = "Run the callback soon: queued, run from one microtask (r2gate)."
+    loop_class.call_soon = call_soon
+    return True
+
+
+_runner: Any = None  # (queueMicrotask, the JS function that runs the queue), made on first use
+
+
+def _microtask(run: Callable[[], None]) -> None:
+    """queueMicrotask(run), through one JS function made once per isolate. Made on first use,
+    never at import: a JS object made while the module is imported would be in the
+    deployment's memory snapshot, which cannot hold one (handlers/js_functions.py)."""
+    global _runner  # noqa: PLW0603
+    if _runner is None:
+        import js
+        from pyodide.ffi import create_proxy
+
+        _runner = (js.queueMicrotask, create_proxy(run))
+    queue_microtask, runner = _runner
+    queue_microtask(runner)

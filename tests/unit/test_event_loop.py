@@ -1,14 +1,15 @@
-"""handlers.event_loop: futures of Pyodide's WebLoop without the in-progress done-callback."""
+"""handlers.event_loop: futures of Pyodide's WebLoop without the in-progress done-callback, and
+its call_soon through one queue."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from pyodide.webloop import PyodideFuture, WebLoop
 
-from handlers.event_loop import lighten_futures
+from handlers.event_loop import ReadyQueue, lighten_call_soon, lighten_futures
 
 
 class CountingLoop(asyncio.SelectorEventLoop):
@@ -61,3 +62,127 @@ def test_another_loop_is_left_alone() -> None:
     assert not lighten_futures(OtherLoop, PyodideFuture)  # no in-progress count to skip
     assert OtherLoop.__dict__["create_future"].__name__ == "create_future"
     assert not lighten_futures(type("Sub", (WebLoop,), {}), PyodideFuture)  # not its own
+
+
+# --- call_soon: a queue run by one scheduled call per batch ---------------------------------
+
+
+class Scheduler:
+    """What the JS side would run later: the scheduled calls, in order."""
+
+    def __init__(self) -> None:
+        self.pending: list[Callable[[], None]] = []
+
+    def __call__(self, run: Callable[[], None]) -> None:
+        self.pending.append(run)
+
+    def run_next(self) -> None:
+        self.pending.pop(0)()
+
+
+def copy_of_webloop_call_soon() -> type:
+    """A WebLoop subclass with its own copy of call_soon, so the real one stays as is."""
+    return type("Loop", (WebLoop,), {"call_soon": WebLoop.call_soon})
+
+
+def test_callbacks_run_in_order_from_one_scheduled_call(loop: asyncio.AbstractEventLoop) -> None:
+    scheduler, ran = Scheduler(), []
+    lightened = copy_of_webloop_call_soon()
+    assert lighten_call_soon(lightened, scheduler)
+    for n in range(3):
+        lightened.call_soon(loop, ran.append, n)
+    assert len(scheduler.pending) == 1 and ran == []  # nothing runs inside call_soon
+    scheduler.run_next()
+    assert ran == [0, 1, 2] and scheduler.pending == []
+    assert lighten_call_soon(lightened, scheduler)  # a second call changes nothing
+
+
+def test_a_callback_queued_while_running_waits_for_the_next_batch(
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    scheduler, ran = Scheduler(), []
+    queue = ReadyQueue(scheduler)
+
+    def first() -> None:
+        ran.append("first")
+        queue.add(loop, asyncio.Handle(ran.append, ("later",), loop))
+
+    queue.add(loop, asyncio.Handle(first, (), loop))
+    queue.add(loop, asyncio.Handle(ran.append, ("second",), loop))
+    scheduler.run_next()
+    assert ran == ["first", "second"] and len(scheduler.pending) == 1
+    scheduler.run_next()
+    assert ran == ["first", "second", "later"]
+
+
+def test_cancelled_callbacks_are_skipped(loop: asyncio.AbstractEventLoop) -> None:
+    scheduler, ran = Scheduler(), []
+    queue = ReadyQueue(scheduler)
+    skipped = asyncio.Handle(ran.append, ("skipped",), loop)
+    queue.add(loop, skipped)
+    queue.add(loop, asyncio.Handle(ran.append, ("kept",), loop))
+    skipped.cancel()
+    scheduler.run_next()
+    assert ran == ["kept"]
+
+
+def test_a_failing_callback_is_reported_and_the_batch_goes_on(
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    scheduler, ran, reported = Scheduler(), [], []
+    loop.set_exception_handler(lambda _loop, context: reported.append(context["exception"]))
+    queue = ReadyQueue(scheduler)
+
+    def failing() -> None:
+        raise ValueError("boom")
+
+    queue.add(loop, asyncio.Handle(failing, (), loop))
+    queue.add(loop, asyncio.Handle(ran.append, ("after",), loop))
+    scheduler.run_next()
+    assert ran == ["after"] and [type(e) for e in reported] == [ValueError]
+
+
+def test_system_exit_propagates_and_the_rest_is_scheduled_again(
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    scheduler, ran = Scheduler(), []
+    queue = ReadyQueue(scheduler)
+
+    def leaving() -> None:
+        raise SystemExit(3)
+
+    queue.add(loop, asyncio.Handle(leaving, (), loop))
+    queue.add(loop, asyncio.Handle(ran.append, ("rest",), loop))
+    with pytest.raises(SystemExit):
+        scheduler.run_next()
+    assert ran == [] and len(scheduler.pending) == 1  # nothing lost
+    scheduler.run_next()
+    assert ran == ["rest"]
+
+
+def test_a_task_runs_to_completion_through_the_queue(loop: asyncio.AbstractEventLoop) -> None:
+    """A real task and future on a loop whose call_soon is the lightened one."""
+    scheduler = Scheduler()
+    lightened_loop_class = type("QueueLoop", (CountingLoop,), {"call_soon": CountingLoop.call_soon})
+    assert lighten_call_soon(lightened_loop_class, scheduler)
+    queue_loop = lightened_loop_class()
+    try:
+        waited: asyncio.Future[int] = queue_loop.create_future()
+
+        async def work() -> int:
+            return await waited + 1
+
+        task = queue_loop.create_task(work())
+        while scheduler.pending:
+            scheduler.run_next()
+        assert not task.done()  # waiting on the future
+        waited.set_result(41)
+        while scheduler.pending:
+            scheduler.run_next()
+        assert task.result() == 42
+    finally:
+        queue_loop.close()
+
+
+def test_a_loop_without_its_own_call_soon_is_left_alone() -> None:
+    assert not lighten_call_soon(type("Sub", (WebLoop,), {}), Scheduler())
