@@ -11,8 +11,9 @@
    (a task's first step, each wake-up after an await, each done-callback) as a JS timer of its
    own, through a new once-callable made able to switch stacks (JSPI), which runs the callback
    on a Python thread state of its own. Here ready callbacks wait in a queue, in order, and one
-   persistent JS function runs the queue from a microtask: the callbacks run in the same turn
-   of the JS event loop, on the main thread state, and no JS function is made per callback.
+   persistent JS function runs the queue empty from a microtask: the callbacks run in the same
+   turn of the JS event loop, on the main thread state, and no JS function is made per
+   callback.
    A turn of the loop (bench/probe phase asyncio_sleep0 against sleep0_micro_proxy) costs
    ~90 µs of CPU as Pyodide does it and ~50 µs this way; a request takes three to five turns.
    The cost: `pyodide.ffi.run_sync` cannot suspend a callback run from the queue (r2gate never
@@ -54,11 +55,12 @@ def lighten_futures(loop_class: Any = None, future_class: Any = None) -> bool:
 
 
 class ReadyQueue:
-    """Ready callbacks of one loop, run in order by one scheduled call of `run` per batch.
+    """Ready callbacks of one loop, run in order by one scheduled call of `run`.
 
-    `schedule(run)` arranges for `run` to be called once, soon (on workerd: a microtask). A
-    batch is the handles queued before `run` starts; handles queued while it runs form the
-    next batch, scheduled as they arrive."""
+    `schedule(run)` arranges for `run` to be called once, soon (on workerd: a microtask). `run`
+    runs callbacks until none is left, those queued meanwhile included (a task's wake-up
+    queues its next step's callbacks, a finished task its done-callbacks): one call into
+    Python per JS turn, not one per callback."""
 
     def __init__(self, schedule: Callable[[Callable[[], None]], None]) -> None:
         self._schedule = schedule
@@ -74,21 +76,22 @@ class ReadyQueue:
             self._schedule(self.run)
 
     def run(self) -> None:
-        """Run the batch. A callback's exception goes to the loop's exception handler (as
-        asyncio.Handle does it); SystemExit and KeyboardInterrupt propagate, after the rest
-        of the batch is scheduled again."""
-        self._scheduled = False
+        """Run the queue empty. A callback's exception goes to the loop's exception handler
+        (as asyncio.Handle does it); SystemExit and KeyboardInterrupt propagate, after what
+        is left is scheduled again."""
         install = getattr(self._loop, "_install_running_loop", None)
         if install is not None:  # WebLoop: the running loop on this thread state, as it does
             install()
             self._loop._install_asyncgen_hooks()
+        handles = self._handles
         try:
-            for _ in range(len(self._handles)):
-                handle = self._handles.popleft()
+            while handles:
+                handle = handles.popleft()
                 if not handle.cancelled():
                     handle._run()
         finally:
-            if self._handles and not self._scheduled:
+            self._scheduled = False
+            if handles:
                 self._scheduled = True
                 self._schedule(self.run)
 

@@ -97,7 +97,7 @@ def test_callbacks_run_in_order_from_one_scheduled_call(loop: asyncio.AbstractEv
     assert lighten_call_soon(lightened, scheduler)  # a second call changes nothing
 
 
-def test_a_callback_queued_while_running_waits_for_the_next_batch(
+def test_a_callback_queued_while_running_runs_in_the_same_call(
     loop: asyncio.AbstractEventLoop,
 ) -> None:
     scheduler, ran = Scheduler(), []
@@ -110,9 +110,9 @@ def test_a_callback_queued_while_running_waits_for_the_next_batch(
     queue.add(loop, asyncio.Handle(first, (), loop))
     queue.add(loop, asyncio.Handle(ran.append, ("second",), loop))
     scheduler.run_next()
-    assert ran == ["first", "second"] and len(scheduler.pending) == 1
-    scheduler.run_next()
-    assert ran == ["first", "second", "later"]
+    assert ran == ["first", "second", "later"] and scheduler.pending == []
+    queue.add(loop, asyncio.Handle(ran.append, ("next",), loop))  # a new call once it is done
+    assert len(scheduler.pending) == 1
 
 
 def test_cancelled_callbacks_are_skipped(loop: asyncio.AbstractEventLoop) -> None:
