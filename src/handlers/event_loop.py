@@ -13,9 +13,12 @@
    on a Python thread state of its own. Here ready callbacks wait in a queue, in order, and one
    persistent JS function runs the queue empty from a microtask: the callbacks run in the same
    turn of the JS event loop, on the main thread state, and no JS function is made per
-   callback.
-   A turn of the loop (bench/probe phase asyncio_sleep0 against sleep0_micro_proxy) costs
-   ~90 µs of CPU as Pyodide does it and ~50 µs this way; a request takes three to five turns.
+   callback. A microtask, not a timer: the queue serves every request of the isolate, and a
+   microtask runs before the isolate returns to its event loop, so no callback waits on a
+   timer set by another request, which could be cancelled with that request.
+   A turn of the loop costs 125 µs of CPU as Pyodide does it and 40 µs this way, an await of
+   a JS promise 156 and 95 µs (bench/probe phases asyncio_sleep0_pyodide and asyncio_sleep0,
+   await_js_promise_pyodide and await_js_promise); a request took four or five turns.
    The cost: `pyodide.ffi.run_sync` cannot suspend a callback run from the queue (r2gate never
    calls it), and a task that polls with `asyncio.sleep(0)` would keep the JS loop from I/O
    (r2gate has none: every wait is on a JS promise).
