@@ -3,8 +3,10 @@ its call_soon through one queue."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from pyodide.webloop import PyodideFuture, WebLoop
@@ -186,3 +188,17 @@ def test_a_task_runs_to_completion_through_the_queue(loop: asyncio.AbstractEvent
 
 def test_a_loop_without_its_own_call_soon_is_left_alone() -> None:
     assert not lighten_call_soon(type("Sub", (WebLoop,), {}), Scheduler())
+
+
+def test_the_worker_applies_both_changes_when_it_is_imported() -> None:
+    """A regression guard: src/entry.py calls both at its top level, as the probe and `make
+    bench` measured them (docs/performance.md), so every isolate runs with them."""
+    entry = Path(__file__).resolve().parents[2] / "src" / "entry.py"
+    called = {
+        node.value.func.id
+        for node in ast.parse(entry.read_text()).body
+        if isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Name)
+    }
+    assert {"lighten_futures", "lighten_call_soon"} <= called
