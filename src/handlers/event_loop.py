@@ -112,7 +112,7 @@ def lighten_call_soon(loop_class: Any = None, schedule: Any = None) -> bool:
         return False
     if getattr(original, "lightened", False):
         return True
-    ready = ReadyQueue(schedule or _microtask)
+    ready = ReadyQueue(schedule or _microtasks())
 
     def call_soon(
         self: Any, callback: Callable[..., Any], *args: Any, context: Any = None
@@ -128,18 +128,19 @@ def lighten_call_soon(loop_class: Any = None, schedule: Any = None) -> bool:
     return True
 
 
-_runner: Any = None  # (queueMicrotask, the JS function that runs the queue), made on first use
+def _microtasks() -> Callable[[Callable[[], None]], None]:
+    """A `schedule` for one ReadyQueue: queueMicrotask(run) through one JS function made for
+    its `run` on first use, never at import: a JS object made while the module is imported
+    would be in the deployment's memory snapshot, which cannot hold one
+    (handlers/js_functions.py)."""
+    made: list[Any] = []  # [queueMicrotask, the JS function that calls run]
 
+    def schedule(run: Callable[[], None]) -> None:
+        if not made:
+            import js
+            from pyodide.ffi import create_proxy
 
-def _microtask(run: Callable[[], None]) -> None:
-    """queueMicrotask(run), through one JS function made once per isolate. Made on first use,
-    never at import: a JS object made while the module is imported would be in the
-    deployment's memory snapshot, which cannot hold one (handlers/js_functions.py)."""
-    global _runner  # noqa: PLW0603
-    if _runner is None:
-        import js
-        from pyodide.ffi import create_proxy
+            made.extend((js.queueMicrotask, create_proxy(run)))
+        made[0](made[1])
 
-        _runner = (js.queueMicrotask, create_proxy(run))
-    queue_microtask, runner = _runner
-    queue_microtask(runner)
+    return schedule
