@@ -57,6 +57,13 @@ def lighten_futures(loop_class: Any = None, future_class: Any = None) -> bool:
     return True
 
 
+# What Pyodide's WebLoop does before it runs a handle: 314.0.6 (the local dev bundle) claims
+# the running loop on the thread state and installs the async generator hooks there; 314.0.4
+# (production's) set the running loop when the loop was made and installs only the hooks (on
+# the first handle: without them no async generator would ever be closed by the loop).
+_INSTALLERS = ("_install_running_loop", "_install_asyncgen_hooks")
+
+
 class ReadyQueue:
     """Ready callbacks of one loop, run in order by one scheduled call of `run`.
 
@@ -82,10 +89,10 @@ class ReadyQueue:
         """Run the queue empty. A callback's exception goes to the loop's exception handler
         (as asyncio.Handle does it); SystemExit and KeyboardInterrupt propagate, after what
         is left is scheduled again."""
-        install = getattr(self._loop, "_install_running_loop", None)
-        if install is not None:  # WebLoop: the running loop on this thread state, as it does
-            install()
-            self._loop._install_asyncgen_hooks()
+        for name in _INSTALLERS:  # what this WebLoop's own handles do before they run
+            install = getattr(self._loop, name, None)
+            if install is not None:
+                install()
         handles = self._handles
         try:
             while handles:

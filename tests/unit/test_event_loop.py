@@ -202,3 +202,54 @@ def test_the_worker_applies_both_changes_when_it_is_imported() -> None:
         and isinstance(node.value.func, ast.Name)
     }
     assert {"lighten_futures", "lighten_call_soon"} <= called
+
+
+class InstallingLoop(CountingLoop):
+    """A loop with the installers of Pyodide 314.0.6's WebLoop (the local dev bundle): its own
+    handles install the running loop and the async generator hooks on every run."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.installed: list[str] = []
+
+    def _install_running_loop(self) -> None:
+        self.installed.append("running loop")
+
+    def _install_asyncgen_hooks(self) -> None:
+        self.installed.append("asyncgen hooks")
+
+
+class HooksOnlyLoop(CountingLoop):
+    """Pyodide 314.0.4's WebLoop (production's): the running loop is set once when the loop is
+    made; its handles install only the async generator hooks."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.installed: list[str] = []
+
+    def _install_asyncgen_hooks(self) -> None:
+        self.installed.append("asyncgen hooks")
+
+
+@pytest.mark.parametrize(
+    ("loop_class", "expected"),
+    [
+        (InstallingLoop, ["running loop", "asyncgen hooks"]),
+        (HooksOnlyLoop, ["asyncgen hooks"]),
+    ],
+)
+def test_each_run_installs_what_the_loops_own_handles_install(
+    loop_class: type, expected: list[str]
+) -> None:
+    """Whatever the Pyodide version, a run of the queue prepares the thread state as that
+    version's own handles do: without the async generator hooks, an async generator left
+    unfinished (a multipart answer's later batches) would never be closed by the loop."""
+    scheduler, ran = Scheduler(), []
+    shaped = loop_class()
+    try:
+        queue = ReadyQueue(scheduler)
+        queue.add(shaped, asyncio.Handle(ran.append, ("ran",), shaped))
+        scheduler.run_next()
+        assert ran == ["ran"] and shaped.installed == expected
+    finally:
+        shaped.close()
