@@ -204,21 +204,6 @@ def test_the_worker_applies_both_changes_when_it_is_imported() -> None:
     assert {"lighten_futures", "lighten_call_soon"} <= called
 
 
-class InstallingLoop(CountingLoop):
-    """A loop with the installers of Pyodide 314.0.6's WebLoop (the local dev bundle): its own
-    handles install the running loop and the async generator hooks on every run."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.installed: list[str] = []
-
-    def _install_running_loop(self) -> None:
-        self.installed.append("running loop")
-
-    def _install_asyncgen_hooks(self) -> None:
-        self.installed.append("asyncgen hooks")
-
-
 class HooksOnlyLoop(CountingLoop):
     """Pyodide 314.0.4's WebLoop (production's): the running loop is set once when the loop is
     made; its handles install only the async generator hooks."""
@@ -229,6 +214,14 @@ class HooksOnlyLoop(CountingLoop):
 
     def _install_asyncgen_hooks(self) -> None:
         self.installed.append("asyncgen hooks")
+
+
+class InstallingLoop(HooksOnlyLoop):
+    """Pyodide 314.0.6's WebLoop (the local dev bundle): its handles also claim the running
+    loop on the thread state, on every run."""
+
+    def _install_running_loop(self) -> None:
+        self.installed.append("running loop")
 
 
 @pytest.mark.parametrize(
