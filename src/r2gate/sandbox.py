@@ -7,7 +7,9 @@ scripts, forms, plugins and every fetch blocked, so it can read nothing of the o
 subresources of a page elsewhere ignore the header (CSP applies to documents).
 
 PDF (`UNSANDBOXED`) gets ``default-src 'none'`` without ``sandbox``: Chromium's viewer is a
-plugin that a sandbox blocks in some versions, and it cannot run script on the origin.
+plugin that a sandbox blocks in some versions, and it cannot run script on the origin. Only a
+type that is exactly one media type, ``application/pdf``, gets it: anything a browser might
+read as another type gets the sandbox.
 
 Objects under a prefix of ``TRUSTED_PAGES`` (a JSON list of key prefixes) get no policy:
 your own pages and their scripts, served as they are. Whoever may write there can run
@@ -19,6 +21,7 @@ from __future__ import annotations
 from .errors import ApiError
 from .json_bounds import MAX_SETTING_BYTES, JsonRejected, load_json
 from .keys import validate_key
+from .mediatype import MediaTypeError, single_media_type
 
 __all__ = [
     "SANDBOX",
@@ -64,5 +67,15 @@ def content_security_policy(
     trusted prefix."""
     if any(key.startswith(prefix) for prefix in trusted_pages):
         return None
-    essence = (content_type or "").split(";", 1)[0].strip().lower()
-    return UNSANDBOXED_POLICY if essence in UNSANDBOXED else SANDBOX
+    return UNSANDBOXED_POLICY if _essence(content_type) in UNSANDBOXED else SANDBOX
+
+
+def _essence(content_type: str | None) -> str | None:
+    """The type's essence when it is exactly one media type, else None: a value a browser may
+    read otherwise (``application/pdf;,text/html``, stored before r2gate parsed types
+    strictly) gets the sandbox."""
+    try:
+        media = single_media_type(content_type)
+    except MediaTypeError:
+        return None
+    return media.essence if media is not None else None

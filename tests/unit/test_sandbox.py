@@ -46,3 +46,29 @@ def test_a_bad_setting_is_server_misconfigured_naming_it() -> None:
         parse_settings({"TRUSTED_PAGES": '["site"]'})
     assert "TRUSTED_PAGES" in str(caught.value)
     assert parse_settings({"TRUSTED_PAGES": " "}).trusted_pages == ()
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/pdf;,text/html",  # stored before r2gate parsed types strictly
+        "application/pdf, text/html",
+        "application/pdf,text/html",
+        "application/pdf; x=1, text/html",
+        "application/pdf/html",
+        "application/pdfx",
+        "",
+        None,
+    ],
+)
+def test_only_exactly_one_pdf_type_escapes_the_sandbox(content_type: str | None) -> None:
+    assert content_security_policy("d/a.pdf", content_type) == SANDBOX
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/pdf", "application/pdf; charset=binary", " application/pdf "]
+)
+def test_one_pdf_type_gets_the_viewer_policy(content_type: str) -> None:
+    assert content_security_policy("d/a.pdf", content_type) == UNSANDBOXED_POLICY
+    assert UNSANDBOXED_POLICY == "default-src 'none'"
+    assert SANDBOX != UNSANDBOXED_POLICY and "sandbox" in SANDBOX
