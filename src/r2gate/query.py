@@ -32,7 +32,22 @@ __all__ = [
 MAX_QUERY_CHARS = 12 * 1024  # a 4 KB token and a long percent-encoded name or prefix fit
 MAX_QUERY_FIELDS = 64
 REDACTED = "<redacted>"
-SECRET_NAMES = frozenset({"token", "x-amz-signature", "x-amz-credential", "x-amz-security-token"})
+# Every spelling of a credential a URL may carry: r2gate's tokens, SigV4's presigned
+# parameters, SigV2's (``Signature``, ``AWSAccessKeyId``), and common bearer parameters.
+SECRET_NAMES = frozenset(
+    {
+        "token",
+        "access_token",
+        "x-amz-signature",
+        "x-amz-credential",
+        "x-amz-security-token",
+        "signature",
+        "awsaccesskeyid",
+        "sig",
+        "api_key",
+        "apikey",
+    }
+)
 
 
 def _invalid(message: str) -> ApiError:
@@ -65,11 +80,32 @@ class Query:
         return values[0] if values else None
 
     def redacted(self) -> str:
-        """The query re-encoded for a log line, credential values replaced."""
+        """The query re-encoded for a log line, credential values replaced, also where a
+        value hides more parameters behind ";" (``?a=1;token=...``)."""
         return urlencode(
-            [(k, REDACTED if k.lower() in SECRET_NAMES else v) for k, v in self.pairs],
-            safe="<>/",
+            [
+                (
+                    _redacted_params(k),
+                    REDACTED if k.lower() in SECRET_NAMES else _redacted_params(v),
+                )
+                for k, v in self.pairs
+            ],
+            safe="<>/;=",
         )
+
+
+def _redacted_params(text: str) -> str:
+    """`text` with the value of every ``;name=value`` segment whose name is a credential's
+    replaced (path parameters, ";"-separated queries)."""
+    if ";" not in text:
+        return text
+    first, *rest = text.split(";")
+    for index, segment in enumerate(rest):
+        name, equals, value = segment.partition("=")
+        if equals and name.strip().lower() in SECRET_NAMES:
+            _, slash, after = value.partition("/")  # a path parameter ends its segment
+            rest[index] = f"{name}={REDACTED}{slash}{after}"
+    return ";".join([first, *rest])
 
 
 def parse_query(raw: str) -> Query:
@@ -99,4 +135,5 @@ def request_line(method: str, path: str, query: Query | None) -> str:
     """``METHOD /path?query`` for a log line, with credentials redacted (`Query.redacted`);
     without the query when it did not parse."""
     shown = query.redacted() if query is not None else ""
+    path = _redacted_params(path)
     return f"{method} {path}?{shown}" if shown else f"{method} {path}"

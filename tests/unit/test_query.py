@@ -76,3 +76,35 @@ def test_any_text_either_parses_or_is_a_400(raw: str) -> None:
     assert len([n for n, _ in shown.pairs if n == "token"]) == len(
         [n for n, _ in query.pairs if n == "token"]
     )
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        f"Signature={SECRET}",
+        f"AWSAccessKeyId={SECRET}&Expires=1",
+        f"access_token={SECRET}",
+        f"X-Amz-Security-Token={SECRET}",
+        f"a=1;token={SECRET}",
+        f"a=1;Token={SECRET};b=2",
+        f"x=a;b=c;signature={SECRET}",
+    ],
+)
+def test_every_spelling_of_a_credential_is_redacted(raw: str) -> None:
+    line = request_line("GET", "/k", parse_query(raw))
+    assert SECRET not in line
+    assert "<redacted>" in line
+
+
+def test_a_value_hiding_a_token_behind_a_semicolon_keeps_the_rest() -> None:
+    line = request_line("GET", "/k", parse_query(f"a=1;token={SECRET}&b=2"))
+    assert line == "GET /k?a=1;token=<redacted>&b=2"
+    assert request_line("GET", "/k", parse_query("Expires=1&a=x;y")) == "GET /k?Expires=1&a=x;y"
+
+
+def test_a_path_parameter_holding_a_token_is_redacted() -> None:
+    line = request_line("GET", f"/k;token={SECRET}/y.glb", None)
+    assert line == "GET /k;token=<redacted>/y.glb"
+    with_query = request_line("GET", f"/k;token={SECRET}/y.glb", parse_query("a=1"))
+    assert with_query == "GET /k;token=<redacted>/y.glb?a=1"
+    assert request_line("GET", "/k;v=1/y.glb", None) == "GET /k;v=1/y.glb"
