@@ -14,6 +14,7 @@ from urllib.parse import quote, urlsplit
 import js
 from pyodide.ffi import JsException, to_js
 
+from .http import response_init
 from .js_functions import default_cache, from_entries, new_response, one_element
 
 
@@ -38,8 +39,7 @@ async def lookup(url: str, range_header: str | None = None) -> Any | None:
 
 def store(ctx: Any, url: str, body: Any, status: int, headers: dict[str, str]) -> None:
     """Store a full 200 in the background (ctx.waitUntil); never raises."""
-    init = {"status": status, "headers": headers}
-    response = new_response()(body, to_js(init, dict_converter=from_entries()))
+    response = new_response()(body, response_init(status, headers))
     _in_background(ctx, "put", url, response)
 
 

@@ -8,6 +8,7 @@ Python and JS per header, and a request needs none of what they add.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -98,12 +99,14 @@ class Reply:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
+    # The answer when this one cannot be made (a header value the runtime refuses): the
+    # surface's own error shape (S3's XML), else r2gate's JSON 500.
+    on_failure: Callable[[], Reply] | None = field(default=None, repr=False, compare=False)
 
     def to_js(self) -> Any:
         """The JS Response (the body is handed over, never copied into Python)."""
         body = to_js(self.body) if isinstance(self.body, bytes) else self.body
-        init = {"status": self.status, "headers": self.headers}
-        return new_response()(body, to_js(init, dict_converter=from_entries()))
+        return new_response()(body, response_init(self.status, self.headers))
 
     @classmethod
     def from_js(cls, response: Any) -> Reply:
@@ -115,6 +118,16 @@ class Reply:
             from_entries()(js_response.headers).to_py(),
             None if body is None or body is jsnull else body,
         )
+
+
+def response_init(status: int, headers: dict[str, str]) -> Any:
+    """A JS Response's init. A body with a Content-Encoding is sent as it is (``encodeBody:
+    "manual"``): it is the stored bytes, already encoded; left to the runtime, workerd would
+    encode it a second time."""
+    init: dict[str, Any] = {"status": status, "headers": headers}
+    if "Content-Encoding" in headers or "content-encoding" in headers:
+        init["encodeBody"] = "manual"
+    return to_js(init, dict_converter=from_entries())
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Reply:

@@ -30,6 +30,7 @@ from r2gate.read_plan import (
     plan_headers,
     plan_read,
 )
+from r2gate.s3.metadata import metadata_headers
 from r2gate.sandbox import content_security_policy
 from r2gate.settings import Settings
 
@@ -141,7 +142,7 @@ def _representation(info: ObjectInfo, policy: CachePolicy, metadata: bool) -> di
     content_type = info.content_type or guess_content_type(info.key)
     headers = representation_headers(info, content_type, policy.cache_control)
     if metadata:
-        headers.update({f"x-amz-meta-{k}": v for k, v in info.custom_metadata.items()})
+        headers.update(metadata_headers(info.custom_metadata))
     return headers
 
 
@@ -339,10 +340,18 @@ async def _read_pinned(read: _Read, obj: Any) -> Reply | None:
 
 
 def _full(read: _Read, body: Any, described: _Version, plan: ReadPlan) -> Reply:
-    """The 200 with the whole object; a copy goes to the edge cache when it may."""
+    """The 200 with the whole object; a copy goes to the edge cache when it may. An object
+    stored with a Content-Encoding never does: r2gate serves the stored bytes, as R2 and S3
+    do, and the Cache API does not keep them so (workerd under wrangler dev drops a gzip
+    body's Content-Length on the way back, and decodes a br body, failing the request when
+    the bytes are not valid br: docs/performance.md)."""
     info, settings = described.info, read.settings
     headers = plan_headers(plan, described.headers, info.size)
-    cacheable = described.policy.edge_cacheable and info.size <= settings.edge_cache_max_bytes
+    cacheable = (
+        described.policy.edge_cacheable
+        and info.size <= settings.edge_cache_max_bytes
+        and not info.content_encoding
+    )
     if read.url and cacheable:
         body, copy = body.tee()
         edge_cache.store(read.ctx, read.url, copy, 200, {**headers, SIZE_HEADER: str(info.size)})

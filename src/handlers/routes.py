@@ -125,7 +125,8 @@ async def dispatch(request: Any, env: Any, ctx: Any) -> Any:
     try:
         return reply.to_js()
     except Exception:  # a header value JS refuses: our bug, answered as one
-        return _internal_error(where).to_js()
+        failed = _internal_error(where)
+        return (reply.on_failure() if reply.on_failure else failed).to_js()
 
 
 async def _drain_quietly(incoming: Incoming) -> None:

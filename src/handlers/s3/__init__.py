@@ -10,12 +10,13 @@ from typing import Any
 
 from r2gate.auth import identify_s3
 from r2gate.errors import ApiError
-from r2gate.s3.errors import S3Error, S3NotImplemented
+from r2gate.s3.errors import InternalError, S3Error, S3NotImplemented
 from r2gate.s3.operations import resolve
 from r2gate.s3.request import S3Request
 from r2gate.s3.translate import s3_error_from
 
 from ..call import Call
+from ..http import Reply
 from . import listing, multipart, objects
 from .context import S3Call, error_response, new_request_id
 from .post import post_object
@@ -40,22 +41,25 @@ OPERATIONS: dict[str, Callable[[S3Call], Awaitable[Any]]] = {
 }
 
 
-async def handle(call: Call) -> Any:
+async def handle(call: Call) -> Reply:
     """Every method on /api/s3 and below."""
     request_id = new_request_id()
     incoming = call.incoming
+    head = incoming.method == "HEAD"
     try:
-        return await _handle(call, request_id)
+        reply = await _handle(call, request_id)
     except S3Error as error:
-        return error_response(error, request_id, incoming.path, head=incoming.method == "HEAD")
+        return error_response(error, request_id, incoming.path, head=head)
     except ApiError as error:
         if error.status >= 500:
             print(f"r2gate: S3 {incoming.method} -> {error.status} {error.code}: {error.message}")
         translated = s3_error_from(error)
-        return error_response(translated, request_id, incoming.path, head=incoming.method == "HEAD")
+        return error_response(translated, request_id, incoming.path, head=head)
+    reply.on_failure = lambda: error_response(InternalError(), request_id, incoming.path, head=head)
+    return reply
 
 
-async def _handle(call: Call, request_id: str) -> Any:
+async def _handle(call: Call, request_id: str) -> Reply:
     incoming, settings = call.incoming, call.settings
     bucket = settings.s3.bucket
     if bucket is None:
@@ -65,7 +69,10 @@ async def _handle(call: Call, request_id: str) -> Any:
     request = S3Request(incoming.method, incoming.path, incoming.query, incoming.headers)
     operation = resolve(request, bucket)
     if operation.name == "PostObject":
-        return await post_object(call, request, bucket, request_id)
-    principal = identify_s3(request, settings, call.now())
-    s3 = S3Call(call, request, operation, principal, bucket, request_id)
-    return await OPERATIONS[operation.name](s3)
+        reply = await post_object(call, request, bucket, request_id)
+    else:
+        principal = identify_s3(request, settings, call.now())
+        s3 = S3Call(call, request, operation, principal, bucket, request_id)
+        reply = await OPERATIONS[operation.name](s3)
+    assert isinstance(reply, Reply), "every S3 operation answers with a Reply"
+    return reply
