@@ -660,31 +660,29 @@ async def cache_delete_waited(c: Context) -> None:
 @phase
 async def put_dispatch_api_key_no_evict(c: Context) -> None:
     """put_dispatch_api_key with the eviction left out (what the eviction costs r2gate)."""
-    from handlers import write
+    from handlers import storage
 
-    evict = write.edge_cache.evict
-    write.edge_cache.evict = lambda ctx, url: None  # type: ignore[assignment]
+    evict = storage.edge_cache.evict
+    storage.edge_cache.evict = lambda ctx, url: None  # type: ignore[assignment]
     try:
         await put_dispatch_api_key(c)
     finally:
-        write.edge_cache.evict = evict  # type: ignore[assignment]
+        storage.edge_cache.evict = evict  # type: ignore[assignment]
 
 
 @phase
 async def put_decisions(c: Context) -> None:
-    """An API-key PUT's decisions without I/O: Incoming, identify, the put plan, conditions."""
+    """An API-key PUT's decisions without I/O: Incoming, identify, the write policy."""
     from handlers.config import settings_from_env
     from handlers.http import Incoming
-    from r2gate.auth import Operation, identify
-    from r2gate.conditional import write_conditions
-    from r2gate.puts import plan_put
+    from r2gate.auth import identify
+    from r2gate.write_policy import decide_write, put_proposal
 
     incoming = Incoming(_put_request(c, {"authorization": f"Bearer {c.raw_env.API_KEY}"}))
     settings = settings_from_env(c.env)
     principal = identify(incoming.headers, incoming.params, settings, 0)
-    principal.require(Operation.WRITE, "bench/phase-put.bin")
-    plan_put(principal.upload, "bench/phase-put.bin", incoming.headers, settings.max_put_bytes)
-    write_conditions(incoming.headers)
+    proposal = put_proposal("bench/phase-put.bin", incoming.headers)
+    decide_write(principal, proposal, max_single=settings.max_put_bytes)
 
 
 _fresh = iter(range(10**9))

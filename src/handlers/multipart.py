@@ -15,26 +15,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from r2gate.api_requests import MAX_BODY_BYTES
-from r2gate.auth import Operation, identify
-from r2gate.conditional import write_conditions
+from r2gate.auth import Operation, Principal, identify
 from r2gate.content_types import guess_content_type
 from r2gate.errors import ApiError
 from r2gate.multipart import (
     MAX_COMPLETE_BODY_BYTES,
     MultipartQuery,
-    bounds_for,
-    check_part,
     choose_part_size,
     created_json,
     parse_complete_request,
     parse_create_request,
     parse_multipart_query,
-    plan_completion,
-    plan_creation,
     status_json,
 )
 from r2gate.objects import object_json
-from r2gate.puts import already_exists, precondition_failed
 from r2gate.upload_records import (
     Manifest,
     check_access,
@@ -46,8 +40,15 @@ from r2gate.upload_records import (
     valid_upload_id,
 )
 from r2gate.uploads import UploadBounds, parse_content_length
+from r2gate.write_policy import (
+    CompletionPlan,
+    UploadPlan,
+    check_part,
+    decide_completion,
+    decide_upload,
+)
 
-from . import edge_cache
+from . import storage
 from .call import Call
 from .http import json_response, read_json_body, stream_response
 from .r2 import Bucket, current, list_result, object_info
@@ -61,10 +62,17 @@ DELETE_BATCH = 1000  # R2's bucket.delete takes at most 1000 keys
 class _Access:
     """A multipart request that passed its checks: the caller's bounds, owner and key."""
 
-    upload: UploadBounds | None
-    owner: str
+    principal: Principal
     key: str
     query: MultipartQuery
+
+    @property
+    def upload(self) -> UploadBounds | None:
+        return self.principal.upload
+
+    @property
+    def owner(self) -> str:
+        return self.principal.owner
 
 
 def _access(call: Call, action: str) -> _Access:
@@ -74,7 +82,7 @@ def _access(call: Call, action: str) -> _Access:
     principal = identify(incoming.headers, incoming.params, call.settings, call.now())
     key = call.key()
     principal.require(Operation.MULTIPART, key)
-    return _Access(principal.upload, principal.owner, key, query)
+    return _Access(principal, key, query)
 
 
 async def _upload(call: Call, access: _Access) -> Manifest:
@@ -87,7 +95,10 @@ async def _upload(call: Call, access: _Access) -> Manifest:
 async def create(call: Call) -> Any:
     """POST /<key>?uploads: 201 {upload_id, key, part_size, max_parts, expires_at}."""
     access = _access(call, "create")
-    return await _create(call, access.upload, access.key, access.owner)
+    body = await read_json_body(call.incoming, MAX_BODY_BYTES, optional=True)
+    request = parse_create_request(body, access.key)
+    plan = decide_upload(access.principal, request.proposal)
+    return await _create(call, plan, request.part_size, access.owner)
 
 
 async def upload_part(call: Call) -> Any:
@@ -125,36 +136,11 @@ async def abort(call: Call) -> Any:
 # --- actions -------------------------------------------------------------------------------
 
 
-async def _create(call: Call, upload: UploadBounds | None, key: str, owner: str) -> Any:
-    incoming, bucket, settings, now = call.incoming, call.bucket, call.settings, call.now()
-    request = parse_create_request(
-        await read_json_body(incoming, MAX_BODY_BYTES, optional=True), token=upload is not None
-    )
-    part_size = choose_part_size(
-        request.part_size, settings.multipart_part_size, settings.max_put_bytes
-    )
-    stored, options = plan_creation(upload, request, key)
-    if upload is not None and not upload.overwrite and await bucket.exists(key):
-        raise already_exists()
-    r2_upload = await bucket.create_multipart_upload(key, options)
-    manifest = Manifest.new(
-        upload_id=secrets.token_hex(16),
-        key=key,
-        r2_upload_id=str(r2_upload.uploadId),
-        owner=owner,
-        part_size=part_size,
-        content_type=stored.content_type,
-        now=now,
-        max_age=settings.upload_max_age,
-        bounds=upload,
-    )
-    metadata = {"customMetadata": manifest.to_metadata()}
-    try:
-        await bucket.put(manifest_key(manifest.upload_id), b"", metadata)
-    except ApiError:
-        await _abort_quietly(bucket, manifest)
-        raise
-    return json_response({**created_json(manifest), **stored.json_members()}, 201, NO_STORE)
+async def _create(call: Call, plan: UploadPlan, requested: int | None, owner: str) -> Any:
+    settings = call.settings
+    part_size = choose_part_size(requested, settings.multipart_part_size, settings.max_put_bytes)
+    manifest = await start_upload(call, plan, owner, part_size)
+    return json_response({**created_json(manifest), **plan.stored.json_members()}, 201, NO_STORE)
 
 
 async def _upload_part(
@@ -162,12 +148,11 @@ async def _upload_part(
 ) -> Any:
     incoming, bucket = call.incoming, call.bucket
     length = parse_content_length(incoming.headers)
-    check_part(manifest, part_number, length, bounds_for(manifest, upload))
+    check_part(manifest, upload, part_number, length)
     r2_upload = bucket.upload(manifest.key, manifest.r2_upload_id)
     part = await r2_upload.upload_part(part_number, incoming.body)
     etag = str(part.etag)
-    record = {"customMetadata": part_record_metadata(length, etag)}
-    await bucket.put(part_record_key(manifest.upload_id, part_number), b"", record)
+    await record_part(bucket, manifest, part_number, length, etag)
     body = {"part_number": part_number, "etag": etag, "size": length}
     return json_response(body, 200, NO_STORE)
 
@@ -176,40 +161,71 @@ async def _complete(call: Call, upload: UploadBounds | None, manifest: Manifest)
     incoming, bucket = call.incoming, call.bucket
     requested = parse_complete_request(await read_json_body(incoming, MAX_COMPLETE_BODY_BYTES))
     objects = await list_part_objects(bucket, manifest.upload_id)
-    parts = plan_completion(
-        manifest,
-        part_records(manifest.upload_id, objects),
-        requested,
-        bounds_for(manifest, upload),
-    )
-    await _check_preconditions(call, manifest)
-    stored = await bucket.upload(manifest.key, manifest.r2_upload_id).complete(parts)
-    try:
-        await forget_upload(bucket, manifest.upload_id, objects)
-    except ApiError as error:  # the object is complete; the cleanup cron removes the rest
-        print(f"r2gate: records of upload {manifest.upload_id} not removed: {error.code}")
-    edge_cache.evict(call.ctx, edge_cache.cache_url(incoming.url, manifest.key))
+    records = part_records(manifest.upload_id, objects)
+    plan = decide_completion(manifest, upload, records, requested, incoming.headers)
+    stored = await finish_upload(call, manifest, plan, objects)
     info = object_info(stored)
     body = object_json(info, info.content_type or guess_content_type(manifest.key))
     return json_response(body, 201, NO_STORE)
 
 
-async def _check_preconditions(call: Call, manifest: Manifest) -> None:
-    """Right before completing: the request's If-Match / If-None-Match (``*``: create only) /
-    If-Unmodified-Since (412 precondition_failed) and a create-only grant (412
-    already_exists), against the object now at the key. R2's complete() takes no condition:
-    a write landing between this check and the completion is replaced (see the README)."""
-    conditions = write_conditions(call.incoming.headers)
-    if not conditions.present and manifest.overwrite:
-        return
-    found = current(await call.bucket.head(manifest.key))
-    if conditions.present and not conditions.holds(found):
-        raise precondition_failed()
-    if not manifest.overwrite and found is not None:
-        raise already_exists()
+# --- uploads and their R2 records (shared with the S3 surface and the cleanup cron) ----------
 
 
-# --- R2 records (shared with the cleanup cron) ---------------------------------------------
+async def start_upload(
+    call: Call, plan: UploadPlan, owner: str, part_size: int, *, client_sized: bool = False
+) -> Manifest:
+    """Create R2's multipart upload the plan allows (a create-only one once its key is checked)
+    and r2gate's record of it, which keeps the plan's limits for every part and the
+    completion."""
+    bucket, settings = call.bucket, call.settings
+    if plan.create_only:
+        plan.check_creatable(current(await bucket.head(plan.key)))
+    r2_upload = await bucket.create_multipart_upload(plan.key, plan.options)
+    manifest = Manifest.new(
+        upload_id=secrets.token_hex(16),
+        key=plan.key,
+        r2_upload_id=str(r2_upload.uploadId),
+        owner=owner,
+        part_size=part_size,
+        content_type=plan.content_type,
+        now=call.now(),
+        max_age=settings.upload_max_age,
+        bounds=plan.bounds,
+        client_sized=client_sized,
+    )
+    try:
+        await bucket.put(
+            manifest_key(manifest.upload_id), b"", {"customMetadata": manifest.to_metadata()}
+        )
+    except ApiError:
+        await _abort_quietly(bucket, manifest)
+        raise
+    return manifest
+
+
+async def record_part(
+    bucket: Bucket, manifest: Manifest, part_number: int, size: int, etag: str
+) -> None:
+    """Record a part R2 accepted (R2's binding cannot list an upload's parts)."""
+    record = {"customMetadata": part_record_metadata(size, etag)}
+    await bucket.put(part_record_key(manifest.upload_id, part_number), b"", record)
+
+
+async def finish_upload(
+    call: Call,
+    manifest: Manifest,
+    plan: CompletionPlan,
+    part_objects: list[tuple[str, Mapping[str, str]]],
+) -> Any:
+    """Complete the upload as the plan decided (the storage layer) and forget its records:
+    R2's object."""
+    stored = await storage.complete_upload(call, manifest, plan)
+    try:
+        await forget_upload(call.bucket, manifest.upload_id, part_objects)
+    except ApiError as error:  # the object is complete; the cleanup cron removes the rest
+        print(f"r2gate: records of upload {manifest.upload_id} not removed: {error.code}")
+    return stored
 
 
 async def load_manifest(bucket: Bucket, upload_id: str) -> Manifest | None:

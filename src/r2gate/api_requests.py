@@ -17,8 +17,10 @@ from .errors import ApiError
 from .json_bounds import JsonInvalid, JsonTooLarge, load_json_object
 from .keys import validate_key
 from .mediatype import MAX_RANGES, MediaTypeError, parse_media_ranges, single_media_type
+from .stored_fields import CACHE_CONTROL
 from .text import has_control
 from .uploads import parse_content_length
+from .write_policy import check_metadata
 
 __all__ = [
     "DOWNLOAD_FIELDS",
@@ -52,7 +54,6 @@ UPLOAD_FIELDS = frozenset(
     }
 )
 DOWNLOAD_FIELDS = frozenset({"key", "expires_in", "download_name"})
-HEADER_VALUE = re.compile(r"[\x20-\x7e]{1,256}")
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 
 
@@ -207,6 +208,8 @@ def content_types_member(document: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def metadata_member(document: Mapping[str, Any]) -> dict[str, str] | None:
+    """``metadata``: an object of string names to string values, as the write policy stores
+    custom metadata (r2gate.stored_fields: 400 invalid_metadata otherwise)."""
     if "metadata" not in document:
         return None
     value = document["metadata"]
@@ -214,7 +217,7 @@ def metadata_member(document: Mapping[str, Any]) -> dict[str, str] | None:
         isinstance(name, str) and name and isinstance(item, str) for name, item in value.items()
     ):
         raise _bad("'metadata' must be an object of non-empty string names to string values.")
-    return dict(value)
+    return check_metadata(value)
 
 
 def text_member(
@@ -259,7 +262,7 @@ def parse_upload_request(document: Mapping[str, Any]) -> UploadRequest:
         overwrite=overwrite,
         sha256=sha256.lower() if sha256 is not None else None,
         metadata=metadata_member(document),
-        cache_control=text_member(document, "cache_control", HEADER_VALUE),
+        cache_control=text_member(document, "cache_control", CACHE_CONTROL),
         multipart=multipart,
     )
 

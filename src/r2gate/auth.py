@@ -189,6 +189,7 @@ class S3Principal(Principal):
             content_types=limits.content_types,
             max_bytes=limits.max_bytes,
             overwrite=not limits.create_only,
+            own_headers=True,
         )
 
     def allows(self, operation: Operation, key: str | None = None) -> bool:

@@ -13,13 +13,15 @@ class ApiError(Exception):
     """A client-visible failure: HTTP status, machine-readable code, human message.
 
     `headers` carries extra response headers the failure needs (Allow, Retry-After,
-    Content-Range, ...). Messages never contain secrets.
+    Content-Range, ...); `details` names the values behind it for surfaces that report them
+    (S3's ``MaxSizeAllowed``, ``ProposedSize``). Messages never contain secrets.
     """
 
     status: int
     code: str
     message: str
     headers: dict[str, str] = field(default_factory=dict)
+    details: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__init__(f"{self.status} {self.code}: {self.message}")

@@ -4,38 +4,33 @@
 ``GET /<key>?uploadId=U`` lists the received parts, ``POST /<key>?uploadId=U`` completes,
 ``DELETE /<key>?uploadId=U`` aborts (docs/multipart.md).
 
-R2's rules, enforced here so R2 never sees a part it would refuse at completion: parts are
-5 MiB..5 GiB, all parts but the last have the same size (the upload's ``part_size``), at most
-10,000 parts. A single request carries one part, so ``part_size`` is also at most
-``MAX_PUT_BYTES``. Token uploads (op ``mpu``) are bounded by the token's ``max``/``len`` over
-the sum of all parts.
+This module reads the requests (the query, the creation and completion bodies) and shapes
+the answers; what an upload may store, its part sizes and its limits are the write policy's
+(r2gate.write_policy). R2's rules, enforced there so R2 never sees a part it would refuse at
+completion: parts are 5 MiB..5 GiB, all parts but the last have the same size (the upload's
+``part_size``), at most 10,000 parts. A single request carries one part, so ``part_size`` is
+also at most ``MAX_PUT_BYTES``.
 """
 
 from __future__ import annotations
 
-import hmac
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .api_requests import (
-    HEADER_VALUE,
     check_members,
-    content_type_member,
     integer_member,
     metadata_member,
     text_member,
 )
-from .content_types import StoredType, stored_content_type
 from .errors import ApiError
 from .grants import iso_time
 from .numbers import decimal_param
-from .puts import bounded_content_type, media_type_of, put_options
 from .query import Query, as_query
-from .tokens import MAX_META_BYTES
+from .stored_fields import CACHE_CONTROL
 from .upload_records import Manifest, PartRecord
-from .uploads import UploadBounds, write_options
+from .write_policy import MIB, MIN_PART_SIZE, Proposal
 
 __all__ = [
     "DEFAULT_PART_SIZE",
@@ -43,24 +38,16 @@ __all__ = [
     "MAX_PARTS",
     "MAX_PART_SIZE",
     "MIN_PART_SIZE",
-    "Bounds",
     "CreateRequest",
     "MultipartQuery",
-    "bounds_for",
-    "check_part",
     "choose_part_size",
     "created_json",
-    "largest_part",
     "parse_complete_request",
     "parse_create_request",
     "parse_multipart_query",
-    "plan_completion",
-    "plan_creation",
     "status_json",
 ]
 
-MIB = 1024 * 1024
-MIN_PART_SIZE = 5 * MIB
 MAX_PART_SIZE = 5 * 1024 * MIB
 DEFAULT_PART_SIZE = 8 * MIB
 MAX_PARTS = 10_000
@@ -128,31 +115,27 @@ def parse_multipart_query(query: Query | str, action: str) -> MultipartQuery:
 
 @dataclass(frozen=True)
 class CreateRequest:
-    """The optional JSON body of ``POST /<key>?uploads``."""
+    """The optional JSON body of ``POST /<key>?uploads``: the part size asked for, and what
+    the upload proposes to store (checked by the write policy)."""
 
-    content_type: str | None = None
-    part_size: int | None = None
-    metadata: dict[str, str] | None = None
-    cache_control: str | None = None
+    part_size: int | None
+    proposal: Proposal
 
 
-def parse_create_request(document: Mapping[str, Any], *, token: bool) -> CreateRequest:
-    """Validate the creation body (400 invalid_request). With a token, metadata and
-    Cache-Control come from the token only, so the body may not carry them."""
+def parse_create_request(document: Mapping[str, Any], key: str) -> CreateRequest:
+    """Validate the creation body's shape (400 invalid_request); its values are the write
+    policy's to check."""
     check_members(document, CREATE_FIELDS)
-    if token and ("metadata" in document or "cache_control" in document):
-        raise _bad("With a token, 'metadata' and 'cache_control' come from the token.")
-    metadata = metadata_member(document)
-    if metadata is not None:
-        encoded = json.dumps(metadata, separators=(",", ":"), ensure_ascii=False)
-        if len(encoded.encode("utf-8")) > MAX_META_BYTES:
-            raise _bad(f"'metadata' exceeds {MAX_META_BYTES} bytes.")
-    return CreateRequest(
-        content_type=content_type_member(document) if "content_type" in document else None,
-        part_size=integer_member(document, "part_size", 1),
-        metadata=metadata,
-        cache_control=text_member(document, "cache_control", HEADER_VALUE),
+    cache_control = text_member(document, "cache_control", CACHE_CONTROL)
+    proposal = Proposal(
+        key,
+        content_type=text_member(document, "content_type", None),
+        headers={} if cache_control is None else {"cache-control": cache_control},
+        metadata=metadata_member(document),
+        explicit=True,
+        type_field="content_type",
     )
+    return CreateRequest(integer_member(document, "part_size", 1), proposal)
 
 
 def choose_part_size(requested: int | None, default: int, max_put_bytes: int) -> int:
@@ -172,37 +155,6 @@ def choose_part_size(requested: int | None, default: int, max_put_bytes: int) ->
     return requested
 
 
-def plan_creation(
-    upload: UploadBounds | None, request: CreateRequest, key: str
-) -> tuple[StoredType, dict[str, Any]]:
-    """The content type (and where it came from) and R2 createMultipartUpload options of a new
-    upload; the type is the body's ``content_type`` under the same rules as a PUT's
-    Content-Type (r2gate.puts).
-
-    A trusted caller gets what the body asked for. A bounded caller gets only what its bounds
-    grant, as for a bounded PUT, and its type must be allowed (415 unsupported_media_type).
-    R2 cannot verify a checksum over a multipart object, so bounds with a sha256 are refused
-    (400 checksum_unsupported) rather than silently not verified; and R2's multipart upload
-    has no create-only condition, so ``overwrite`` is checked by the handler before creating
-    and before completing."""
-    sent = media_type_of(request.content_type, "content_type")
-    if upload is None:
-        stored = stored_content_type(sent, key)
-        options = write_options(stored.content_type, request.cache_control, request.metadata)
-        return stored, options
-    stored = bounded_content_type(upload, sent, key)
-    if upload.sha256 is not None:
-        raise ApiError(
-            400,
-            "checksum_unsupported",
-            "A multipart upload cannot be verified against the token's sha256; "
-            "use a single PUT or a token without sha256.",
-        )
-    options = put_options(upload, stored.content_type)
-    options.pop("onlyIf", None)
-    return stored, options
-
-
 def created_json(manifest: Manifest) -> dict[str, Any]:
     """The 201 body of a creation."""
     return {
@@ -214,67 +166,7 @@ def created_json(manifest: Manifest) -> dict[str, Any]:
     }
 
 
-# --- parts ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Bounds:
-    """Token bounds over the sum of all parts (None: unbounded)."""
-
-    max_bytes: int | None = None
-    exact_length: int | None = None
-
-    @property
-    def bounded(self) -> bool:
-        return self.max_bytes is not None or self.exact_length is not None
-
-
-def bounds_for(manifest: Manifest, upload: UploadBounds | None) -> Bounds:
-    """The creating caller's bounds, narrowed by the bounds of the caller now (if any). Two
-    different exact lengths cannot both be met: 400 length_mismatch."""
-    now = upload or UploadBounds()
-    maxima = [m for m in (manifest.max_bytes, now.max_bytes) if m is not None]
-    exact = {e for e in (manifest.exact_length, now.exact_length) if e is not None}
-    if len(exact) > 1:
-        raise ApiError(400, "length_mismatch", "The token's 'len' differs from the upload's.")
-    return Bounds(min(maxima) if maxima else None, exact.pop() if exact else None)
-
-
-def _too_large(bounds: Bounds) -> ApiError:
-    limit = bounds.max_bytes if bounds.max_bytes is not None else bounds.exact_length
-    return ApiError(413, "too_large", f"The parts together exceed the token's limit of {limit}.")
-
-
-def largest_part(manifest: Manifest, part_number: int, bounds: Bounds) -> int:
-    """The most bytes part `part_number` may carry: the part size, and under a token's limit
-    L only parts 1..N exist (N = ceil(L / part size)), part N carrying at most what is left of
-    L. Whatever parts are sent, at the same time or again, they can never add up to more than
-    L (0: this part number may not be sent)."""
-    if not bounds.bounded:
-        return manifest.part_size
-    limit = min(x for x in (bounds.max_bytes, bounds.exact_length) if x is not None)
-    last = -(-limit // manifest.part_size)
-    if part_number > last:
-        return 0
-    if part_number == last:
-        return limit - (last - 1) * manifest.part_size
-    return manifest.part_size
-
-
-def check_part(manifest: Manifest, part_number: int, length: int, bounds: Bounds) -> None:
-    """A part of `length` bytes may be sent: 400 part_size_mismatch when empty or larger than
-    the part size, 413 too_large past `largest_part` (so parts sent concurrently cannot store
-    more than the token's limit). Smaller parts are checked at completion."""
-    if length == 0:
-        raise ApiError(400, "part_size_mismatch", "A part must carry at least one byte.")
-    if length > manifest.part_size:
-        raise ApiError(
-            400,
-            "part_size_mismatch",
-            f"A part may carry at most the upload's part size, {manifest.part_size} bytes.",
-        )
-    if length > largest_part(manifest, part_number, bounds):
-        raise _too_large(bounds)
+# --- status ----------------------------------------------------------------------------------
 
 
 def status_json(manifest: Manifest, records: Mapping[int, PartRecord]) -> dict[str, Any]:
@@ -311,69 +203,3 @@ def parse_complete_request(document: Mapping[str, Any]) -> list[tuple[int, str]]
             raise _bad("'etag' must be the etag returned for the part.")
         result.append((number, etag))
     return result
-
-
-def _invalid_part(message: str) -> ApiError:
-    return ApiError(400, "invalid_part", message)
-
-
-def _check_part_sizes(
-    manifest: Manifest, records: Mapping[int, PartRecord], numbers: Sequence[int]
-) -> None:
-    """Every part but the last has the upload's part size; for a client-sized (S3) upload,
-    the size of part 1, at least 5 MiB (400 part_too_small)."""
-    part_size = manifest.part_size
-    if manifest.client_sized:
-        part_size = records[numbers[0]].size
-        if len(numbers) > 1 and part_size < MIN_PART_SIZE:
-            raise ApiError(
-                400, "part_too_small", "Every part except the last must be at least 5 MiB."
-            )
-    last = numbers[-1]
-    if manifest.client_sized and len(numbers) > 1 and records[last].size > part_size:
-        raise ApiError(
-            400, "part_size_mismatch", f"Part {last}, the last, is larger than the other parts."
-        )
-    for number in numbers[:-1]:
-        if records[number].size != part_size:
-            raise ApiError(
-                400,
-                "part_size_mismatch",
-                f"Part {number} differs from the part size ({part_size} bytes); only the last "
-                "part may be smaller.",
-            )
-
-
-def plan_completion(
-    manifest: Manifest,
-    records: Mapping[int, PartRecord],
-    requested: Sequence[tuple[int, str]],
-    bounds: Bounds,
-) -> list[dict[str, Any]]:
-    """R2's ``complete`` argument for the client's part list, which must name exactly the
-    received parts 1..n in ascending order with their etags: 400 invalid_part_order,
-    400 invalid_part, 400 part_size_mismatch (a non-last part smaller than the part size),
-    413 too_large / 400 length_mismatch against the token's bounds."""
-    numbers = [number for number, _ in requested]
-    if any(later <= earlier for earlier, later in zip(numbers, numbers[1:], strict=False)):
-        raise ApiError(400, "invalid_part_order", "Parts must be listed in ascending order.")
-    for position, (number, etag) in enumerate(requested, start=1):
-        if number != position:
-            raise _invalid_part(f"Part {position} is missing from the list.")
-        record = records.get(number)
-        if record is None:
-            raise _invalid_part(f"Part {number} was not received.")
-        if not hmac.compare_digest(record.etag.encode("utf-8"), etag.encode("utf-8")):
-            raise _invalid_part(f"Part {number}'s etag does not match the received part.")
-    extra = sorted(n for n in records if n > len(requested))
-    if extra:
-        raise _invalid_part(
-            f"Part {extra[0]} was received but is not listed; list every part or abort."
-        )
-    _check_part_sizes(manifest, records, numbers)
-    total = sum(records[number].size for number in numbers)
-    if bounds.max_bytes is not None and total > bounds.max_bytes:
-        raise _too_large(bounds)
-    if bounds.exact_length is not None and total != bounds.exact_length:
-        raise ApiError(400, "length_mismatch", "The parts do not add up to the token's 'len'.")
-    return [{"partNumber": number, "etag": records[number].etag} for number in numbers]

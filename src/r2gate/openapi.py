@@ -5,7 +5,7 @@ and token lifetime). The schemas state the real constraints, so that a request v
 document is accepted and one the document refuses is refused: the request members the parsers
 accept (`api_requests.UPLOAD_FIELDS`, ...), the key rules as one pattern (`keys.KEY_PATTERN`),
 media types and patterns by RFC 9110's grammar, sizes and limits. What JSON Schema cannot say
-(a key's 1024 bytes of UTF-8, metadata's 8192 bytes of JSON) is in the descriptions. The HTTP
+(a key's 1024 bytes of UTF-8, metadata's 8192 bytes) is in the descriptions. The HTTP
 tests validate real responses against the response schemas, and schemathesis checks the rest
 (tests/http/test_schemathesis.py).
 """
@@ -25,7 +25,15 @@ from .listing import DEFAULT_LIMIT, MAX_CURSOR_CHARS, MAX_DELIMITER_CHARS, MAX_L
 from .mediatype import MAX_RANGES
 from .read_plan import MAX_DOWNLOAD_NAME_CHARS
 from .settings import DEFAULT_MAX_PUT_BYTES, Settings
-from .tokens import DEFAULT_MAX_LIFETIME, MAX_META_BYTES
+from .stored_fields import (
+    CACHE_CONTROL_SYNTAX,
+    MAX_HEADER_CHARS,
+    MAX_METADATA_BYTES,
+    MAX_METADATA_ENTRIES,
+    METADATA_NAME_SYNTAX,
+    METADATA_VALUE_SYNTAX,
+)
+from .tokens import DEFAULT_MAX_LIFETIME
 
 __all__ = ["openapi_document"]
 
@@ -89,9 +97,18 @@ _MEDIA_RANGE = {
 }
 _METADATA = {
     "type": "object",
-    "propertyNames": {"minLength": 1},
-    "additionalProperties": {"type": "string"},
-    "description": f"Custom metadata: at most {MAX_META_BYTES} bytes as compact JSON.",
+    "propertyNames": {"pattern": f"^{METADATA_NAME_SYNTAX}{END}"},
+    "additionalProperties": {"type": "string", "pattern": f"^{METADATA_VALUE_SYNTAX}{END}"},
+    "maxProperties": MAX_METADATA_ENTRIES,
+    "description": "Custom metadata: names are HTTP tokens (they travel as x-amz-meta-* "
+    f"headers), values text without control characters; at most {MAX_METADATA_BYTES} bytes "
+    "of names and values together.",
+}
+_CACHE_CONTROL = {
+    "type": "string",
+    "pattern": f"^{CACHE_CONTROL_SYNTAX}{END}",
+    "maxLength": MAX_HEADER_CHARS,
+    "description": "Cache-Control directives (RFC 9111), separated by ','.",
 }
 _SHA256 = {"type": "string", "pattern": f"^[0-9a-fA-F]{{64}}{END}"}
 _TIMESTAMP = {
@@ -175,7 +192,7 @@ _SCHEMAS: dict[str, Any] = {
             "overwrite": {"type": "boolean", "default": False},
             "sha256": _SHA256,
             "metadata": _METADATA,
-            "cache_control": {"type": "string", "pattern": f"^[\\x20-\\x7e]{{1,256}}{END}"},
+            "cache_control": _CACHE_CONTROL,
             "multipart": {
                 "type": "boolean",
                 "default": False,

@@ -1,4 +1,4 @@
-"""Checks on an upload request made before any byte is sent to R2."""
+"""An upload's Content-Length and the bounds of a bounded writer (r2gate.write_policy)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from .mediatype import (
     parse_media_ranges,
 )
 from .numbers import decimal_param
-from .text import has_control
 
 # 16 digits: any real length fits, and the size limits answer 413 above them.
 MAX_CONTENT_LENGTH = 10**16 - 1
@@ -33,57 +32,16 @@ def parse_content_length(headers: Mapping[str, str]) -> int:
     )
 
 
-def check_single_put_size(length: int, limit: int) -> None:
-    """413 for a single PUT over the limit, pointing at multipart uploads."""
-    if length > limit:
-        raise ApiError(
-            413,
-            "too_large",
-            f"A single PUT may carry at most {limit} bytes; use a multipart upload "
-            "(POST /<key>?uploads) for larger files.",
-        )
-
-
-# Request headers an API-key PUT (a trusted server) may store with the object, as R2's
-# httpMetadata fields. Token uploads store only what the token says.
-_STORED_HEADERS = {
-    "cache-control": "cacheControl",
-    "content-disposition": "contentDisposition",
-    "content-encoding": "contentEncoding",
-    "content-language": "contentLanguage",
-}
-
-
-def trusted_http_metadata(headers: Mapping[str, str], content_type: str) -> dict[str, str]:
-    """httpMetadata for an API-key PUT: the content type plus the stored headers sent with it."""
-    metadata = {"contentType": content_type}
-    for header, field in _STORED_HEADERS.items():
-        value = headers.get(header, "").strip()
-        if value:
-            if has_control(value) or len(value) > 1024:
-                raise ApiError(400, "invalid_header", f"The {header} header is not acceptable.")
-            metadata[field] = value
-    return metadata
-
-
-def write_options(
-    content_type: str, cache_control: str | None, metadata: Mapping[str, str] | None
-) -> dict[str, object]:
-    """R2 put/createMultipartUpload options: the stored type, Cache-Control and metadata."""
-    http = {"contentType": content_type}
-    if cache_control is not None:
-        http["cacheControl"] = cache_control
-    options: dict[str, object] = {"httpMetadata": http}
-    if metadata:
-        options["customMetadata"] = dict(metadata)
-    return options
-
-
 @dataclass(frozen=True)
 class UploadBounds:
-    """What a bounded caller's upload may be and what is stored with it: a token's grant
-    today (an S3 credential's limits next). None means unbounded; `overwrite` False makes
-    every write create-only. Trusted callers (API keys) have no bounds at all."""
+    """What a bounded writer's upload may be and what is stored with it: a token's grant, or
+    the limits of an S3 key pair's presigned requests. None means unbounded; `overwrite`
+    False makes every write create-only. Trusted writers (API keys, header-signed S3
+    requests) have no bounds at all.
+
+    `own_headers`: the writer stores the Cache-Control, Content-Disposition, -Encoding,
+    -Language and metadata it sends (an S3 pair's limits bound only size, type and
+    overwriting); otherwise only `cache_control` and `metadata` here are stored (a token)."""
 
     content_types: tuple[str, ...] | None = None
     max_bytes: int | None = None
@@ -92,6 +50,7 @@ class UploadBounds:
     metadata: Mapping[str, str] | None = None
     cache_control: str | None = None
     overwrite: bool = False
+    own_headers: bool = False
 
     @property
     def exact_type(self) -> str | None:

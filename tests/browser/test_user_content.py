@@ -1,16 +1,26 @@
 """User content never runs script on the asset origin: uploaded HTML and SVG opened in
 Chromium run no script (the sandbox CSP), while the same page under a TRUSTED_PAGES prefix
-does (so the check can fail); an uploaded PDF still opens in Chromium's viewer."""
+does (so the check can fail); an uploaded PDF still opens in Chromium's viewer; and no S3
+write can store a Content-Type that gets the PDF's policy while Chromium renders it as HTML
+(``application/pdf;,text/html``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
+from botocore.exceptions import ClientError
 from playwright.sync_api import BrowserContext, Page
 
 from tests.support.client import Client
-from tests.support.server import RunningServer
+from tests.support.s3 import s3_client
+from tests.support.server import NODE_BIN, ROOT, RunningServer
+from tests.support.settings import S3_BUCKET
 
 PDF_VIEWER = "chrome-extension://mhjfbmdgcfjbbpaeojofohoefgiehjai/"
 HTML = b"""<!doctype html><html><head><title>static</title></head><body>
@@ -103,3 +113,102 @@ def test_an_uploaded_pdf_opens_in_the_viewer(
         deadline -= 1
     viewer = next(f for f in page.frames if f.url.startswith(PDF_VIEWER))
     viewer.wait_for_selector("pdf-viewer", state="attached")
+
+
+# --- the S3 surface: a Content-Type that is more than one media type never gets stored -----
+
+ESCAPE = "application/pdf;,text/html"  # read as PDF by a split(";"), rendered as HTML
+PHISHING = b"""<!doctype html><title>static</title>
+<form action="/api/v1/uploads" method="post"><input name="password"></form>"""
+
+
+def _vectors(server: RunningServer, key: str) -> dict[str, int]:
+    """Every S3 way to ask for the escaping type: the HTTP status of each."""
+    s3 = s3_client(server.url)
+    plain = f"{key}.source"
+    s3.put_object(Bucket=S3_BUCKET, Key=plain, Body=PHISHING, ContentType="text/plain")
+    statuses: dict[str, int] = {}
+
+    def status_of(call: Callable[[], Any]) -> int:
+        try:
+            call()
+        except ClientError as error:
+            return int(error.response["ResponseMetadata"]["HTTPStatusCode"])
+        return 200
+
+    statuses["PutObject"] = status_of(
+        lambda: s3.put_object(Bucket=S3_BUCKET, Key=key, Body=PHISHING, ContentType=ESCAPE)
+    )
+    url = s3.generate_presigned_url("put_object", Params={"Bucket": S3_BUCKET, "Key": key})
+    statuses["presigned PUT"] = requests.put(
+        url, data=PHISHING, headers={"Content-Type": ESCAPE}
+    ).status_code
+    statuses["CopyObject REPLACE"] = status_of(
+        lambda: s3.copy_object(
+            Bucket=S3_BUCKET,
+            Key=key,
+            CopySource={"Bucket": S3_BUCKET, "Key": plain},
+            MetadataDirective="REPLACE",
+            ContentType=ESCAPE,
+        )
+    )
+    statuses["CreateMultipartUpload"] = status_of(
+        lambda: s3.create_multipart_upload(Bucket=S3_BUCKET, Key=key, ContentType=ESCAPE)
+    )
+    post = s3.generate_presigned_post(
+        S3_BUCKET,
+        key,
+        Fields={"Content-Type": ESCAPE},
+        Conditions=[["starts-with", "$Content-Type", "application/pdf"]],
+        ExpiresIn=300,
+    )
+    statuses["POST policy"] = requests.post(
+        post["url"], data=post["fields"], files={"file": ("a.pdf", PHISHING)}
+    ).status_code
+    return statuses
+
+
+def test_no_s3_write_stores_a_type_a_browser_reads_as_html(
+    page: Page, server: RunningServer, prefix: str
+) -> None:
+    key = f"{prefix}invoice.pdf"
+    statuses = _vectors(server, key)
+    assert statuses == dict.fromkeys(statuses, 400), statuses
+    reply = page.goto(f"{server.url}/{key}")
+    assert reply is not None and reply.status == 404
+    # What a stored escape would have done: a form in the asset origin, not a sandboxed one.
+    assert page.evaluate("document.forms.length") == 0
+
+
+def test_an_object_stored_before_types_were_parsed_strictly_is_sandboxed(
+    page: Page, server: RunningServer, prefix: str, tmp_path: Path
+) -> None:
+    """An object whose stored type is not one media type (written before r2gate parsed types
+    strictly, or by another tool straight into R2) gets the sandbox, not the PDF's policy:
+    Chromium reads ``application/pdf;,text/html`` as HTML."""
+    assert server.state_dir is not None, "needs the local bucket of a server started here"
+    key = f"{prefix}legacy.pdf"
+    page_file = tmp_path / "legacy.html"
+    page_file.write_bytes(PHISHING)
+    subprocess.run(
+        [
+            str(NODE_BIN / "wrangler"),
+            "r2",
+            "object",
+            "put",
+            f"{S3_BUCKET}/{key}",
+            f"--file={page_file}",
+            f"--content-type={ESCAPE}",
+            "--local",
+            f"--persist-to={server.state_dir}",
+        ],
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+        env={**os.environ, "PATH": f"{NODE_BIN}:{os.environ['PATH']}"},
+    )
+    reply = page.goto(f"{server.url}/{key}")
+    assert reply is not None and reply.status == 200
+    assert reply.headers["content-security-policy"] == "default-src 'none'; sandbox"
+    assert page.evaluate("document.forms.length") == 1  # Chromium did render it as HTML ...
+    assert page.evaluate("window.origin") == "null"  # ... in an opaque origin of its own

@@ -127,7 +127,7 @@ def test_a_token_is_not_an_api_key(client: Client) -> None:
         ),
         pytest.param(
             {"key": "a.png", "content_type": "image/png", "metadata": {"a": "x" * 9000}},
-            "invalid_request",
+            "invalid_metadata",
             id="metadata-over-8-kb",
         ),
         pytest.param(

@@ -105,7 +105,7 @@ def test_the_reserved_api_prefix_is_never_an_upload_target(client: Client) -> No
         (b'{"colour": "red"}', "application/json", 400, "invalid_request"),
         (b'{"part_size": "8"}', "application/json", 400, "invalid_request"),
         (b'{"part_size": true}', "application/json", 400, "invalid_request"),
-        (b'{"content_type": "nope"}', "application/json", 400, "invalid_request"),
+        (b'{"content_type": "nope"}', "application/json", 400, "invalid_content_type"),
         (b'{"metadata": {"a": 1}}', "application/json", 400, "invalid_request"),
         (b'{"metadata": "x"}', "application/json", 400, "invalid_request"),
         (b'{"cache_control": "a\\u0000b"}', "application/json", 400, "invalid_request"),
@@ -125,7 +125,7 @@ def test_a_bad_creation_body_is_refused(
 
 def test_metadata_over_8_kib_is_refused(client: Client, prefix: str) -> None:
     reply = Mpu(client, f"{prefix}a.bin").create({"metadata": {"big": "x" * 9000}})
-    assert (reply.status, reply.error_code) == (400, "invalid_request")
+    assert (reply.status, reply.error_code) == (400, "invalid_metadata")
 
 
 def test_part_size_within_r2_and_single_put_limits(client: Client, prefix: str) -> None:

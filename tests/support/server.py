@@ -50,6 +50,7 @@ class RunningServer:
     # The Worker's own workerd (Miniflare's entry socket), without wrangler's dev proxy in front:
     # the proxy answers 500 itself where the Worker answers before reading a whole request body.
     worker_url: str | None = None
+    state_dir: Path | None = None  # `--persist-to`: the local R2 bucket, cache, ...
 
     def log(self) -> str:
         return "".join(self.output)
@@ -162,6 +163,7 @@ def start_wrangler_dev(
         url=f"http://127.0.0.1:{port}",
         process=process,
         worker_url=f"http://127.0.0.1:{worker_port}",
+        state_dir=state_dir,
     )
 
     def reader() -> None:

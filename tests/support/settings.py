@@ -64,6 +64,14 @@ TEST_S3_SCOPED = {
         ["uploads/"],
         {"max_bytes": 1000, "content_types": ["image/*"], "create_only": True},
     ),
+    # A backend's pair whose presigned requests are bounded; it also reads and deletes.
+    "limited-s3": (
+        "R2GATELIMITEDKEY0001",
+        "s3-limited-secret-" + "l" * 24,
+        ["read", "write", "delete", "sign", "list"],
+        ["limited/"],
+        {"max_bytes": 1000, "content_types": ["image/*"], "create_only": True},
+    ),
     "reader-s3": (
         "R2GATEREADERKEY00001",
         "s3-reader-secret-" + "r" * 24,

@@ -1,37 +1,27 @@
-"""Multipart rules: the query, creation, part sizes, token bounds and the completion plan."""
+"""Multipart requests and answers (r2gate.multipart): the query, the creation body, the part
+size, the status and creation answers, the completion body. What an upload may store, its
+parts and its completion are the write policy's (tests/unit/test_write_policy.py)."""
 
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from r2gate.auth import TokenPrincipal
-from r2gate.content_types import StoredType
 from r2gate.errors import ApiError
 from r2gate.multipart import (
     DEFAULT_PART_SIZE,
     MAX_PART_SIZE,
     MIN_PART_SIZE,
-    Bounds,
     MultipartQuery,
-    bounds_for,
-    check_part,
     choose_part_size,
     created_json,
-    largest_part,
     parse_complete_request,
     parse_create_request,
     parse_multipart_query,
-    plan_completion,
-    plan_creation,
     status_json,
 )
-from r2gate.tokens import parse_claims
 from r2gate.upload_records import Manifest, PartRecord
-from r2gate.uploads import UploadBounds
+from r2gate.write_policy import MIB, Proposal
 
-MIB = 1024 * 1024
 SIZE = 5 * MIB
 
 
@@ -50,22 +40,10 @@ def manifest(**fields: object) -> Manifest:
     return Manifest(**values)  # type: ignore[arg-type]
 
 
-def records(*sizes: int) -> dict[int, PartRecord]:
-    return {n: PartRecord(n, size, f"etag{n}") for n, size in enumerate(sizes, start=1)}
-
-
-def error(call, *args: object, **kwargs: object) -> tuple[int, str]:
+def error(call, *args: object, **kwargs: object) -> tuple[int, str]:  # type: ignore[no-untyped-def]
     with pytest.raises(ApiError) as caught:
         call(*args, **kwargs)
     return caught.value.status, caught.value.code
-
-
-def mpu_bounds(**claims: object) -> UploadBounds:
-    """The upload bounds of an mpu token with `claims`."""
-    return TokenPrincipal(parse_claims({"op": "mpu", "key": "models/a.glb", **claims})).upload
-
-
-EMPTY = parse_create_request({}, token=True)
 
 
 # --- the query ---------------------------------------------------------------------------------
@@ -130,13 +108,21 @@ def test_creation_body_members() -> None:
             "metadata": {"a": "b"},
             "cache_control": "public, max-age=60",
         },
-        token=False,
+        "models/a.glb",
     )
-    assert request.content_type == "model/gltf-binary"
     assert request.part_size == SIZE
-    assert request.metadata == {"a": "b"}
-    assert request.cache_control == "public, max-age=60"
-    assert parse_create_request({}, token=True).content_type is None
+    assert request.proposal == Proposal(
+        "models/a.glb",
+        content_type=" model/gltf-binary ",  # as sent: the write policy parses it
+        headers={"cache-control": "public, max-age=60"},
+        metadata={"a": "b"},
+        explicit=True,
+        type_field="content_type",
+    )
+    empty = parse_create_request({}, "k")
+    assert empty.part_size is None
+    assert empty.proposal == Proposal("k", explicit=True, type_field="content_type")
+    assert empty.proposal.length is None and empty.proposal.preconditions == {}
 
 
 @pytest.mark.parametrize(
@@ -146,23 +132,23 @@ def test_creation_body_members() -> None:
         {"part_size": "5"},
         {"part_size": 0},
         {"part_size": True},
-        {"content_type": "text"},
         {"content_type": 5},
+        {"content_type": ""},
         {"metadata": {"a": 1}},
         {"metadata": {"": "x"}},
-        {"metadata": {"big": "x" * 8200}},
+        {"metadata": ["a"]},
         {"cache_control": "a\nb"},
         {"cache_control": ""},
+        {"cache_control": "a b"},
     ],
 )
 def test_bad_creation_bodies_are_400(document: dict[str, object]) -> None:
-    assert error(parse_create_request, document, token=False) == (400, "invalid_request")
+    assert error(parse_create_request, document, "k") == (400, "invalid_request")
 
 
-@pytest.mark.parametrize("document", [{"metadata": {"a": "b"}}, {"cache_control": "no-store"}])
-def test_a_token_upload_takes_metadata_only_from_the_token(document: dict[str, object]) -> None:
-    assert error(parse_create_request, document, token=True) == (400, "invalid_request")
-    parse_create_request(document, token=False)
+@pytest.mark.parametrize("metadata", [{"big": "x" * 8200}, {"bad name": "v"}, {"a": "b\r\n"}])
+def test_creation_metadata_that_cannot_be_stored_is_400(metadata: dict[str, str]) -> None:
+    assert error(parse_create_request, {"metadata": metadata}, "k") == (400, "invalid_metadata")
 
 
 def test_part_size_default_and_limits() -> None:
@@ -186,72 +172,6 @@ def test_part_size_default_and_limits() -> None:
     )
 
 
-def test_an_api_key_upload_is_what_the_body_asked_for() -> None:
-    request = parse_create_request(
-        {"metadata": {"a": "b"}, "cache_control": "no-cache"}, token=False
-    )
-    assert plan_creation(None, request, "x/a.png") == (
-        StoredType("image/png", from_key=True),
-        {
-            "httpMetadata": {"contentType": "image/png", "cacheControl": "no-cache"},
-            "customMetadata": {"a": "b"},
-        },
-    )
-    typed = parse_create_request({"content_type": "model/vnd.usdz+zip"}, token=False)
-    assert plan_creation(None, typed, "x/a.png") == (
-        StoredType("model/vnd.usdz+zip"),
-        {"httpMetadata": {"contentType": "model/vnd.usdz+zip"}},
-    )
-
-
-def test_a_token_upload_is_what_the_token_grants() -> None:
-    upload = mpu_bounds(meta={"user": "7"}, cache="public, max-age=5")
-    assert plan_creation(upload, EMPTY, "models/a.glb") == (
-        StoredType("model/gltf-binary", from_key=True),
-        {
-            "httpMetadata": {
-                "contentType": "model/gltf-binary",
-                "cacheControl": "public, max-age=5",
-            },
-            "customMetadata": {"user": "7"},
-        },
-    )  # no create-only condition: R2's multipart upload has none
-
-
-def test_a_token_with_sha256_cannot_start_a_multipart_upload() -> None:
-    upload = mpu_bounds(sha256="0" * 64)
-    assert error(plan_creation, upload, EMPTY, "a.png") == (400, "checksum_unsupported")
-
-
-def test_the_content_type_of_a_token_upload() -> None:
-    def content_type(upload: UploadBounds, requested: str | None, key: str) -> str:
-        request = parse_create_request(
-            {} if requested is None else {"content_type": requested}, token=True
-        )
-        return plan_creation(upload, request, key)[0].content_type
-
-    assert content_type(mpu_bounds(ct=["image/png"]), None, "models/a.glb") == "image/png"
-    assert content_type(mpu_bounds(), None, "models/a.glb") == "model/gltf-binary"
-    assert content_type(mpu_bounds(ct=["image/*"]), "image/webp", "x") == "image/webp"
-    text = parse_create_request({"content_type": "text/html"}, token=True)
-    assert error(plan_creation, mpu_bounds(ct=["image/*"]), text, "x") == (
-        415,
-        "unsupported_media_type",
-    )
-    assert error(plan_creation, mpu_bounds(ct=["*/*"]), text, "x") == (
-        415,
-        "unsupported_media_type",
-    )
-    assert content_type(mpu_bounds(ct=["text/html"]), "text/html", "x") == "text/html"
-    generic = "application/octet-stream"
-    assert content_type(mpu_bounds(ct=["video/*"]), generic, "v/a.mp4") == "video/mp4"
-    for bad in ("image/png, text/html", "image/*", "image/png;,x"):
-        assert error(parse_create_request, {"content_type": bad}, token=True) == (
-            400,
-            "invalid_request",
-        )
-
-
 def test_created_json() -> None:
     assert created_json(manifest()) == {
         "upload_id": "a" * 32,
@@ -262,57 +182,7 @@ def test_created_json() -> None:
     }
 
 
-# --- parts -------------------------------------------------------------------------------------
-
-
-def test_a_part_may_be_up_to_the_part_size() -> None:
-    check_part(manifest(), 1, SIZE, Bounds())
-    check_part(manifest(), 2, 1, Bounds())  # smaller: only valid as the last part, checked later
-    assert error(check_part, manifest(), 1, SIZE + 1, Bounds()) == (400, "part_size_mismatch")
-    assert error(check_part, manifest(), 1, 0, Bounds()) == (400, "part_size_mismatch")
-
-
-def test_token_max_bounds_each_part_number() -> None:
-    bounds = Bounds(max_bytes=SIZE + 10)  # two parts: SIZE, then at most 10
-    check_part(manifest(), 1, SIZE, bounds)
-    check_part(manifest(), 2, 10, bounds)
-    check_part(manifest(), 1, 10, bounds)  # the last part of a smaller upload
-    assert error(check_part, manifest(), 2, 11, bounds) == (413, "too_large")
-    assert error(check_part, manifest(), 3, 1, bounds) == (413, "too_large")
-
-
-def test_token_len_bounds_each_part_number() -> None:
-    bounds = Bounds(exact_length=100)
-    check_part(manifest(), 1, 100, bounds)
-    assert error(check_part, manifest(), 1, 101, bounds) == (413, "too_large")
-    assert error(check_part, manifest(), 2, 1, bounds) == (413, "too_large")
-
-
-@given(
-    limit=st.integers(min_value=0, max_value=5 * SIZE),
-    sizes=st.dictionaries(st.integers(1, 8), st.integers(1, SIZE), max_size=8),
-)
-def test_parts_that_pass_can_never_add_up_to_more_than_the_limit(
-    limit: int, sizes: dict[int, int]
-) -> None:
-    # Whatever set of parts arrives (concurrently: each checked alone), what is stored fits.
-    bounds = Bounds(max_bytes=limit)
-    accepted = {n: size for n, size in sizes.items() if size <= largest_part(manifest(), n, bounds)}
-    assert sum(accepted.values()) <= limit
-
-
-def test_bounds_combine_the_creating_and_the_presented_token() -> None:
-    assert bounds_for(manifest(), None) == Bounds()
-    assert not Bounds().bounded
-    assert bounds_for(manifest(max_bytes=100), None) == Bounds(max_bytes=100)
-    assert bounds_for(manifest(max_bytes=100), mpu_bounds(max=50)) == Bounds(max_bytes=50)
-    assert bounds_for(manifest(max_bytes=100), mpu_bounds(max=500)) == Bounds(max_bytes=100)
-    assert bounds_for(manifest(), mpu_bounds(len=7)) == Bounds(exact_length=7)
-    assert bounds_for(manifest(exact_length=7), mpu_bounds(len=7)) == Bounds(exact_length=7)
-    assert error(bounds_for, manifest(exact_length=7), mpu_bounds(len=8)) == (
-        400,
-        "length_mismatch",
-    )
+# --- status ----------------------------------------------------------------------------------
 
 
 def test_status_json_sorts_parts_and_sums_bytes() -> None:
@@ -358,64 +228,3 @@ def test_completion_request_shape() -> None:
 )
 def test_bad_completion_requests_are_400(document: dict[str, object]) -> None:
     assert error(parse_complete_request, document) == (400, "invalid_request")
-
-
-def plan(received: dict[int, PartRecord], requested: list[tuple[int, str]], **bounds: int):
-    return plan_completion(manifest(), received, requested, Bounds(**bounds))
-
-
-def test_a_complete_list_becomes_r2s_part_list() -> None:
-    received = records(SIZE, SIZE, 3)
-    assert plan(received, [(1, "etag1"), (2, "etag2"), (3, "etag3")]) == [
-        {"partNumber": 1, "etag": "etag1"},
-        {"partNumber": 2, "etag": "etag2"},
-        {"partNumber": 3, "etag": "etag3"},
-    ]
-    assert plan(records(7), [(1, "etag1")]) == [{"partNumber": 1, "etag": "etag1"}]
-
-
-@pytest.mark.parametrize(
-    ("requested", "code"),
-    [
-        ([(2, "etag2"), (1, "etag1")], "invalid_part_order"),
-        ([(1, "etag1"), (1, "etag1")], "invalid_part_order"),
-        ([(1, "etag1"), (3, "etag3")], "invalid_part"),  # a gap
-        ([(2, "etag2"), (3, "etag3")], "invalid_part"),  # does not start at 1
-        ([(1, "etag1"), (2, "etag2"), (3, "etag3"), (4, "etag4")], "invalid_part"),  # unknown
-        ([(1, "etag1"), (2, "etagX"), (3, "etag3")], "invalid_part"),  # wrong etag
-        ([(1, "etag1"), (2, "etag2")], "invalid_part"),  # part 3 received but not listed
-    ],
-)
-def test_bad_part_lists_are_400(requested: list[tuple[int, str]], code: str) -> None:
-    assert error(plan, records(SIZE, SIZE, 3), requested) == (400, code)
-
-
-def test_only_the_last_part_may_be_smaller() -> None:
-    requested = [(1, "etag1"), (2, "etag2"), (3, "etag3")]
-    assert error(plan, records(SIZE, SIZE - 1, 3), requested) == (400, "part_size_mismatch")
-    assert error(plan, records(1, SIZE, 3), requested) == (400, "part_size_mismatch")
-    plan(records(SIZE, SIZE, SIZE), requested)
-
-
-def test_completion_rechecks_the_token_bounds() -> None:
-    # Parallel parts may each pass their own check: the sum is checked again at the end.
-    requested = [(1, "etag1"), (2, "etag2")]
-    assert error(plan, records(SIZE, 10), requested, max_bytes=SIZE + 9) == (413, "too_large")
-    plan(records(SIZE, 10), requested, max_bytes=SIZE + 10)
-    assert error(plan, records(SIZE, 10), requested, exact_length=SIZE + 11) == (
-        400,
-        "length_mismatch",
-    )
-    plan(records(SIZE, 10), requested, exact_length=SIZE + 10)
-
-
-@given(st.lists(st.integers(min_value=1, max_value=10_000), min_size=1, max_size=30))
-def test_any_accepted_list_is_exactly_one_to_n(numbers: list[int]) -> None:
-    received = {n: PartRecord(n, SIZE, f"etag{n}") for n in range(1, 31)}
-    requested = [(n, f"etag{n}") for n in numbers]
-    try:
-        result = plan_completion(manifest(), received, requested, Bounds())
-    except ApiError as failure:
-        assert failure.status == 400
-        return
-    assert [part["partNumber"] for part in result] == list(range(1, 31))

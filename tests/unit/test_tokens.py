@@ -322,13 +322,32 @@ def test_invalid_claims(extra: dict) -> None:
 
 
 def test_meta_size_limit_is_inclusive() -> None:
-    # 8192 bytes of meta cannot fit a 4096-byte token; the limit still guards minting
-    filler = 8192 - len('{"k":""}')
+    # names and values add up to at most 8192 bytes of UTF-8, as R2 stores them; 8192 bytes
+    # cannot fit a 4096-byte token, the limit still guards minting
+    filler = 8192 - len("k")
     grant = parse_claims({"op": "put", "key": "k", "meta": {"k": "v" * filler}})
     assert len(grant.metadata["k"]) == filler
     with pytest.raises(InvalidClaimError):
+        parse_claims({"op": "put", "key": "k", "meta": {"k": "v" * (filler + 1)}})
+    with pytest.raises(InvalidClaimError):
         parse_claims({"op": "put", "key": "k", "meta": {"k": "é" * (filler // 2 + 1)}})
     assert verify_code(claims(meta={"k": "v" * filler})) == "token_too_large"
+
+
+@pytest.mark.parametrize(
+    "meta",
+    [
+        {"bad name": "x"},
+        {"a:b": "x"},
+        {"a": "x\r\ny"},
+        {"a": "\x00"},
+        {f"k{i}": "v" for i in range(65)},
+    ],
+)
+def test_meta_must_be_storable_metadata(meta: dict[str, str]) -> None:
+    with pytest.raises(InvalidClaimError, match="meta"):
+        parse_claims({"op": "put", "key": "k", "meta": meta})
+    assert verify_code(claims(meta=meta)) == "token_malformed"
 
 
 def test_unknown_claims_ignored_and_get_token_with_dn() -> None:

@@ -1,9 +1,11 @@
-"""Upload request checks: Content-Length parsing, the single-PUT limit, trusted metadata."""
+"""An upload's Content-Length and a bounded writer's bounds (r2gate.uploads). The single-write
+limit and the stored headers are the write policy's (tests/unit/test_write_policy.py)."""
 
 import pytest
 
 from r2gate.errors import ApiError
-from r2gate.uploads import check_single_put_size, parse_content_length, trusted_http_metadata
+from r2gate.mediatype import parse_media_type
+from r2gate.uploads import UploadBounds, parse_content_length
 
 
 @pytest.mark.parametrize(("raw", "value"), [("0", 0), ("42", 42), (" 7 ", 7)])
@@ -26,33 +28,32 @@ def test_missing_content_length_is_411() -> None:
     assert caught.value.status == 411
 
 
-def test_single_put_limit_points_to_multipart() -> None:
-    check_single_put_size(100, 100)
-    with pytest.raises(ApiError) as caught:
-        check_single_put_size(101, 100)
-    assert caught.value.status == 413
-    assert "multipart" in caught.value.message
+@pytest.mark.parametrize(
+    ("content_types", "exact"),
+    [
+        (None, None),
+        (("model/gltf-binary",), "model/gltf-binary"),
+        (("Text/Plain; Charset=utf-8",), "text/plain; charset=utf-8"),
+        (("image/*",), None),
+        (("image/png", "image/webp"), None),
+    ],
+)
+def test_the_one_exact_type_of_bounds(content_types: tuple[str, ...] | None, exact: str) -> None:
+    assert UploadBounds(content_types=content_types).exact_type == exact
 
 
-def test_trusted_metadata_keeps_the_storable_headers_only() -> None:
-    headers = {
-        "cache-control": "public, max-age=60",
-        "content-disposition": 'attachment; filename="a.glb"',
-        "content-encoding": "gzip",
-        "content-language": "en",
-        "x-other": "ignored",
-        "authorization": "Bearer secret",
-    }
-    assert trusted_http_metadata(headers, "model/gltf-binary") == {
-        "contentType": "model/gltf-binary",
-        "cacheControl": "public, max-age=60",
-        "contentDisposition": 'attachment; filename="a.glb"',
-        "contentEncoding": "gzip",
-        "contentLanguage": "en",
-    }
+def test_bounds_allow_an_active_type_only_by_name() -> None:
+    html = parse_media_type("text/html")
+    assert not UploadBounds().allows_content_type(html)
+    assert not UploadBounds(content_types=("*/*",)).allows_content_type(html)
+    assert not UploadBounds(content_types=("text/*",)).allows_content_type(html)
+    assert UploadBounds(content_types=("text/html",)).allows_content_type(html)
+    assert UploadBounds(content_types=("*/*",)).allows_content_type(parse_media_type("a/b"))
+    assert not UploadBounds(content_types=("not a type",)).allows_content_type(
+        parse_media_type("a/b")
+    )
 
 
-def test_trusted_metadata_refuses_control_characters() -> None:
-    with pytest.raises(ApiError) as caught:
-        trusted_http_metadata({"cache-control": "max-age=1\x00"}, "text/plain")
-    assert caught.value.status == 400
+def test_bounds_are_create_only_and_keep_no_request_headers_by_default() -> None:
+    bounds = UploadBounds()
+    assert (bounds.overwrite, bounds.own_headers) == (False, False)

@@ -6,20 +6,13 @@ uniform 8 MiB parts), which R2's rule then holds for every part but the last."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from r2gate.errors import ApiError
-from r2gate.multipart import (
-    MAX_PART_SIZE,
-    MIN_PART_SIZE,
-    bounds_for,
-    check_part,
-    plan_completion,
-)
+from r2gate.multipart import MAX_PART_SIZE, MIN_PART_SIZE
 from r2gate.s3.checksums import header_checksum, verify_buffered_body
-from r2gate.s3.errors import InvalidArgument, PreconditionFailed
-from r2gate.s3.operations import authorize, plan_part, plan_put
+from r2gate.s3.errors import InvalidArgument
+from r2gate.s3.operations import authorize, object_proposal, plan_part
 from r2gate.s3.xml import (
     MAX_COMPLETE_BYTES,
     ListedPart,
@@ -31,20 +24,21 @@ from r2gate.s3.xml import (
 from r2gate.upload_records import (
     Manifest,
     check_access,
-    manifest_key,
     part_record_key,
-    part_record_metadata,
     part_records,
     parts_prefix,
 )
+from r2gate.write_policy import check_part, decide_completion, decide_upload
 
-from .. import edge_cache
 from ..multipart import (
     abort_r2_upload,
+    finish_upload,
     forget_upload,
     list_objects,
     list_part_objects,
     load_manifest,
+    record_part,
+    start_upload,
 )
 from ..r2 import object_info
 from ..streams import digest_of, read_small_body
@@ -66,32 +60,13 @@ async def _manifest(s3: S3Call) -> Manifest:
 
 
 async def create(s3: S3Call) -> Any:
-    _authorize(s3)
-    settings, bucket = s3.call.settings, s3.call.bucket
-    plan = plan_put(s3.request, s3.principal.signed, s3.key, max_put_bytes=0, multipart=True)
-    largest = min(MAX_PART_SIZE, settings.max_put_bytes)
+    """CreateMultipartUpload: the client picks the part size; the largest is the upload's."""
+    plan = decide_upload(s3.principal, object_proposal(s3.request, s3.key, preconditions=False))
+    largest = min(MAX_PART_SIZE, s3.call.settings.max_put_bytes)
     if largest < MIN_PART_SIZE:
         raise ApiError(500, "server_misconfigured", "MAX_PUT_BYTES is below R2's 5 MiB parts.")
-    r2_upload = await bucket.create_multipart_upload(s3.key, plan.r2_options)
-    manifest = Manifest.new(
-        upload_id=secrets.token_hex(16),
-        key=s3.key,
-        r2_upload_id=str(r2_upload.uploadId),
-        owner=s3.principal.owner,
-        part_size=largest,
-        content_type=plan.content_type,
-        now=s3.call.now(),
-        max_age=settings.upload_max_age,
-        bounds=None,
-        client_sized=True,
-    )
-    try:
-        await bucket.put(
-            manifest_key(manifest.upload_id), b"", {"customMetadata": manifest.to_metadata()}
-        )
-    except ApiError:
-        await abort_r2_upload(bucket, manifest)
-        raise
+    owner = s3.principal.owner
+    manifest = await start_upload(s3.call, plan, owner, largest, client_sized=True)
     return s3.xml(initiate_multipart_upload_result(s3.bucket, s3.key, manifest.upload_id))
 
 
@@ -100,8 +75,8 @@ async def upload_part(s3: S3Call) -> Any:
     manifest = await _manifest(s3)
     number = s3.operation.part_number
     assert number is not None
-    plan = plan_part(s3.request, s3.principal.signed, max_part_bytes=manifest.part_size)
-    check_part(manifest, number, plan.length, bounds_for(manifest, None))
+    plan = plan_part(s3.request, s3.principal.signed)
+    check_part(manifest, s3.principal.upload, number, plan.length)
     bucket = s3.call.bucket
     r2_upload = bucket.upload(manifest.key, manifest.r2_upload_id)
 
@@ -116,8 +91,7 @@ async def upload_part(s3: S3Call) -> Any:
     else:
         part = await start(body)
     etag = str(part.etag)
-    record = {"customMetadata": part_record_metadata(plan.length, etag)}
-    await bucket.put(part_record_key(manifest.upload_id, number), b"", record)
+    await record_part(bucket, manifest, number, plan.length, etag)
     return s3.empty(200, {"ETag": f'"{etag}"'})
 
 
@@ -131,18 +105,10 @@ async def complete(s3: S3Call) -> Any:
         left.verify(await digest_of(data, left.digest_stream_algorithm))
     requested = [(p.part_number, p.etag.strip('"')) for p in parse_complete_multipart_upload(data)]
     objects = await list_part_objects(bucket, manifest.upload_id)
-    parts = plan_completion(
-        manifest, part_records(manifest.upload_id, objects), requested, bounds_for(manifest, None)
-    )
-    if not manifest.overwrite and await bucket.exists(manifest.key):
-        raise PreconditionFailed()
-    stored = await bucket.upload(manifest.key, manifest.r2_upload_id).complete(parts)
-    try:
-        await forget_upload(bucket, manifest.upload_id, objects)
-    except ApiError as error:  # the object is complete; the cleanup cron removes the rest
-        print(f"r2gate: records of upload {manifest.upload_id} not removed: {error.code}")
-    edge_cache.evict(s3.call.ctx, edge_cache.cache_url(s3.call.incoming.url, manifest.key))
-    info = object_info(stored)
+    records = part_records(manifest.upload_id, objects)
+    plan = decide_completion(manifest, s3.principal.upload, records, requested, s3.request.headers)
+    stored = await finish_upload(s3.call, manifest, plan, objects)
+    info = object_info(stored, metadata=False)
     body = complete_multipart_upload_result(
         s3.object_url(manifest.key), s3.bucket, manifest.key, info.http_etag
     )

@@ -10,31 +10,29 @@ from typing import Any
 from r2gate.cache_policy import decide
 from r2gate.errors import ApiError
 from r2gate.s3.checksums import header_checksum, verify_buffered_body
-from r2gate.s3.errors import (
-    NoSuchKey,
-    PreconditionFailed,
-    XAmzContentSHA256Mismatch,
-)
+from r2gate.s3.errors import NoSuchKey, PreconditionFailed, XAmzContentSHA256Mismatch
 from r2gate.s3.operations import (
     authorize,
-    copied_options,
     copy_preconditions_hold,
+    copy_proposal,
     filter_deletes,
     plan_copy,
-    plan_put,
+    put_request,
     response_overrides,
 )
 from r2gate.s3.sigv4 import PayloadMode
 from r2gate.s3.xml import (
     MAX_DELETE_BYTES,
+    DeleteError,
     copy_object_result,
     delete_result,
     list_all_my_buckets_result,
     location_constraint,
     parse_delete,
 )
+from r2gate.write_policy import MAX_SINGLE_WRITE, decide_delete, decide_write
 
-from .. import edge_cache
+from .. import storage
 from ..http import add_headers
 from ..r2 import has_body, object_info
 from ..read import serve_object
@@ -49,10 +47,6 @@ def _authorize(s3: S3Call, **context: Any) -> None:
     authorize(
         s3.principal.signed.credential, s3.operation, presigned=s3.principal.presigned, **context
     )
-
-
-def _evict(s3: S3Call, key: str) -> None:
-    edge_cache.evict(s3.call.ctx, edge_cache.cache_url(s3.call.incoming.url, key))
 
 
 async def get_object(s3: S3Call) -> Any:
@@ -72,46 +66,41 @@ async def get_object(s3: S3Call) -> Any:
 
 
 async def put_object(s3: S3Call) -> Any:
-    """PutObject: the body streams into R2; checks R2 cannot make are made on the way."""
-    _authorize(s3)
+    """PutObject: the write policy decides, the body streams into R2; checks R2 cannot make
+    are made on the way."""
     signed = s3.principal.signed
-    plan = plan_put(s3.request, signed, s3.key, max_put_bytes=s3.call.settings.max_put_bytes)
-    assert plan.length is not None
-    bucket, body = s3.call.bucket, s3.call.incoming.body
-    options = plan.r2_options
-
-    async def start(stream: Any) -> Any:
-        return await bucket.put(s3.key, stream, options)
-
+    put = put_request(s3.request, signed, s3.key)
+    settings = s3.call.settings
+    plan = decide_write(s3.principal, put.proposal, max_single=settings.max_put_bytes)
+    prepared = await storage.prepare_put(s3.call, plan, verify=put.verify)
+    body = s3.call.incoming.body
     try:
-        if plan.chunked is not None or plan.stream_checksum is not None:
-            checks = [plan.stream_checksum] if plan.stream_checksum is not None else []
+        if put.chunked is not None or put.stream_checksum is not None:
+            checks = [put.stream_checksum] if put.stream_checksum is not None else []
             stored = await store_checked(
-                body, plan.length, start, checksums=checks, chunked=plan.chunked
+                body, put.length, prepared.put, checksums=checks, chunked=put.chunked
             )
         else:
-            stored = await start(body if plan.length else b"")
+            stored = await prepared.put(body)
     except ApiError as error:
         if error.code == "checksum_mismatch" and signed.payload_mode is PayloadMode.SHA256:
             raise XAmzContentSHA256Mismatch(
                 ClientComputedContentSHA256=signed.payload_sha256 or ""
             ) from None
         raise
-    if stored is None:  # onlyIf failed: create-only, If-None-Match: * or If-Match
-        raise PreconditionFailed()
-    _evict(s3, s3.key)
     return s3.empty(200, {"ETag": str(stored.httpEtag)})
 
 
 async def delete_object(s3: S3Call) -> Any:
-    _authorize(s3)
-    await s3.call.bucket.delete(s3.key)
-    _evict(s3, s3.key)
+    """DeleteObject, with If-Match (and If-Unmodified-Since, If-None-Match) checked first."""
+    plan = decide_delete(s3.principal, s3.key, s3.request.headers)
+    await storage.delete_object(s3.call, plan)
     return s3.empty(204)
 
 
 async def delete_objects(s3: S3Call) -> Any:
-    """DeleteObjects: up to 1000 keys; each refused key is an <Error> entry."""
+    """DeleteObjects: up to 1000 keys; each refused key is an <Error> entry. An entry with an
+    <ETag> is deleted only while the object has that etag (PreconditionFailed otherwise)."""
     _authorize(s3)
     signed = s3.principal.signed
     data = await read_small_body(s3.call.incoming.body, MAX_DELETE_BYTES)
@@ -123,15 +112,26 @@ async def delete_objects(s3: S3Call) -> Any:
     allowed, refused = filter_deletes(
         signed.credential, request.keys, presigned=s3.principal.presigned
     )
-    if allowed:
-        await s3.call.bucket.delete(allowed)
-        for key in allowed:
-            _evict(s3, key)
-    return s3.xml(delete_result(allowed, refused, request.quiet))
+    failed: set[str] = set()
+    permitted = set(allowed)
+    for key, etag in request.etags.items():
+        if key not in permitted:
+            continue
+        plan = decide_delete(s3.principal, key, {"if-match": f'"{etag}"'})
+        try:
+            await storage.delete_object(s3.call, plan)
+        except ApiError as error:
+            refused.append(DeleteError(key, "PreconditionFailed", error.message))
+            failed.add(key)
+    await storage.delete_objects(s3.call, [key for key in allowed if key not in request.etags])
+    deleted = [key for key in allowed if key not in failed]
+    return s3.xml(delete_result(deleted, refused, request.quiet))
 
 
 async def copy_object(s3: S3Call) -> Any:
-    """CopyObject within the bucket: R2's body of the source streams into a put."""
+    """CopyObject within the bucket: R2's body of the source streams into a put; what the
+    copy stores (the source's headers and metadata, or the request's) passes the write
+    policy as any write does."""
     plan = plan_copy(s3.request, s3.bucket)
     _authorize(s3, copy_source=plan.source_key)
     bucket = s3.call.bucket
@@ -141,17 +141,14 @@ async def copy_object(s3: S3Call) -> Any:
     source = object_info(head)
     if not copy_preconditions_hold(plan, source.etag, source.uploaded):
         raise PreconditionFailed()
-    if plan.replace_metadata:
-        signed = s3.principal.signed
-        options = plan_put(s3.request, signed, s3.key, max_put_bytes=0, multipart=True).r2_options
-    else:
-        options = copied_options(source)
+    proposal = copy_proposal(s3.request, plan, source, s3.key)
+    write = decide_write(s3.principal, proposal, max_single=MAX_SINGLE_WRITE)
+    prepared = await storage.prepare_put(s3.call, write)
     got = await bucket.get(plan.source_key, {"onlyIf": {"etagMatches": source.etag}})
     if got is None or not has_body(got):
         raise PreconditionFailed("The source object changed during the copy.")
-    stored = await bucket.put(s3.key, got.body, options)
-    _evict(s3, s3.key)
-    info = object_info(stored)
+    stored = await prepared.put(got.body)
+    info = object_info(stored, metadata=False)
     return s3.xml(copy_object_result(info.http_etag, info.uploaded))
 
 

@@ -15,19 +15,15 @@ import asyncio
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from r2gate.auth import S3Principal
 from r2gate.mediatype import MediaTypeError, multipart_boundary, parse_media_type
-from r2gate.s3.errors import (
-    EntityTooLarge,
-    IncompleteBody,
-    MalformedPOSTRequest,
-    MissingContentLength,
-    PreconditionFailed,
-)
+from r2gate.s3.errors import IncompleteBody, MalformedPOSTRequest, MissingContentLength
 from r2gate.s3.form_prefix import FormPrefix, FormPrefixParser
 from r2gate.s3.post_policy import check_post
 from r2gate.s3.request import S3Request
+from r2gate.write_policy import decide_write
 
-from .. import edge_cache
+from .. import storage
 from ..call import Call
 from ..http import BASE_HEADERS, Reply
 from ..streams import ChunkReader, HeldBackWriter, NeedleScan, view_bytes
@@ -81,26 +77,20 @@ async def post_object(call: Call, request: S3Request, bucket_name: str, request_
     prefix, rest = await _read_prefix(reader, FormPrefixParser(boundary))
     length = prefix.file_length(content_length)
     settings = call.settings
-    upload = check_post(
+    form = check_post(
         prefix, length, bucket=bucket_name, keyring=settings.s3.keyring, now=call.now()
     )
-    if length > settings.max_put_bytes:
-        raise EntityTooLarge(MaxSizeAllowed=str(settings.max_put_bytes), ProposedSize=str(length))
     if len(prefix.delimiter) < 7:
         raise MalformedPOSTRequest(
             "A multipart boundary of fewer than 3 characters is not supported."
         )
-    bucket = call.bucket
-    options = upload.r2_put_options()
+    plan = decide_write(S3Principal(form.signed), form.proposal, max_single=settings.max_put_bytes)
+    prepared = await storage.prepare_put(call, plan)
     writer = HeldBackWriter(length) if length else None
-    task = (
-        asyncio.ensure_future(bucket.put(upload.key, writer.readable, options))
-        if writer is not None
-        else None
-    )
+    task = asyncio.ensure_future(prepared.put(writer.readable)) if writer is not None else None
     try:
         await _stream_file(reader, rest, prefix, length, writer)
-        stored = await bucket.put(upload.key, b"", options) if writer is None else None
+        stored = await prepared.put(b"") if writer is None else None
         if writer is not None:
             await writer.commit()
     except BaseException:
@@ -111,14 +101,10 @@ async def post_object(call: Call, request: S3Request, bucket_name: str, request_
         raise
     if task is not None:
         stored = await task
-    if stored is None:  # create-only, and the key exists: a replayed form
-        raise PreconditionFailed(
-            "An object with this key exists; this credential may not replace it."
-        )
-    edge_cache.evict(call.ctx, edge_cache.cache_url(call.incoming.url, upload.key))
+    assert stored is not None  # prepared.put raises when R2 refused the put
     origin = urlsplit(call.incoming.url)
-    location = f"{origin.scheme}://{origin.netloc}/{quote(upload.key, safe='/')}"
-    reply = upload.reply(bucket=bucket_name, etag=str(stored.httpEtag), location=location)
+    location = f"{origin.scheme}://{origin.netloc}/{quote(plan.key, safe='/')}"
+    reply = form.reply(bucket=bucket_name, etag=str(stored.httpEtag), location=location)
     headers = {**BASE_HEADERS, **reply.headers, REQUEST_ID: request_id}
     return Reply(reply.status, headers, reply.body or None)
 

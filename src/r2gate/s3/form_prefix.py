@@ -47,7 +47,7 @@ MAX_FIELDS = 64
 MAX_FILENAME_BYTES = 1024
 _BOUNDARY = re.compile(r"[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]")
 _TOKEN = rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
-_HEADER_LINE = re.compile(rb"(" + _TOKEN + rb"):[ \t]*(.*?)[ \t]*")
+_FIELD_NAME = re.compile(_TOKEN)
 _PARAM = re.compile(rb";[ \t]*(" + _TOKEN + rb')=(?:"([^"\r\n]*)"|(' + _TOKEN + rb"))[ \t]*")
 _DISPOSITION_TYPE = re.compile(rb"form-data[ \t]*", re.IGNORECASE)
 _CONTENT_TYPE = re.compile(rb"[\x20-\x7e]{1,256}")
@@ -121,20 +121,29 @@ def _disposition(value: bytes) -> dict[str, str]:
     return params
 
 
+def _header_line(line: bytes) -> tuple[bytes, bytes]:
+    """``field-name ":" OWS field-value OWS`` (RFC 9112 5): the lower-case name and the
+    value, read in one pass (a bare CR or LF anywhere is malformed)."""
+    name = _FIELD_NAME.match(line)
+    if name is None or line[name.end() : name.end() + 1] != b":":
+        raise MalformedPOSTRequest("A part header line is malformed.")
+    value = line[name.end() + 1 :].strip(b" \t")
+    if b"\r" in value or b"\n" in value:
+        raise MalformedPOSTRequest("A part header line holds a bare CR or LF.")
+    return name.group().lower(), value
+
+
 def _part_headers(block: bytes) -> tuple[dict[str, str], str | None]:
     disposition: dict[str, str] | None = None
     content_type: str | None = None
     for line in block.split(b"\r\n"):
-        match = _HEADER_LINE.fullmatch(line)
-        if match is None:
-            raise MalformedPOSTRequest("A part header line is malformed.")
-        name = match.group(1).lower()
+        name, value = _header_line(line)
         if name == b"content-disposition" and disposition is None:
-            disposition = _disposition(match.group(2))
+            disposition = _disposition(value)
         elif name == b"content-type" and content_type is None:
-            if not _CONTENT_TYPE.fullmatch(match.group(2)):
+            if not _CONTENT_TYPE.fullmatch(value):
                 raise MalformedPOSTRequest("A part's Content-Type is malformed.")
-            content_type = match.group(2).decode("ascii")
+            content_type = value.decode("ascii")
         else:
             raise MalformedPOSTRequest(
                 "Parts may carry only one Content-Disposition and one Content-Type."

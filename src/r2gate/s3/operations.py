@@ -36,20 +36,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from r2gate.content_types import guess_content_type
 from r2gate.errors import ApiError
 from r2gate.httpdates import parse_http_date
 from r2gate.keys import MAX_KEY_BYTES, validate_key
 from r2gate.mediatype import MediaTypeError, is_active, parse_media_type
 from r2gate.objects import ObjectInfo
-from r2gate.tokens import MAX_META_BYTES
+from r2gate.write_policy import Proposal
 
 from .aws_chunked import ChunkedUpload, parse_chunked_upload
 from .checksums import Checksum, header_checksum, r2_hash_options
 from .credentials import S3Credential
 from .errors import (
     AccessDenied,
-    EntityTooLarge,
     InvalidArgument,
     KeyTooLongError,
     MissingContentLength,
@@ -66,15 +64,16 @@ __all__ = [
     "ListQuery",
     "Operation",
     "PartPlan",
-    "PutPlan",
+    "PutRequest",
     "authorize",
-    "copied_options",
+    "copy_proposal",
     "copy_preconditions_hold",
     "filter_deletes",
     "parse_list_query",
     "plan_copy",
     "plan_part",
-    "plan_put",
+    "object_proposal",
+    "put_request",
     "resolve",
     "response_overrides",
 ]
@@ -106,12 +105,6 @@ _UNSUPPORTED_HEADERS = (
     "x-amz-request-payer",
     "x-amz-write-offset-bytes",
 )
-_HTTP_METADATA = {
-    "cache-control": "cacheControl",
-    "content-disposition": "contentDisposition",
-    "content-encoding": "contentEncoding",
-    "content-language": "contentLanguage",
-}
 _RESPONSE_OVERRIDES = {
     "response-cache-control": "Cache-Control",
     "response-content-disposition": "Content-Disposition",
@@ -121,7 +114,6 @@ _RESPONSE_OVERRIDES = {
     "response-expires": "Expires",
 }
 _HEADER_VALUE = re.compile(r"[\x20-\x7e]{0,1024}")
-_META_VALUE = re.compile(r"[^\x00-\x1f\x7f]{0,1024}")
 _TOKEN = re.compile(rf"[\x21-\x7e]{{1,{MAX_TOKEN_CHARS}}}")
 _DIGITS = re.compile(r"[0-9]{1,16}")
 
@@ -435,17 +427,12 @@ def _header(
 
 
 def _custom_metadata(headers: Mapping[str, str]) -> dict[str, str]:
-    metadata = {
-        name.removeprefix("x-amz-meta-"): _header(headers, name, _META_VALUE) or ""
-        for name in headers
+    """The ``x-amz-meta-*`` headers as metadata names and values (the policy checks them)."""
+    return {
+        name.removeprefix("x-amz-meta-"): value
+        for name, value in headers.items()
         if name.startswith("x-amz-meta-")
     }
-    if (
-        any(not name for name in metadata)
-        or sum(len(k.encode()) + len(v.encode()) for k, v in metadata.items()) > MAX_META_BYTES
-    ):
-        raise InvalidArgument(f"User metadata must be named and at most {MAX_META_BYTES} bytes.")
-    return metadata
 
 
 def _length(request: S3Request, auth: Authenticated) -> tuple[int, ChunkedUpload | None]:
@@ -462,95 +449,49 @@ def _length(request: S3Request, auth: Authenticated) -> tuple[int, ChunkedUpload
     return int(raw), None
 
 
-def _http_metadata(
-    headers: Mapping[str, str], content_type: str, chunked: ChunkedUpload | None
-) -> dict[str, str]:
-    http = {"contentType": content_type}
-    for name, member in _HTTP_METADATA.items():
-        value = _header(headers, name)
-        if name == "content-encoding" and chunked is not None:
-            value = chunked.content_encoding
-        if value:
-            http[member] = value
-    return http
-
-
-def _conditions(headers: Mapping[str, str]) -> dict[str, str]:
-    only_if: dict[str, str] = {}
-    none_match = (headers.get("if-none-match") or "").strip()
-    if none_match:
-        if none_match != "*":
-            raise S3NotImplemented("PUT takes only If-None-Match: *.", Header="If-None-Match")
-        only_if["etagDoesNotMatch"] = "*"
-    match = (headers.get("if-match") or "").strip()
-    if match:
-        only_if["etagMatches"] = match.strip('"')
-    return only_if
+def object_proposal(
+    request: S3Request, key: str, length: int | None = None, *, preconditions: bool = True
+) -> Proposal:
+    """What an S3 write's headers propose to store (PutObject, CreateMultipartUpload, a
+    CopyObject that replaces the metadata): the write policy checks every value. S3 headers
+    r2gate does not implement are NotImplemented here."""
+    headers = request.headers
+    _refuse_unsupported_headers(headers)
+    return Proposal(
+        key,
+        length,
+        headers.get("content-type"),
+        headers,
+        _custom_metadata(headers),
+        headers if preconditions else {},
+    )
 
 
 @dataclass(frozen=True)
-class PutPlan:
-    """A checked PutObject (or CreateMultipartUpload, with `length` None): what to store.
+class PutRequest:
+    """A PutObject as it arrives: what it proposes to store, and how its body is framed and
+    verified. `chunked`: the body is aws-chunked (drive an `AwsChunkedDecoder`);
+    `verify`: the hashes R2's put verifies itself; `stream_checksum`: a checksum R2 cannot
+    verify, to compute with a DigestStream before the write commits."""
 
-    `chunked`: the body is aws-chunked (drive an `AwsChunkedDecoder`); `stream_checksum`:
-    a checksum R2 cannot verify, to compute with a DigestStream before the write commits.
-    """
-
-    length: int | None
-    content_type: str
-    r2_options: dict[str, Any] = field(default_factory=dict)
+    proposal: Proposal
+    length: int
     chunked: ChunkedUpload | None = None
+    verify: dict[str, str] = field(default_factory=dict)
     stream_checksum: Checksum | None = None
 
 
-def plan_put(
-    request: S3Request,
-    auth: Authenticated,
-    key: str,
-    *,
-    max_put_bytes: int,
-    multipart: bool = False,
-) -> PutPlan:
-    """PutObject (or, with ``multipart=True``, CreateMultipartUpload) checks and R2 options:
-    MissingContentLength, EntityTooLarge (over ``max_put_bytes`` or the credential's
-    limit), AccessDenied (a type the credential's limits refuse), NotImplemented headers."""
-    headers = request.headers
-    _refuse_unsupported_headers(headers)
-    length: int | None = None
-    chunked: ChunkedUpload | None = None
-    if not multipart:
-        length, chunked = _length(request, auth)
-        if length > max_put_bytes:
-            raise EntityTooLarge(MaxSizeAllowed=str(max_put_bytes), ProposedSize=str(length))
-    content_type = _header(headers, "content-type") or guess_content_type(key)
-    limits = auth.credential.limits
-    if auth.presigned and not limits.unlimited:
-        if multipart:
-            raise AccessDenied(
-                "This credential's upload limits cannot be enforced on a presigned "
-                "multipart upload."
-            )
-        assert length is not None
-        if not limits.allows_size(length):
-            raise EntityTooLarge(MaxSizeAllowed=str(limits.max_bytes), ProposedSize=str(length))
-        if not limits.allows_content_type(content_type):
-            raise AccessDenied("This credential may not upload this Content-Type.")
-    options: dict[str, Any] = {"httpMetadata": _http_metadata(headers, content_type, chunked)}
-    metadata = _custom_metadata(headers)
-    if metadata:
-        options["customMetadata"] = metadata
-    only_if = _conditions(headers)
-    if auth.presigned and limits.create_only:
-        only_if = {"etagDoesNotMatch": "*"}
-    if only_if and not multipart:
-        options["onlyIf"] = only_if
-    checksum = header_checksum(headers)
+def put_request(request: S3Request, auth: Authenticated, key: str) -> PutRequest:
+    """PutObject's framing: MissingContentLength, InvalidArgument, the aws-chunked headers,
+    the checksums (BadDigest when two disagree), NotImplemented headers."""
+    length, chunked = _length(request, auth)
+    proposal = object_proposal(request, key, length)
+    checksum = header_checksum(request.headers)
+    verify = r2_hash_options(request.headers, auth.payload_sha256, checksum)
     stream_checksum = None
-    if not multipart:
-        options.update(r2_hash_options(headers, auth.payload_sha256, checksum))
-        if checksum is not None and checksum.algorithm not in ("sha1", "sha256"):
-            stream_checksum = checksum
-    return PutPlan(length, content_type, options, chunked, stream_checksum)
+    if checksum is not None and checksum.algorithm not in ("sha1", "sha256"):
+        stream_checksum = checksum
+    return PutRequest(proposal, length, chunked, verify, stream_checksum)
 
 
 @dataclass(frozen=True)
@@ -563,10 +504,10 @@ class PartPlan:
     digests: tuple[Checksum, ...] = ()
 
 
-def plan_part(request: S3Request, auth: Authenticated, *, max_part_bytes: int) -> PartPlan:
+def plan_part(request: S3Request, auth: Authenticated) -> PartPlan:
+    """UploadPart's framing: its length (the write policy checks it), the aws-chunked
+    headers, the digests to verify."""
     length, chunked = _length(request, auth)
-    if length > max_part_bytes:
-        raise EntityTooLarge(MaxSizeAllowed=str(max_part_bytes), ProposedSize=str(length))
     digests: list[Checksum] = []
     if auth.payload_sha256 is not None:
         digests.append(Checksum("sha256", bytes.fromhex(auth.payload_sha256)))
@@ -668,16 +609,23 @@ def copy_preconditions_hold(plan: CopyPlan, etag: str, uploaded: datetime) -> bo
     return not (match is None and before is not None and moment > before)
 
 
-def copied_options(info: ObjectInfo) -> dict[str, Any]:
-    """R2 put options that keep the source's stored headers and metadata (COPY directive)."""
-    http = {
-        "contentType": info.content_type,
-        "cacheControl": info.cache_control,
-        "contentDisposition": info.content_disposition,
-        "contentEncoding": info.content_encoding,
-        "contentLanguage": info.content_language,
+def copy_proposal(request: S3Request, plan: CopyPlan, source: ObjectInfo, key: str) -> Proposal:
+    """What a CopyObject proposes to store at `key`: the source's bytes with the request's
+    type, headers and metadata (REPLACE) or the source's own (COPY), checked by the write
+    policy either way; the request's If-Match / If-None-Match apply to `key`."""
+    if plan.replace_metadata:
+        return object_proposal(request, key, source.size)
+    stored = {
+        "cache-control": source.cache_control,
+        "content-disposition": source.content_disposition,
+        "content-encoding": source.content_encoding,
+        "content-language": source.content_language,
     }
-    options: dict[str, Any] = {"httpMetadata": {k: v for k, v in http.items() if v}}
-    if info.custom_metadata:
-        options["customMetadata"] = dict(info.custom_metadata)
-    return options
+    return Proposal(
+        key,
+        source.size,
+        source.content_type,
+        {name: value for name, value in stored.items() if value},
+        source.custom_metadata,
+        request.headers,
+    )

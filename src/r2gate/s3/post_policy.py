@@ -2,7 +2,7 @@
 
 `check_post(prefix, file_length, bucket=..., keyring=..., now=...)` takes the fields that
 precede the file (`form_prefix.FormPrefix`) and the file's exact length, and returns a
-`PostUpload` (what to store, with which R2 options, and how to answer) or raises:
+`PostForm` (who signed it, what it proposes to store, how to answer) or raises:
 
 * InvalidArgument: a required field missing (``key``, ``policy``, ``x-amz-algorithm``,
   ``x-amz-credential``, ``x-amz-date``, ``x-amz-signature``), a repeated or unsupported
@@ -17,14 +17,14 @@ precede the file (`form_prefix.FormPrefix`) and the file's exact length, and ret
 * PolicyConditionFailed (AccessDenied): a condition fails, or a form field has no
   condition (every field needs one, except ``x-amz-signature``, ``policy``, ``file`` and
   ``x-ignore-*``); EntityTooSmall / EntityTooLarge: outside ``content-length-range``;
-* AccessDenied: the credential lacks ``sign`` + ``write`` on the key, or its upload
-  limits refuse the type; EntityTooLarge: over the credential's ``max_bytes``.
-
 Conditions are checked against the fields as sent (field names are case-insensitive;
-``bucket`` is the bucket of the URL). ``key`` then has every ``${filename}`` replaced by
-the file part's filename; the result must be a valid r2gate key inside the
-credential's prefixes. The stored Content-Type is the ``Content-Type`` field, else the
-type for the key's extension.
+``bucket`` is the bucket of the URL), except ``key``, whose every ``${filename}`` is first
+replaced by the file part's filename, as S3 does. What the form stores (the key, the
+``Content-Type``, ``Cache-Control``, ``Content-Disposition``, ``Content-Encoding``,
+``Content-Language`` and ``x-amz-meta-*`` fields, the size) and whether the signer may
+store it (``sign`` + ``write`` on the key, the pair's ``limits``) is the write policy's to
+decide (r2gate.write_policy), as for every other write: the form is a presigned request
+of its key pair.
 """
 
 from __future__ import annotations
@@ -35,18 +35,17 @@ import hashlib
 import hmac
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from r2gate.content_types import guess_content_type
 from r2gate.errors import ApiError
 from r2gate.json_bounds import JsonRejected, load_json_object
 from r2gate.keys import MAX_KEY_BYTES, validate_key
-from r2gate.tokens import MAX_META_BYTES
+from r2gate.write_policy import Proposal
 
-from .credentials import S3Credential, S3Keyring
+from .credentials import S3Keyring
 from .errors import (
     AccessDenied,
     EntityTooLarge,
@@ -61,7 +60,14 @@ from .errors import (
     SignatureDoesNotMatch,
 )
 from .form_prefix import FormPrefix
-from .sigv4 import ALGORITHM, parse_amz_date, parse_credential, signing_key
+from .sigv4 import (
+    ALGORITHM,
+    Authenticated,
+    PayloadMode,
+    parse_amz_date,
+    parse_credential,
+    signing_key,
+)
 from .xml import post_response
 
 __all__ = [
@@ -69,7 +75,7 @@ __all__ = [
     "Condition",
     "Policy",
     "PostReply",
-    "PostUpload",
+    "PostForm",
     "check_post",
     "parse_policy",
 ]
@@ -91,8 +97,6 @@ _OTHER_FIELDS = frozenset(
     {"key", "bucket", "acl", "success_action_status", "success_action_redirect", "redirect"}
 )
 _EXPIRATION = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?Z")
-_HEADER_VALUE = re.compile(r"[\x20-\x7e]{0,1024}")
-_META_VALUE = re.compile(r"[^\x00-\x1f\x7f]{0,1024}")
 _SIGNATURE = re.compile(r"[0-9a-f]{64}")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 
@@ -191,27 +195,18 @@ class PostReply:
 
 
 @dataclass(frozen=True)
-class PostUpload:
-    """A form upload that passed every check."""
+class PostForm:
+    """A form whose signature and policy verified: who signed it (a presigned request of
+    that key pair), what it proposes to store (the write policy decides), how to answer."""
 
-    credential: S3Credential
-    key: str
-    length: int
-    content_type: str
-    http_metadata: dict[str, str] = field(default_factory=dict)
-    custom_metadata: dict[str, str] = field(default_factory=dict)
-    create_only: bool = False
+    signed: Authenticated
+    proposal: Proposal
     success_status: int = 204
     redirect: str | None = None
 
-    def r2_put_options(self) -> dict[str, Any]:
-        """Options for ``BUCKET.put(key, stream, options)``."""
-        options: dict[str, Any] = {"httpMetadata": dict(self.http_metadata)}
-        if self.custom_metadata:
-            options["customMetadata"] = dict(self.custom_metadata)
-        if self.create_only:
-            options["onlyIf"] = {"etagDoesNotMatch": "*"}
-        return options
+    @property
+    def key(self) -> str:
+        return self.proposal.key
 
     def reply(self, *, bucket: str, etag: str, location: str) -> PostReply:
         """The success answer: a 303 to the redirect, else 204, 200, or 201 with XML.
@@ -241,7 +236,7 @@ def _form(prefix: FormPrefix) -> dict[str, str]:
     return fields
 
 
-def _verify(form: Mapping[str, str], keyring: S3Keyring) -> S3Credential:
+def _verify(form: Mapping[str, str], keyring: S3Keyring) -> Authenticated:
     if "awsaccesskeyid" in form or "signature" in form:
         raise InvalidRequest(f"Signature Version 2 POST forms are not supported; use {ALGORITHM}.")
     if not any(name in form for name in _AUTH_FIELDS):
@@ -261,7 +256,7 @@ def _verify(form: Mapping[str, str], keyring: S3Keyring) -> S3Credential:
         )
     scope = parse_credential(form["x-amz-credential"], InvalidArgument)
     try:
-        parse_amz_date(form["x-amz-date"])
+        signed_at = parse_amz_date(form["x-amz-date"])
     except ValueError:
         raise InvalidArgument(
             "x-amz-date must be yyyyMMdd'T'HHmmss'Z'.", ArgumentName="x-amz-date"
@@ -280,12 +275,23 @@ def _verify(form: Mapping[str, str], keyring: S3Keyring) -> S3Credential:
     expected = hmac.new(key, form["policy"].encode("utf-8"), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected.encode("ascii"), signature.encode("ascii")):
         raise SignatureDoesNotMatch(AWSAccessKeyId=credential.access_key_id)
-    return credential
+    return Authenticated(
+        credential=credential,
+        presigned=True,
+        scope=scope,
+        signed_headers=(),
+        request_time=signed_at,
+        expires_at=None,
+        payload_mode=PayloadMode.UNSIGNED,
+        payload_sha256=None,
+    )
 
 
 def _check_conditions(
-    policy: Policy, form: Mapping[str, str], bucket: str, file_length: int
+    policy: Policy, form: Mapping[str, str], bucket: str, file_length: int, key: str
 ) -> None:
+    """Every field is covered by a condition, and every condition holds: ``bucket`` is the
+    URL's bucket, ``key`` the key after ``${filename}`` was replaced (as S3 checks it)."""
     extra = sorted(
         name for name in form if name not in _UNCONDITIONED and name not in policy.covered
     )
@@ -304,7 +310,12 @@ def _check_conditions(
                     MaxSizeAllowed=str(condition.maximum), ProposedSize=str(file_length)
                 )
             continue
-        value = bucket if condition.field == "bucket" else form.get(condition.field, "")
+        if condition.field == "bucket":
+            value = bucket
+        elif condition.field == "key":
+            value = key
+        else:
+            value = form.get(condition.field, "")
         holds = (
             value == condition.value if condition.op == "eq" else value.startswith(condition.value)
         )
@@ -324,33 +335,13 @@ def _final_key(template: str, filename: str) -> str:
         raise InvalidArgument(exc.message, ArgumentName="key") from None
 
 
-def _header_field(
-    form: Mapping[str, str], name: str, pattern: re.Pattern[str] = _HEADER_VALUE
-) -> str | None:
-    value = form.get(name)
-    if value is None:
-        return None
-    if not pattern.fullmatch(value):
-        raise InvalidArgument(
-            f"The form field {name} is not a valid header value.", ArgumentName=name
-        )
-    return value
-
-
 def _metadata(form: Mapping[str, str]) -> dict[str, str]:
-    metadata = {
+    """The ``x-amz-meta-*`` fields as metadata names and values (the policy checks them)."""
+    return {
         name.removeprefix("x-amz-meta-"): value
         for name, value in form.items()
         if name.startswith("x-amz-meta-")
     }
-    size = sum(len(k.encode()) + len(v.encode()) for k, v in metadata.items())
-    if any(not k for k in metadata) or size > MAX_META_BYTES:
-        raise InvalidArgument(
-            f"x-amz-meta-* fields must be named and total at most {MAX_META_BYTES} bytes."
-        )
-    for name in metadata:
-        _header_field(form, f"x-amz-meta-{name}", _META_VALUE)
-    return metadata
 
 
 def _redirect(form: Mapping[str, str]) -> str | None:
@@ -392,40 +383,24 @@ def _check_supported(form: Mapping[str, str]) -> None:
 
 def check_post(
     prefix: FormPrefix, file_length: int, *, bucket: str, keyring: S3Keyring, now: float
-) -> PostUpload:
+) -> PostForm:
     """Check a presigned POST form (module docstring) and describe the upload."""
     form = _form(prefix)
-    credential = _verify(form, keyring)
+    signed = _verify(form, keyring)
     if form.get("bucket", bucket) != bucket:
         raise InvalidArgument("The bucket field names another bucket.", ArgumentName="bucket")
     policy = parse_policy(form["policy"])
     if now >= policy.expiration:
         raise PolicyExpired()
-    _check_conditions(policy, form, bucket, file_length)
-    _check_supported(form)
     key = _final_key(form["key"], prefix.filename)
-    if not (credential.allows("sign", key) and credential.allows("write", key)):
-        raise AccessDenied(f"The S3 key {credential.name!r} may not sign uploads to this key.")
-    limits = credential.limits
-    if not limits.allows_size(file_length):
-        raise EntityTooLarge(MaxSizeAllowed=str(limits.max_bytes), ProposedSize=str(file_length))
-    content_type = _header_field(form, "content-type") or guess_content_type(key)
-    if not limits.allows_content_type(content_type):
-        raise AccessDenied("This credential may not upload this Content-Type.")
-    http_metadata = {"contentType": content_type}
-    for name, member in _HTTP_METADATA.items():
-        value = _header_field(form, name)
-        if value is not None and name != "content-type":
-            http_metadata[member] = value
+    _check_conditions(policy, form, bucket, file_length, key)
+    _check_supported(form)
+    headers = {name: value for name, value in form.items() if name in _HTTP_METADATA}
+    proposal = Proposal(key, file_length, form.get("content-type"), headers, _metadata(form))
     status = form.get("success_action_status", "204")
-    return PostUpload(
-        credential=credential,
-        key=key,
-        length=file_length,
-        content_type=content_type,
-        http_metadata=http_metadata,
-        custom_metadata=_metadata(form),
-        create_only=limits.create_only,
+    return PostForm(
+        signed=signed,
+        proposal=proposal,
         success_status=int(status) if status in ("200", "201", "204") else 204,
         redirect=_redirect(form),
     )

@@ -45,6 +45,11 @@ _BY_CODE: dict[str, type[S3Error]] = {
     "invalid_part": InvalidPart,
     "invalid_part_order": InvalidPartOrder,
     "invalid_key": InvalidArgument,
+    "invalid_content_type": InvalidArgument,
+    "invalid_content_length": InvalidArgument,
+    "invalid_header": InvalidArgument,
+    "invalid_metadata": InvalidArgument,
+    "unsupported_media_type": AccessDenied,
     "key_scope": AccessDenied,
     "token_scope": AccessDenied,
     "rate_limited": SlowDown,
@@ -54,8 +59,11 @@ _BY_CODE: dict[str, type[S3Error]] = {
 
 def s3_error_from(error: ApiError) -> S3Error:
     """The S3 error for an ApiError: by its code, else by its status class. Its headers
-    (Content-Range of a 416, Retry-After) go along as `headers`."""
+    (Content-Range of a 416, Retry-After) go along as `headers`, its details (the sizes of a
+    too large body) as the error document's elements."""
     kind = _BY_CODE.get(error.code)
+    if error.code == "part_size_mismatch" and "MaxSizeAllowed" in error.details:
+        kind = EntityTooLarge  # a part over the upload's part size
     if kind is None:
         if error.status == 403:
             kind = AccessDenied
@@ -63,6 +71,6 @@ def s3_error_from(error: ApiError) -> S3Error:
             kind = InternalError
         else:
             kind = InvalidRequest
-    translated = kind(error.message)
+    translated = kind(error.message, **error.details)
     translated.headers = dict(error.headers)
     return translated

@@ -18,8 +18,8 @@ recursion, and refuses nesting deeper than the schema (`MAX_DEPTH`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote
 
@@ -511,8 +511,12 @@ def parse_complete_multipart_upload(body: bytes) -> tuple[CompletedPart, ...]:
 
 @dataclass(frozen=True)
 class DeleteRequest:
+    """The entries of a DeleteObjects body: keys in order, and the ETag an entry names (the
+    object is deleted only while it has that etag), unquoted."""
+
     keys: tuple[str, ...]
     quiet: bool
+    etags: Mapping[str, str] = field(default_factory=dict)
 
 
 def parse_delete(body: bytes) -> DeleteRequest:
@@ -521,6 +525,7 @@ def parse_delete(body: bytes) -> DeleteRequest:
     if root[0] != "Delete":
         raise MalformedXML("The root element must be <Delete>.")
     keys: list[str] = []
+    etags: dict[str, str] = {}
     quiet: bool | None = None
     for child in _children(root):
         if child[0] == "Quiet" and quiet is None:
@@ -537,8 +542,13 @@ def parse_delete(body: bytes) -> DeleteRequest:
                     "Versioned deletes are not supported.", ArgumentName="VersionId"
                 )
             keys.append(values["Key"])
+            if "ETag" in values:
+                etag = values["ETag"].strip().strip('"')
+                if not etag or etags.get(values["Key"], etag) != etag:
+                    raise MalformedXML("An <ETag> is empty, or differs for the same <Key>.")
+                etags[values["Key"]] = etag
         else:
             raise MalformedXML("<Delete> may contain only <Object> and <Quiet>.")
     if not keys or len(keys) > MAX_DELETE_OBJECTS:
         raise MalformedXML(f"<Delete> must list 1 to {MAX_DELETE_OBJECTS} objects.")
-    return DeleteRequest(tuple(keys), bool(quiet))
+    return DeleteRequest(tuple(keys), bool(quiet), etags)

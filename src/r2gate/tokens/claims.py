@@ -12,7 +12,6 @@ registered claims (``aud``, ``iss``, ``exp``, ``nbf``, ``iat``) are checked by `
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 from r2gate.mediatype import MediaTypeError, parse_media_ranges
+from r2gate.stored_fields import CACHE_CONTROL, MAX_METADATA_BYTES, metadata_problem
 from r2gate.text import has_control
 
 from .config import is_int
@@ -36,11 +36,10 @@ __all__ = [
 
 OPS = ("put", "mpu", "get", "delete")
 UPLOAD_OPS = frozenset({"put", "mpu"})
-MAX_META_BYTES = 8192
+MAX_META_BYTES = MAX_METADATA_BYTES
 MAX_KEY_BYTES = 1024
 _UPLOAD_ONLY = ("ct", "max", "len", "sha256", "meta", "cache", "ow")
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
-_HEADER_TEXT = re.compile(r"[\x20-\x7e]{1,1024}")
 
 
 @dataclass(frozen=True)
@@ -118,13 +117,14 @@ def _size(value: Any, name: str) -> int:
 
 
 def _metadata(value: Any) -> dict[str, str]:
+    """``meta``: custom metadata as the write policy stores it (r2gate.stored_fields)."""
     if not isinstance(value, dict) or not all(
         isinstance(k, str) and k and isinstance(v, str) for k, v in value.items()
     ):
         raise InvalidClaimError("claim 'meta' must be an object of non-empty string -> string")
-    encoded = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    if len(encoded) > MAX_META_BYTES:
-        raise InvalidClaimError(f"claim 'meta' exceeds {MAX_META_BYTES} bytes")
+    problem = metadata_problem(value)
+    if problem is not None:
+        raise InvalidClaimError(f"claim 'meta' is not storable metadata: {problem}")
     return dict(value)
 
 
@@ -170,7 +170,7 @@ def parse_claims(payload: Mapping[str, Any]) -> TokenClaims:
     if "meta" in payload:
         fields["metadata"] = MappingProxyType(_metadata(payload["meta"]))  # shared: read-only
     if "cache" in payload:
-        fields["cache_control"] = _text(payload["cache"], "cache", _HEADER_TEXT)
+        fields["cache_control"] = _text(payload["cache"], "cache", CACHE_CONTROL)
     if "ow" in payload:
         if not isinstance(payload["ow"], bool):
             raise InvalidClaimError("claim 'ow' must be a boolean")

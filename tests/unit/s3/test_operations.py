@@ -11,20 +11,26 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from r2gate.auth import S3Principal
+from r2gate.errors import ApiError
 from r2gate.s3 import errors
 from r2gate.s3.credentials import S3Credential, S3Keyring, UploadLimits
 from r2gate.s3.operations import (
+    PutRequest,
     authorize,
     filter_deletes,
+    object_proposal,
     parse_list_query,
     plan_copy,
     plan_part,
-    plan_put,
+    put_request,
     resolve,
     response_overrides,
 )
 from r2gate.s3.request import S3Request
-from r2gate.s3.sigv4 import authenticate
+from r2gate.s3.sigv4 import Authenticated, authenticate
+from r2gate.s3.translate import s3_error_from
+from r2gate.write_policy import WritePlan, decide_upload, decide_write
 
 from .boto import (
     BUCKET,
@@ -228,6 +234,15 @@ def test_delete_objects_is_filtered_per_key():
 # --- plans -----------------------------------------------------------------------------------
 
 
+def decide(put: PutRequest, auth: Authenticated, max_single: int = 100) -> WritePlan:
+    """The write policy's decision on a PutObject, its refusal as the S3 error a client gets
+    (the handler's translation)."""
+    try:
+        return decide_write(S3Principal(auth), put.proposal, max_single=max_single)
+    except ApiError as error:
+        raise s3_error_from(error) from None
+
+
 def test_put_plan_over_http():
     body = b"glTF binary"
     request, auth, _ = tenant(
@@ -241,10 +256,15 @@ def test_put_plan_over_http():
             IfNoneMatch="*",
         )
     )
-    plan = plan_put(request, auth, "t42/m.glb", max_put_bytes=100)
-    assert plan.length == len(body) and plan.chunked is None
+    put = put_request(request, auth, "t42/m.glb")
+    assert put.length == len(body) and put.chunked is None
+    assert put.proposal.length == len(body) and put.proposal.metadata == {"owner": "u1"}
+    assert put.verify == {"sha256": hashlib.sha256(body).hexdigest()}
+    assert put.stream_checksum is not None and put.stream_checksum.algorithm == "crc32"
+    plan = decide(put, auth)
     assert plan.content_type == "model/gltf-binary"  # no Content-Type sent: by extension
-    assert plan.r2_options == {
+    assert plan.trusted and not plan.reads_current()
+    assert plan.options(plan.guard(None)) == {
         "httpMetadata": {
             "contentType": "model/gltf-binary",
             "cacheControl": "max-age=60",
@@ -252,11 +272,10 @@ def test_put_plan_over_http():
         },
         "customMetadata": {"owner": "u1"},
         "onlyIf": {"etagDoesNotMatch": "*"},
-        "sha256": hashlib.sha256(body).hexdigest(),
     }
-    assert plan.stream_checksum is not None and plan.stream_checksum.algorithm == "crc32"
-    with pytest.raises(errors.EntityTooLarge):
-        plan_put(request, auth, "t42/m.glb", max_put_bytes=5)
+    with pytest.raises(errors.EntityTooLarge) as caught:
+        decide(put, auth, max_single=5)
+    assert caught.value.details == {"MaxSizeAllowed": "5", "ProposedSize": "11"}
 
 
 def test_put_plan_over_https_is_chunked():
@@ -266,12 +285,14 @@ def test_put_plan_over_https_is_chunked():
         ),
         scheme="https",
     )
+    assert request.headers["content-encoding"] == "gzip,aws-chunked"
     auth = authenticate(request, KEYS, time.time())
-    plan = plan_put(request, auth, "k", max_put_bytes=100)
-    assert plan.length == 5 and plan.chunked is not None
-    assert plan.chunked.trailer == "x-amz-checksum-crc32"
-    assert plan.r2_options["httpMetadata"]["contentEncoding"] == "gzip"
-    assert "sha256" not in plan.r2_options
+    put = put_request(request, auth, "k")
+    assert put.length == 5 and put.chunked is not None
+    assert put.chunked.trailer == "x-amz-checksum-crc32"
+    assert "sha256" not in put.verify
+    # aws-chunked is the upload's framing, never stored as the object's coding
+    assert decide(put, auth).http_metadata["contentEncoding"] == "gzip"
 
 
 def test_put_plan_refuses_what_r2gate_cannot_honour():
@@ -285,20 +306,33 @@ def test_put_plan_refuses_what_r2gate_cannot_honour():
             lambda s3, p=params: s3.put_object(Bucket=BUCKET, Key="t42/x", Body=b"1", **p)
         )
         with pytest.raises(errors.S3NotImplemented):
-            plan_put(request, auth, "t42/x", max_put_bytes=100)
+            put_request(request, auth, "t42/x")
     request, auth, _ = tenant(
         lambda s3: s3.put_object(Bucket=BUCKET, Key="t42/x", Body=b"1", ACL="public-read")
     )
-    plan_put(request, auth, "t42/x", max_put_bytes=100)
+    put_request(request, auth, "t42/x")
     with pytest.raises(errors.MissingContentLength):
-        plan_put(
+        put_request(
             replace(
                 request, headers={k: v for k, v in request.headers.items() if k != "content-length"}
             ),
             auth,
             "t42/x",
-            max_put_bytes=100,
         )
+
+
+def test_put_headers_the_policy_refuses_are_invalid_argument():
+    for params in (
+        {"CacheControl": "max-age=1 2"},
+        {"ContentLanguage": "en_US"},
+        {"ContentType": "image/png, text/html"},
+        {"ContentDisposition": "attachment; filename=a b"},
+    ):
+        request, auth, _ = tenant(
+            lambda s3, p=params: s3.put_object(Bucket=BUCKET, Key="t42/x", Body=b"1", **p)
+        )
+        with pytest.raises(errors.InvalidArgument):
+            decide(put_request(request, auth, "t42/x"), auth)
 
 
 def test_presigned_put_applies_the_credential_limits():
@@ -314,10 +348,11 @@ def test_presigned_put_applies_the_credential_limits():
         auth = authenticate(request, KEYS, time.time())
         operation = resolve(request, BUCKET)
         authorize(auth.credential, operation, presigned=True)
-        return plan_put(request, auth, key, max_put_bytes=1000)
+        return decide(put_request(request, auth, key), auth, max_single=1000)
 
     plan = presigned_put("up/a.png", "image/png", b"12345")
-    assert plan.r2_options["onlyIf"] == {"etagDoesNotMatch": "*"}
+    assert plan.create_only and plan.guard(None) == {"etagDoesNotMatch": "*"}
+    assert plan.options(plan.guard(None))["onlyIf"] == {"etagDoesNotMatch": "*"}
     with pytest.raises(errors.EntityTooLarge):
         presigned_put("up/a.png", "image/png", b"x" * 11)
     with pytest.raises(errors.AccessDenied):
@@ -326,13 +361,31 @@ def test_presigned_put_applies_the_credential_limits():
         presigned_put("elsewhere/a.png", "image/png", b"x")
 
 
+def test_presigned_multipart_creation_carries_the_credential_limits():
+    s3 = client(key_id=LIMITED_ID, secret=LIMITED_SECRET)
+    url = s3.generate_presigned_url(
+        "create_multipart_upload", Params={"Bucket": BUCKET, "Key": "up/a.png"}
+    )
+    request = presigned(url, "POST", {"Content-Type": "image/png"})
+    auth = authenticate(request, KEYS, time.time())
+    assert resolve(request, BUCKET).name == "CreateMultipartUpload"
+    proposal = object_proposal(request, "up/a.png", preconditions=False)
+    assert proposal.length is None and proposal.preconditions == {}
+    plan = decide_upload(S3Principal(auth), proposal)
+    assert plan.create_only and plan.bounds is not None and plan.bounds.max_bytes == 10
+    html = presigned(url, "POST", {"Content-Type": "text/html"})
+    with pytest.raises(ApiError) as caught:
+        decide_upload(S3Principal(auth), object_proposal(html, "up/a.png"))
+    assert isinstance(s3_error_from(caught.value), errors.AccessDenied)
+
+
 def test_part_plan_has_digests_for_js():
     body = b"x" * 1000
     request, _ = boto_request(
         lambda s3: s3.upload_part(Bucket=BUCKET, Key="k", UploadId="U", PartNumber=1, Body=body)
     )
     auth = authenticate(request, KEYS, time.time())
-    plan = plan_part(request, auth, max_part_bytes=5 * 1024**3)
+    plan = plan_part(request, auth)
     assert plan.length == 1000
     assert [d.algorithm for d in plan.digests] == ["sha256", "crc32"]
     assert plan.digests[0].expected == hashlib.sha256(body).digest()

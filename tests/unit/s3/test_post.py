@@ -13,10 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from urllib3.filepost import encode_multipart_formdata
 
+from r2gate.auth import S3Principal
+from r2gate.errors import ApiError
 from r2gate.s3 import errors
 from r2gate.s3.credentials import S3Credential, S3Keyring, UploadLimits
 from r2gate.s3.form_prefix import FormPrefix, FormPrefixParser
-from r2gate.s3.post_policy import check_post, parse_policy
+from r2gate.s3.post_policy import PostForm, check_post, parse_policy
+from r2gate.s3.translate import s3_error_from
+from r2gate.write_policy import WritePlan, decide_write
 
 from .boto import BUCKET, ROOT_ID, ROOT_SECRET, TENANT_ID, TENANT_SECRET, client
 
@@ -87,6 +91,21 @@ def parse_prefix(body: bytes, chunk: int = 1 << 20) -> FormPrefix:
             assert prefix.data_start == offset + prefix.data_offset_in_feed
             return prefix
         offset += len(piece)
+
+
+def decide(form: PostForm, max_single: int = 100 * 1024 * 1024) -> WritePlan:
+    """The write policy's decision on a form, as the handler asks it (the signer's presigned
+    request is the writer), its refusal as the S3 error a client gets."""
+    try:
+        return decide_write(S3Principal(form.signed), form.proposal, max_single=max_single)
+    except ApiError as error:
+        raise s3_error_from(error) from None
+
+
+def store(presigned: dict, body: bytes) -> tuple[PostForm, WritePlan]:
+    """Check a form and let the write policy decide what it stores."""
+    _, form = upload(presigned, body)
+    return form, decide(form)
 
 
 def upload(presigned: dict, body: bytes, now: float | None = None):
@@ -192,6 +211,49 @@ def test_malformed_prefixes(body, error):
             raise errors.MalformedPOSTRequest("incomplete")
 
 
+WHITESPACE = {"spaces": b" ", "tabs": b"\t", "mixed": b" \t"}
+LINES = {
+    "before-the-value": b'Content-Disposition:%sform-data; name="a"',
+    "only-whitespace": b"Content-Disposition:%s",
+    "after-the-name": b"Content-Disposition%s:",
+    "after-the-value": b'Content-Disposition: form-data; name="a"%s',
+    "after-a-parameter": b'Content-Disposition: form-data;%sname="a"',
+    "content-type": b"Content-Type:%s",
+}
+
+
+@pytest.mark.parametrize("line", LINES.values(), ids=LINES.keys())
+@pytest.mark.parametrize("space", WHITESPACE.values(), ids=WHITESPACE.keys())
+def test_a_long_whitespace_header_line_is_refused_in_linear_time(line, space):
+    # A header line of whitespace ending in a bare LF once made the line pattern backtrack
+    # cubically; now it is one pass. A smaller size first, so that a regression fails fast.
+    for size in (2000, 60000):
+        run = (space * (size // len(space)))[:size]
+        body = b"--B\r\n" + line % run + b"\n\r\n\r\n"
+        assert len(body) < 64 * 1024
+        started = time.perf_counter()
+        with pytest.raises(errors.MalformedPOSTRequest):
+            FormPrefixParser("B").feed(body)
+        assert time.perf_counter() - started < 0.5
+
+
+@pytest.mark.parametrize("space", WHITESPACE.values(), ids=WHITESPACE.keys())
+def test_whitespace_around_header_values_is_still_read(space):
+    run = space * 100
+    body = (
+        b"--B\r\nContent-Disposition:" + run + b'form-data; name="f"' + run + b"\r\n\r\nv\r\n"
+        b"--B\r\nContent-Disposition:" + run + b'form-data; name="file"; filename="a.png"'
+        b"\r\nContent-Type:" + run + b"image/png" + run + b"\r\n\r\nDATA"
+    )
+    started = time.perf_counter()
+    prefix = FormPrefixParser("B").feed(body)
+    assert time.perf_counter() - started < 0.5
+    assert prefix is not None
+    assert [(f.name, f.value) for f in prefix.fields] == [("f", "v")]
+    assert (prefix.filename, prefix.file_content_type) == ("a.png", "image/png")
+    assert body[prefix.data_start :] == b"DATA"
+
+
 def test_boundary_is_checked():
     for bad in ("", "x" * 71, "ends with space ", "semi;colon"):
         with pytest.raises(errors.MalformedPOSTRequest):
@@ -245,11 +307,14 @@ def test_seed_style_post_is_accepted():
         },
         conditions=[*SEED_CONDITIONS, {"success_action_status": "201"}, {"x-amz-meta-owner": "u1"}],
     )
-    _, result = upload(presigned, form_body(presigned, b"12345", filename="cat.png"))
-    assert result.key == "uploads/cat.png" and result.length == 5
-    assert result.content_type == "image/png"
-    assert result.custom_metadata == {"owner": "u1"}
-    assert result.r2_put_options() == {
+    result, plan = store(presigned, form_body(presigned, b"12345", filename="cat.png"))
+    assert result.key == "uploads/cat.png" and result.proposal.length == 5
+    assert result.signed.presigned and result.signed.credential.name == "s3-default"
+    assert plan.key == "uploads/cat.png" and plan.length == 5
+    assert plan.content_type == "image/png"
+    assert plan.custom_metadata == {"owner": "u1"}
+    assert plan.trusted  # the default pair has no limits
+    assert plan.options(plan.guard(None)) == {
         "httpMetadata": {"contentType": "image/png"},
         "customMetadata": {"owner": "u1"},
     }
@@ -369,26 +434,92 @@ def test_wrong_credential_scope_or_key():
 
 def test_tenant_credential_outside_its_prefixes():
     inside = presign_post(key="t42/${filename}", key_id=TENANT_ID, secret=TENANT_SECRET)
-    assert upload(inside, form_body(inside))[1].key == "t42/cat.png"
+    assert store(inside, form_body(inside))[1].key == "t42/cat.png"
     outside = presign_post(key="t420/${filename}", key_id=TENANT_ID, secret=TENANT_SECRET)
+    _, form = upload(outside, form_body(outside))  # the policy holds: the signer decides
     with pytest.raises(errors.AccessDenied, match="may not"):
-        upload(outside, form_body(outside))
+        decide(form)
 
 
 def test_credential_limits_and_create_only():
     presigned = presign_post(key_id=LIMITED_ID, secret=LIMITED_SECRET)
-    _, result = upload(presigned, form_body(presigned, b"x" * 100))
-    assert result.create_only and result.r2_put_options()["onlyIf"] == {"etagDoesNotMatch": "*"}
-    with pytest.raises(errors.EntityTooLarge):
-        upload(presigned, form_body(presigned, b"x" * 101))
+    _, plan = store(presigned, form_body(presigned, b"x" * 100))
+    assert plan.create_only and plan.options(plan.guard(None))["onlyIf"] == {
+        "etagDoesNotMatch": "*"
+    }
+    with pytest.raises(errors.EntityTooLarge) as caught:
+        store(presigned, form_body(presigned, b"x" * 101))
+    assert caught.value.details == {"MaxSizeAllowed": "100", "ProposedSize": "101"}
     html = presign_post(
         fields={"Content-Type": "text/html"},
         conditions=[["starts-with", "$Content-Type", ""]],
         key_id=LIMITED_ID,
         secret=LIMITED_SECRET,
     )
-    with pytest.raises(errors.AccessDenied, match="Content-Type"):
-        upload(html, form_body(html))
+    with pytest.raises(errors.AccessDenied, match="text/html"):
+        store(html, form_body(html))
+
+
+@pytest.mark.parametrize("key_id", [ROOT_ID, LIMITED_ID])
+@pytest.mark.parametrize(
+    "content_type", ["image/png;,text/html", "image/png, text/html", "image/png;x=1,text/html"]
+)
+def test_a_form_type_that_hides_another_is_refused(key_id, content_type):
+    secret = ROOT_SECRET if key_id == ROOT_ID else LIMITED_SECRET
+    presigned = presign_post(fields={"Content-Type": content_type}, key_id=key_id, secret=secret)
+    _, form = upload(presigned, form_body(presigned))
+    with pytest.raises(ApiError) as caught:
+        decide_write(S3Principal(form.signed), form.proposal, max_single=1000)
+    assert (caught.value.status, caught.value.code) == (400, "invalid_content_type")
+    assert isinstance(s3_error_from(caught.value), errors.InvalidArgument)
+
+
+def test_form_fields_the_policy_refuses_are_invalid_argument():
+    for name, value in (
+        ("Cache-Control", "max-age=1 2"),
+        ("Content-Disposition", "attachment; filename=a b"),
+        ("x-amz-meta-a b", "1"),
+        ("x-amz-meta-a", "x\r\ny"),
+    ):
+        presigned = presign_post(
+            fields={"Content-Type": "image/png", name: value},
+            conditions=[*SEED_CONDITIONS, {name: value}],
+        )
+        with pytest.raises(errors.InvalidArgument):
+            store(presigned, form_body(presigned))
+
+
+def test_form_fields_are_stored_by_a_limited_pair():
+    fields = {"Content-Type": "image/png", "Cache-Control": "no-cache", "x-amz-meta-who": "u1"}
+    presigned = presign_post(
+        fields=fields,
+        conditions=[{"Cache-Control": "no-cache"}, {"x-amz-meta-who": "u1"}, *SEED_CONDITIONS],
+        key_id=LIMITED_ID,
+        secret=LIMITED_SECRET,
+    )
+    _, plan = store(presigned, form_body(presigned))
+    assert plan.http_metadata == {"contentType": "image/png", "cacheControl": "no-cache"}
+    assert plan.custom_metadata == {"who": "u1"}
+
+
+def test_the_key_condition_holds_for_the_key_after_the_filename():
+    exact = presign_post(
+        key="uploads/${filename}",
+        conditions=[["eq", "$key", "uploads/cat.png"], ["starts-with", "$Content-Type", ""]],
+    )
+    assert upload(exact, form_body(exact, filename="cat.png"))[1].key == "uploads/cat.png"
+    with pytest.raises(errors.PolicyConditionFailed, match="key"):
+        upload(exact, form_body(exact, filename="dog.png"))
+    # a filename cannot climb out of the prefix the policy allows
+    prefixed = presign_post(
+        key="uploads/${filename}",
+        conditions=[["starts-with", "$key", "uploads/cats/"], ["starts-with", "$Content-Type", ""]],
+    )
+    assert upload(prefixed, form_body(prefixed, filename="cats/a.png"))[1].key == (
+        "uploads/cats/a.png"
+    )
+    with pytest.raises(errors.PolicyConditionFailed, match="key"):
+        upload(prefixed, form_body(prefixed, filename="dogs/a.png"))
 
 
 def test_filename_substitution_is_validated():

@@ -14,9 +14,10 @@ import pytest
 from r2gate.apikeys import ApiKey
 from r2gate.auth import Operation, S3Principal, identify
 from r2gate.errors import ApiError
-from r2gate.multipart import MIB, Bounds, plan_completion
 from r2gate.objects import ObjectInfo
 from r2gate.s3.errors import (
+    AccessDenied,
+    EntityTooLarge,
     EntityTooSmall,
     InvalidArgument,
     InvalidPart,
@@ -28,14 +29,17 @@ from r2gate.s3.errors import (
 )
 from r2gate.s3.operations import (
     CopyPlan,
-    copied_options,
     copy_preconditions_hold,
+    copy_proposal,
+    plan_copy,
     response_overrides,
 )
+from r2gate.s3.request import S3Request
 from r2gate.s3.settings import parse_s3_settings
 from r2gate.s3.translate import s3_error_from
 from r2gate.settings import parse_settings
 from r2gate.upload_records import Manifest, PartRecord
+from r2gate.write_policy import MAX_SINGLE_WRITE, MIB, decide_completion, decide_write
 
 from .boto import (
     BUCKET,
@@ -184,21 +188,89 @@ def test_copy_source_preconditions(conditions: dict[str, str], holds: bool) -> N
     assert copy_preconditions_hold(plan, "abc", UPLOADED) is holds
 
 
+def _root() -> S3Principal:
+    request, _ = sent_one(lambda s3: s3.head_object(Bucket=BUCKET, Key="a/b.txt"))
+    principal = _identify(request)
+    assert isinstance(principal, S3Principal)
+    return principal
+
+
+def _limited() -> S3Principal:
+    tenant = client(key_id=TENANT_ID, secret=TENANT_SECRET)
+    url = tenant.generate_presigned_url("put_object", Params={"Bucket": BUCKET, "Key": "t42/a"})
+    principal = _identify(presigned(url, "PUT", {"host": "127.0.0.1:8787"}))
+    assert isinstance(principal, S3Principal) and principal.upload is not None
+    return principal
+
+
+def _copy_request(headers: dict[str, str] | None = None) -> S3Request:
+    wire = {"x-amz-copy-source": f"/{BUCKET}/src", **(headers or {})}
+    return S3Request("PUT", f"/api/s3/{BUCKET}/t42/dst.txt", "", wire)
+
+
+def _source(**fields: object) -> ObjectInfo:
+    values: dict = {
+        "key": "src",
+        "size": 1,
+        "etag": "abc",
+        "http_etag": '"abc"',
+        "uploaded": UPLOADED,
+        "content_type": "text/plain",
+        "cache_control": "no-cache",
+        "custom_metadata": {"a": "b"},
+    }
+    values.update(fields)
+    return ObjectInfo(**values)
+
+
 def test_copy_keeps_the_stored_headers_and_metadata() -> None:
-    info = ObjectInfo(
-        key="src",
-        size=1,
-        etag="abc",
-        http_etag='"abc"',
-        uploaded=UPLOADED,
-        content_type="text/plain",
-        cache_control="no-cache",
-        custom_metadata={"a": "b"},
-    )
-    assert copied_options(info) == {
+    request = _copy_request()
+    proposal = copy_proposal(request, plan_copy(request, BUCKET), _source(), "t42/dst.txt")
+    plan = decide_write(_root(), proposal, max_single=MAX_SINGLE_WRITE)
+    assert plan.options(plan.guard(None)) == {
         "httpMetadata": {"contentType": "text/plain", "cacheControl": "no-cache"},
         "customMetadata": {"a": "b"},
     }
+
+
+def test_a_copy_that_replaces_takes_the_request_s_headers() -> None:
+    request = _copy_request(
+        {
+            "x-amz-metadata-directive": "REPLACE",
+            "content-type": "image/png",
+            "x-amz-meta-c": "d",
+            "if-none-match": "*",
+        }
+    )
+    proposal = copy_proposal(request, plan_copy(request, BUCKET), _source(), "t42/dst.txt")
+    plan = decide_write(_root(), proposal, max_single=MAX_SINGLE_WRITE)
+    assert plan.length == 1
+    assert plan.options(plan.guard(None)) == {
+        "httpMetadata": {"contentType": "image/png"},
+        "customMetadata": {"c": "d"},
+        "onlyIf": {"etagDoesNotMatch": "*"},
+    }
+
+
+def test_a_copy_passes_the_write_policy_too() -> None:
+    request = _copy_request()
+    copy = plan_copy(request, BUCKET)
+    # a source stored before r2gate checked what objects carry: its values are checked again
+    for source in (
+        _source(content_type="application/pdf;,text/html"),
+        _source(cache_control="max-age=1 2"),
+        _source(custom_metadata={"bad name": "x"}),
+    ):
+        with pytest.raises(ApiError) as caught:
+            decide_write(_root(), copy_proposal(request, copy, source, "t42/d.txt"), max_single=10)
+        assert caught.value.status == 400
+        assert isinstance(s3_error_from(caught.value), InvalidArgument)
+    # the pair's limits bound a copy as any write
+    big = _source(size=101, content_type="image/png")
+    with pytest.raises(ApiError) as caught:
+        limited = _limited()
+        decide_write(limited, copy_proposal(request, copy, big, "t42/d.png"), max_single=1000)
+    assert isinstance(s3_error_from(caught.value), EntityTooLarge)
 
 
 # --- client-sized multipart uploads -------------------------------------------------------
@@ -230,7 +302,7 @@ def test_a_client_sized_manifest_round_trips() -> None:
 def _complete(sizes: list[int]) -> list[dict]:
     records = {n: PartRecord(n, size, f"e{n}") for n, size in enumerate(sizes, start=1)}
     requested = [(n, f"e{n}") for n in records]
-    return plan_completion(_manifest(), records, requested, Bounds())
+    return decide_completion(_manifest(), None, records, requested, {}).parts
 
 
 def test_client_sized_parts_are_uniform_except_the_last() -> None:
@@ -269,6 +341,30 @@ def test_api_errors_become_the_s3_error_clients_expect(error, kind, status) -> N
     translated = s3_error_from(error)
     assert isinstance(translated, kind) and translated.status == status
     assert translated.headers == error.headers
+
+
+@pytest.mark.parametrize(
+    ("code", "kind"),
+    [
+        ("invalid_content_type", InvalidArgument),
+        ("invalid_content_length", InvalidArgument),
+        ("invalid_header", InvalidArgument),
+        ("invalid_metadata", InvalidArgument),
+        ("unsupported_media_type", AccessDenied),
+    ],
+)
+def test_the_write_policy_s_refusals_become_s3_errors(code: str, kind: type) -> None:
+    assert type(s3_error_from(ApiError(400, code, "m"))) is kind
+
+
+def test_sizes_go_along_as_the_error_document_s_elements() -> None:
+    sizes = {"MaxSizeAllowed": "10", "ProposedSize": "11"}
+    too_large = s3_error_from(ApiError(413, "too_large", "m", details=sizes))
+    assert isinstance(too_large, EntityTooLarge) and too_large.details == sizes
+    # a part over the upload's part size is too large, any other mismatch an invalid part
+    part = s3_error_from(ApiError(400, "part_size_mismatch", "m", details=sizes))
+    assert isinstance(part, EntityTooLarge) and part.details == sizes
+    assert isinstance(s3_error_from(ApiError(400, "part_size_mismatch", "m")), InvalidPart)
 
 
 def test_unknown_api_errors_keep_their_class() -> None:

@@ -276,3 +276,38 @@ def test_delete_result_keys_survive_any_xml_text(keys):
         lambda s3: s3.delete_objects(Bucket=BUCKET, Delete={"Objects": [{"Key": "a"}]}), body
     )
     assert [d["Key"] for d in parsed["Deleted"]] == keys
+
+
+def test_delete_entries_with_an_etag_are_conditional():
+    _, body = sent_one(
+        lambda s3: s3.delete_objects(
+            Bucket=BUCKET,
+            Delete={
+                "Objects": [{"Key": "a", "ETag": '"e1"'}, {"Key": "b"}, {"Key": "c", "ETag": "e3"}]
+            },
+        )
+    )
+    request = s3xml.parse_delete(body)
+    assert request.keys == ("a", "b", "c")
+    assert request.etags == {"a": "e1", "c": "e3"}
+    plain = b"<Delete><Object><Key>a</Key></Object></Delete>"
+    assert s3xml.parse_delete(plain).etags == {}
+    again = (
+        b"<Delete><Object><Key>a</Key><ETag>e</ETag></Object>"
+        b'<Object><Key>a</Key><ETag>"e"</ETag></Object></Delete>'
+    )
+    assert s3xml.parse_delete(again).etags == {"a": "e"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<Delete><Object><Key>a</Key><ETag></ETag></Object></Delete>",
+        b'<Delete><Object><Key>a</Key><ETag>""</ETag></Object></Delete>',
+        b"<Delete><Object><Key>a</Key><ETag>e1</ETag></Object>"
+        b"<Object><Key>a</Key><ETag>e2</ETag></Object></Delete>",
+    ],
+)
+def test_an_empty_or_contradicting_delete_etag_is_malformed(body):
+    with pytest.raises(errors.MalformedXML):
+        s3xml.parse_delete(body)
