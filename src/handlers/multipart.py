@@ -39,7 +39,7 @@ from r2gate.upload_records import (
     parts_prefix,
     valid_upload_id,
 )
-from r2gate.uploads import UploadBounds, parse_content_length
+from r2gate.uploads import UploadBounds
 from r2gate.write_policy import (
     CompletionPlan,
     UploadPlan,
@@ -147,8 +147,7 @@ async def _upload_part(
     call: Call, upload: UploadBounds | None, manifest: Manifest, part_number: int
 ) -> Any:
     incoming, bucket = call.incoming, call.bucket
-    length = parse_content_length(incoming.headers)
-    check_part(manifest, upload, part_number, length)
+    length = check_part(manifest, upload, part_number, incoming.headers.get("content-length"))
     r2_upload = bucket.upload(manifest.key, manifest.r2_upload_id)
     part = await r2_upload.upload_part(part_number, incoming.body)
     etag = str(part.etag)

@@ -479,12 +479,14 @@ def largest_part(manifest: Manifest, part_number: int, bounds: PartBounds) -> in
 
 
 def check_part(
-    manifest: Manifest, bounds: UploadBounds | None, part_number: int, length: int
-) -> None:
-    """A part of `length` bytes may be sent by a writer with `bounds`: 400 part_size_mismatch
-    when empty or larger than the part size, 413 too_large past `largest_part` (so parts sent
+    manifest: Manifest, bounds: UploadBounds | None, part_number: int, declared: int | str | None
+) -> int:
+    """The length of a part a writer with `bounds` may send (`declared`: a number, or the
+    Content-Length as sent: 411, 400 invalid_content_length): 400 part_size_mismatch when
+    empty or larger than the part size, 413 too_large past `largest_part` (so parts sent
     concurrently cannot store more than the limit), 415 / 400 as `part_bounds`. Smaller parts
     are checked at completion."""
+    length = _declared_length(declared)
     limits = part_bounds(manifest, bounds)
     if length == 0:
         raise ApiError(400, "part_size_mismatch", "A part must carry at least one byte.")
@@ -497,6 +499,7 @@ def check_part(
         )
     if length > largest_part(manifest, part_number, limits):
         raise _parts_too_large(limits, length)
+    return length
 
 
 @dataclass(frozen=True)
