@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -77,6 +78,25 @@ def environment(local: bool, *, counting: bool = False) -> dict[str, str]:
     return env
 
 
+def apply_migrations(config: Path = CONFIG, persist_to: Path | None = None) -> None:
+    """Apply the D1 migrations of `config`'s databases to their local copies (Miniflare's, under
+    `persist_to` or wrangler's default `.wrangler/state`): offline, before `wrangler dev`
+    starts. A config without D1 databases needs nothing."""
+    databases = tomllib.loads(config.read_text()).get("d1_databases", [])
+    for database in databases:
+        if not (config.parent / database.get("migrations_dir", "migrations")).is_dir():
+            continue
+        line = [str(NODE_BIN / "wrangler"), "d1", "migrations", "apply", database["binding"]]
+        line += ["--local", "--config", str(config)]
+        if persist_to is not None:
+            line.append(f"--persist-to={persist_to}")
+        done = subprocess.run(
+            line, cwd=config.parent, env=environment(local=False), capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"D1 migrations of {database['binding']} failed:\n{done.stdout}")
+
+
 def command(config: Path, *, local: bool, args: list[str], counting: bool = False) -> list[str]:
     """The `wrangler dev` command line; in local mode with the local-only flags (and the
     bundle built first: the counting variant with `counting`)."""
@@ -115,7 +135,18 @@ def main() -> None:
         flush=True,
     )
     os.chdir(ROOT)
+    apply_migrations(CONFIG, _persist_to(sys.argv[1:]))
     os.execvpe(line[0], line, environment(local))  # noqa: S606 (our own command line)
+
+
+def _persist_to(args: list[str]) -> Path | None:
+    """The `--persist-to` wrangler dev is given, if any."""
+    for index, arg in enumerate(args):
+        if arg.startswith("--persist-to="):
+            return Path(arg.split("=", 1)[1])
+        if arg == "--persist-to" and index + 1 < len(args):
+            return Path(args[index + 1])
+    return None
 
 
 if __name__ == "__main__":

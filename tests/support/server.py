@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scripts.wrangler_dev import CONFIG, command, environment
+from scripts.wrangler_dev import CONFIG, apply_migrations, command, environment
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_BIN = ROOT / "node_modules" / ".bin"
@@ -131,6 +131,7 @@ def start_wrangler_dev(
     if any(" " in arg for arg in workerd_args):
         raise ValueError("a workerd option with a space cannot pass through R2GATE_WORKERD_ARGS")
     state_dir.mkdir(parents=True, exist_ok=True)
+    apply_migrations(config, state_dir)
     no_dev_vars = state_dir / "empty.env"  # an env file replaces .dev.vars
     no_dev_vars.touch()
     port, worker_port = free_port(), free_port()
