@@ -14,11 +14,12 @@ CREATE TABLE uploads (
   checksum_algorithm TEXT,             -- S3's ChecksumAlgorithm, when one was asked for
   created INTEGER NOT NULL,            -- unix seconds
   expires INTEGER NOT NULL,            -- unix seconds: gone from then on
-  completed_etag TEXT,                 -- set once completed: a repeated completion answers it
-  completed_size INTEGER
+  completed_etag TEXT,                 -- R2's etag of the object it became, once completed: a
+  completed_size INTEGER               -- repeated completion answers it; its parts stay listed
 );
-CREATE INDEX uploads_by_key ON uploads (key, created, upload_id);
+CREATE INDEX uploads_by_key ON uploads (key, upload_id);
 CREATE INDEX uploads_by_expiry ON uploads (expires);
+CREATE INDEX uploads_by_object ON uploads (key, completed_etag);
 
 CREATE TABLE upload_parts (
   upload_id TEXT NOT NULL REFERENCES uploads (upload_id) ON DELETE CASCADE,

@@ -10,6 +10,7 @@ from typing import Any
 from r2gate.keys import key_from_path
 from r2gate.settings import Settings
 
+from .d1 import Database
 from .http import Incoming
 from .r2 import Bucket
 
@@ -39,11 +40,26 @@ class Call:
             _bucket = (self.env, Bucket(self.env.BUCKET))
         return _bucket[1]
 
+    @property
+    def db(self) -> Database:
+        """r2gate's own records (``DB``, D1), one per isolate as the bucket."""
+        return database(self.env)
+
     def key(self) -> str:
         """The validated object key of the ``{key}`` path parameter (400 invalid_key)."""
         return key_from_path(self.params["key"])
 
 
 _bucket: tuple[Any, Bucket] | None = None  # (the JS env, its bucket), made on first use
+_database: tuple[Any, Database] | None = None
+
+
+def database(env: Any) -> Database:
+    """The env's D1 database (``DB``), made on first use per JS env."""
+    global _database  # noqa: PLW0603
+    if _database is None or _database[0] != env:
+        _database = (env, Database(env.DB))
+    return _database[1]
+
 
 Handler = Callable[[Call], Awaitable[Any]]

@@ -1,10 +1,15 @@
-"""The hourly cron (wrangler.toml `[triggers]`): abort multipart uploads older than
-UPLOAD_MAX_AGE and remove r2gate's records of them.
+"""The hourly cron (wrangler.toml `[triggers]`): abort multipart uploads past their expiry
+(UPLOAD_MAX_AGE after creation) and remove r2gate's records of them.
 
 Age is measured against the event's `scheduledTime`, not the clock, so the cleanup is
-testable without waiting (`GET /__scheduled?cron=...&time=<ms>` with --test-scheduled).
-At most `BATCH` uploads are removed per run (each costs a handful of R2 operations); the
-rest wait for the next hour.
+testable without waiting (`GET /cdn-cgi/local/scheduled?cron=...&time=<ms>` with
+--test-scheduled). At most `BATCH` uploads are handled per run (each costs a few R2 and D1
+operations); the rest wait for the next hour.
+
+A completed upload's record stays while the object it made is unchanged (its parts answer
+GetObjectAttributes and ``?partNumber=`` reads): past its expiry the cron looks at the object
+and forgets the record once the object was replaced or deleted, else looks again a week later.
+Records that earlier versions kept in the bucket (`LEGACY_PREFIXES`) are removed as found.
 """
 
 from __future__ import annotations
@@ -15,13 +20,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from r2gate.errors import ApiError
-from r2gate.upload_records import MANIFEST_PREFIX, Manifest, expired_upload_ids, manifest_key
+from r2gate.upload_records import LEGACY_PREFIXES, Manifest
 
+from . import upload_store
+from .call import database
 from .config import js_env, settings_from_env
-from .multipart import abort_r2_upload, forget_upload, list_objects, list_part_objects
-from .r2 import Bucket
+from .d1 import Database
+from .multipart import abort_r2_upload, abort_upload
+from .r2 import Bucket, list_result
 
 BATCH = 100
+RECHECK_COMPLETED = 7 * 86400  # how long a completed upload's record is kept between checks
+LEGACY_PART_PAGES = 10
 
 
 @dataclass
@@ -42,34 +52,69 @@ def scheduled_time(controller: Any) -> datetime:
 
 async def run_scheduled(controller: Any, env: Any, ctx: Any) -> CleanupReport:
     """The Worker's scheduled handler."""
-    settings = settings_from_env(env)
-    bucket = Bucket(js_env(env).BUCKET)
-    report = await cleanup_uploads(bucket, scheduled_time(controller), settings.upload_max_age)
+    settings_from_env(env)  # a setting that does not parse fails the run, as it fails requests
+    raw = js_env(env)
+    bucket, db = Bucket(raw.BUCKET), database(raw)
+    now = int(scheduled_time(controller).timestamp())
+    report = await cleanup_uploads(bucket, db, now)
+    report.removed += await remove_legacy_records(bucket)
     print(f"r2gate: upload cleanup removed {report.removed}, failed {report.failed}")
     return report
 
 
-async def cleanup_uploads(bucket: Bucket, now: datetime, max_age: int) -> CleanupReport:
-    """Abort and forget every upload whose manifest is at least `max_age` seconds old."""
-    listed = await list_objects(bucket, MANIFEST_PREFIX)
-    metadata = {key: meta for key, _, meta in listed}
-    expired = expired_upload_ids(((key, uploaded) for key, uploaded, _ in listed), now, max_age)
+async def cleanup_uploads(bucket: Bucket, db: Database, now: int) -> CleanupReport:
+    """Abort and forget every open upload past its expiry; forget a completed one once its
+    object changed."""
     report = CleanupReport()
-    for upload_id in expired[:BATCH]:
+    for manifest in await upload_store.expired(db, now, BATCH):
         try:
-            await _remove(bucket, upload_id, metadata[manifest_key(upload_id)])
+            if manifest.completed and await _still_stored(bucket, manifest):
+                await upload_store.extend(db, manifest.upload_id, now + RECHECK_COMPLETED)
+                continue
+            await abort_upload(bucket, db, manifest)
             report.removed += 1
         except ApiError as error:
-            print(f"r2gate: cleanup of upload {upload_id} failed: {error.code}")
+            print(f"r2gate: cleanup of upload {manifest.upload_id} failed: {error.code}")
             report.failed += 1
     return report
 
 
-async def _remove(bucket: Bucket, upload_id: str, metadata: Any) -> None:
-    try:
-        manifest = Manifest.from_metadata(upload_id, metadata)
-    except ValueError:
-        manifest = None  # unreadable: nothing to abort, the records still go
-    if manifest is not None:
-        await abort_r2_upload(bucket, manifest)
-    await forget_upload(bucket, upload_id, await list_part_objects(bucket, upload_id))
+async def _still_stored(bucket: Bucket, manifest: Manifest) -> bool:
+    head = await bucket.head(manifest.key)
+    return head is not None and str(head.etag) == manifest.completed_etag
+
+
+async def remove_legacy_records(bucket: Bucket) -> int:
+    """Abort the uploads earlier versions recorded in the bucket and delete those records (at
+    most BATCH per run): the number of uploads removed."""
+    manifests, parts = LEGACY_PREFIXES
+    listed = list_result(
+        await bucket.list({"prefix": manifests, "limit": BATCH, "include": ["customMetadata"]})
+    )[0]
+    for record in listed:
+        metadata = record.custom_metadata
+        key, r2_upload_id = metadata.get("key"), metadata.get("r2_upload_id")
+        if key and r2_upload_id:
+            legacy = Manifest(
+                upload_id="0" * 32,
+                key=key,
+                r2_upload_id=r2_upload_id,
+                owner="",
+                part_size=0,
+                created=0,
+                expires=0,
+                content_type="",
+            )
+            try:
+                await abort_r2_upload(bucket, legacy)
+            except ApiError as error:
+                print(f"r2gate: abort of a legacy upload failed: {error.code}")
+                continue
+        part_prefix = f"{parts}{record.key[len(manifests) :]}/"
+        for _ in range(LEGACY_PART_PAGES):  # 10,000 parts at most: ten pages
+            page = list_result(await bucket.list({"prefix": part_prefix, "limit": 1000}))[0]
+            if not page:
+                break
+            await bucket.delete([obj.key for obj in page])
+        await bucket.delete(record.key)  # last: a failure leaves it for the next run
+    return len(listed)

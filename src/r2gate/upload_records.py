@@ -1,21 +1,22 @@
-"""What r2gate records in R2 about a multipart upload, and who may use it.
+"""What r2gate records about a multipart upload, and who may use it.
 
-The R2 binding cannot list the parts of an upload, so r2gate keeps its own records under the
-reserved ``api/`` prefix, which clients can never read or write (``keys.validate_key``):
-
-* ``api/uploads/<upload_id>``: the manifest, an empty object whose custom metadata holds the
-  target key, R2's upload id, the owner, the part size, times and the token's bounds;
-* ``api/upload-parts/<upload_id>/<nnnnn>``: one empty object per received part, custom
-  metadata ``{"size": "<bytes>", "etag": "<R2 etag>"}``.
-
-Manifests and parts live under different prefixes so that the cleanup cron lists manifests
-only. ``upload_id`` is r2gate's own id (32 lowercase hex characters), never R2's.
+The R2 binding cannot list an upload's parts, so r2gate keeps its own records, in D1 (the
+``DB`` binding, migrations/0001_upload_records.sql), outside the bucket's key space, so that
+no listing of the bucket ever shows them: a row of ``uploads`` per upload (the target key,
+R2's upload id, the owner, the part size, the creator's limits, times, and once completed
+the object it became) and a row of ``upload_parts`` per received part (size, R2's etag, the
+part's MD5 and checksum when known). ``upload_id`` is r2gate's own id (32 lowercase hex
+characters), never R2's. This module turns rows into plain values and back; the handlers
+(handlers/upload_store.py) run the SQL.
 
 An upload belongs to the caller that created it (``owner``): an API key by name, a token by
 its ``jti`` (so a refreshed token with the same ``jti`` continues the upload), a token without
 ``jti`` by a digest of its whole grant, an S3 key pair by its name. Anything else, another
-key, or an expired manifest is ``404 upload_not_found``, so upload ids reveal nothing to other
+key, or an expired upload is ``404 upload_not_found``, so upload ids reveal nothing to other
 callers.
+
+Earlier versions kept these records in the bucket under ``api/uploads/`` and
+``api/upload-parts/`` (`LEGACY_PREFIXES`); the cleanup cron removes what is left of them.
 """
 
 from __future__ import annotations
@@ -26,62 +27,50 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from typing import Any
 
 from .errors import ApiError
 from .tokens import TokenClaims
 from .uploads import UploadBounds
 
 __all__ = [
-    "MANIFEST_PREFIX",
-    "PARTS_PREFIX",
+    "LEGACY_PREFIXES",
+    "ROW_COLUMNS",
     "Manifest",
     "PartRecord",
     "check_access",
-    "expired_upload_ids",
-    "manifest_key",
     "owner_for_api_key",
     "owner_for_s3_key",
     "owner_for_token",
-    "part_record_key",
-    "part_record_metadata",
     "part_records",
-    "parts_prefix",
-    "upload_id_from_manifest_key",
     "valid_upload_id",
 ]
 
-MANIFEST_PREFIX = "api/uploads/"
-PARTS_PREFIX = "api/upload-parts/"
-MANIFEST_VERSION = "1"
+LEGACY_PREFIXES = ("api/uploads/", "api/upload-parts/")
+# The columns of an ``uploads`` row, in the order `Manifest.to_row` gives them.
+ROW_COLUMNS = (
+    "upload_id",
+    "key",
+    "r2_upload_id",
+    "owner",
+    "part_size",
+    "client_sized",
+    "content_type",
+    "max_bytes",
+    "exact_length",
+    "overwrite",
+    "checksum_algorithm",
+    "created",
+    "expires",
+    "completed_etag",
+    "completed_size",
+)
 _UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
-_DIGITS = re.compile(r"[0-9]{1,16}")
 
 
 def valid_upload_id(upload_id: str) -> bool:
     """True for the ids r2gate hands out (32 lowercase hex characters)."""
     return isinstance(upload_id, str) and _UPLOAD_ID.fullmatch(upload_id) is not None
-
-
-def manifest_key(upload_id: str) -> str:
-    return f"{MANIFEST_PREFIX}{upload_id}"
-
-
-def upload_id_from_manifest_key(key: str) -> str | None:
-    """The upload id of a manifest key from a listing, or None for anything else."""
-    if not key.startswith(MANIFEST_PREFIX):
-        return None
-    upload_id = key[len(MANIFEST_PREFIX) :]
-    return upload_id if valid_upload_id(upload_id) else None
-
-
-def parts_prefix(upload_id: str) -> str:
-    return f"{PARTS_PREFIX}{upload_id}/"
-
-
-def part_record_key(upload_id: str, part_number: int) -> str:
-    """Zero-padded, so a listing returns parts in order."""
-    return f"{parts_prefix(upload_id)}{part_number:05d}"
 
 
 def owner_for_api_key(name: str) -> str:
@@ -108,19 +97,29 @@ def owner_for_token(claims: TokenClaims) -> str:
     return f"grant:{hashlib.sha256(canonical.encode('ascii')).hexdigest()}"
 
 
-def _int(value: str | None) -> int:
-    if value is None or _DIGITS.fullmatch(value) is None:
-        raise ValueError("not a whole number")
-    return int(value)
+def _integer(row: Mapping[str, Any], name: str) -> int:
+    value = row.get(name)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # D1 hands numbers to JS, and JS has one number type
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"{name} is not a whole number")
+    return value
 
 
-def _optional_int(value: str | None) -> int | None:
-    return None if value is None else _int(value)
+def _optional_integer(row: Mapping[str, Any], name: str) -> int | None:
+    return None if row.get(name) is None else _integer(row, name)
+
+
+def _text(row: Mapping[str, Any], name: str) -> str:
+    value = row.get(name)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{name} is missing")
+    return value
 
 
 @dataclass(frozen=True)
 class Manifest:
-    """One upload as r2gate recorded it at creation."""
+    """One upload as r2gate recorded it at creation (and, once completed, what it became)."""
 
     upload_id: str
     key: str
@@ -130,10 +129,17 @@ class Manifest:
     created: int  # unix seconds
     expires: int  # unix seconds; the upload is gone from then on
     content_type: str
-    max_bytes: int | None = None  # the creating token's `max`
-    exact_length: int | None = None  # the creating token's `len`
-    overwrite: bool = True  # False: a create-only token (412 when the key exists)
+    max_bytes: int | None = None  # the creator's limits: a token's `max`, a pair's `max_bytes`
+    exact_length: int | None = None  # a token's `len`
+    overwrite: bool = True  # False: create-only (412 when the key exists)
     client_sized: bool = False  # S3: the client picks the part size; part_size is the maximum
+    checksum_algorithm: str | None = None  # S3's ChecksumAlgorithm, when one was asked for
+    completed_etag: str | None = None  # R2's etag of the object it became, once completed
+    completed_size: int | None = None
+
+    @property
+    def completed(self) -> bool:
+        return self.completed_etag is not None
 
     @classmethod
     def new(
@@ -149,9 +155,10 @@ class Manifest:
         max_age: int,
         bounds: UploadBounds | None,
         client_sized: bool = False,
+        checksum_algorithm: str | None = None,
     ) -> Manifest:
-        """A new upload's manifest: a bounded caller's limits and create-only flag are kept;
-        a trusted caller's upload is unbounded and may replace an existing object, as its PUT
+        """A new upload's record: a bounded creator's limits and create-only flag are kept; a
+        trusted creator's upload is unbounded and may replace an existing object, as its PUT
         does."""
         return cls(
             upload_id=upload_id,
@@ -166,53 +173,53 @@ class Manifest:
             exact_length=bounds.exact_length if bounds is not None else None,
             overwrite=bounds.overwrite if bounds is not None else True,
             client_sized=client_sized,
+            checksum_algorithm=checksum_algorithm,
         )
 
-    def to_metadata(self) -> dict[str, str]:
-        """The manifest object's custom metadata (strings only)."""
-        metadata = {
-            "v": MANIFEST_VERSION,
+    def to_row(self) -> dict[str, Any]:
+        """The ``uploads`` row (column -> value, D1's types: text, integers, null)."""
+        return {
+            "upload_id": self.upload_id,
             "key": self.key,
             "r2_upload_id": self.r2_upload_id,
             "owner": self.owner,
-            "part_size": str(self.part_size),
-            "created": str(self.created),
-            "expires": str(self.expires),
+            "part_size": self.part_size,
+            "client_sized": int(self.client_sized),
             "content_type": self.content_type,
-            "overwrite": "1" if self.overwrite else "0",
+            "max_bytes": self.max_bytes,
+            "exact_length": self.exact_length,
+            "overwrite": int(self.overwrite),
+            "checksum_algorithm": self.checksum_algorithm,
+            "created": self.created,
+            "expires": self.expires,
+            "completed_etag": self.completed_etag,
+            "completed_size": self.completed_size,
         }
-        if self.max_bytes is not None:
-            metadata["max_bytes"] = str(self.max_bytes)
-        if self.exact_length is not None:
-            metadata["exact_length"] = str(self.exact_length)
-        if self.client_sized:
-            metadata["sized_by"] = "client"
-        return metadata
 
     @classmethod
-    def from_metadata(cls, upload_id: str, metadata: Mapping[str, str]) -> Manifest:
-        """Parse what `to_metadata` wrote; ValueError for anything else."""
-        if metadata.get("v") != MANIFEST_VERSION or metadata.get("overwrite") not in ("0", "1"):
-            raise ValueError("not an r2gate upload manifest")
-        if metadata.get("sized_by", "client") != "client":
-            raise ValueError("unknown sized_by")
-        texts = [metadata.get(name) for name in ("key", "r2_upload_id", "owner", "content_type")]
-        if not all(isinstance(text, str) and text for text in texts):
-            raise ValueError("manifest lacks a required member")
-        key, r2_upload_id, owner, content_type = (str(text) for text in texts)
+    def from_row(cls, row: Mapping[str, Any]) -> Manifest:
+        """Parse an ``uploads`` row; ValueError for anything `to_row` does not write."""
+        upload_id = _text(row, "upload_id")
+        if not valid_upload_id(upload_id):
+            raise ValueError("not an r2gate upload id")
+        checksum = row.get("checksum_algorithm")
+        etag = row.get("completed_etag")
         return cls(
             upload_id=upload_id,
-            key=key,
-            r2_upload_id=r2_upload_id,
-            owner=owner,
-            part_size=_int(metadata.get("part_size")),
-            created=_int(metadata.get("created")),
-            expires=_int(metadata.get("expires")),
-            content_type=content_type,
-            max_bytes=_optional_int(metadata.get("max_bytes")),
-            exact_length=_optional_int(metadata.get("exact_length")),
-            overwrite=metadata["overwrite"] == "1",
-            client_sized="sized_by" in metadata,
+            key=_text(row, "key"),
+            r2_upload_id=_text(row, "r2_upload_id"),
+            owner=_text(row, "owner"),
+            part_size=_integer(row, "part_size"),
+            created=_integer(row, "created"),
+            expires=_integer(row, "expires"),
+            content_type=_text(row, "content_type"),
+            max_bytes=_optional_integer(row, "max_bytes"),
+            exact_length=_optional_integer(row, "exact_length"),
+            overwrite=_integer(row, "overwrite") == 1,
+            client_sized=_integer(row, "client_sized") == 1,
+            checksum_algorithm=checksum if isinstance(checksum, str) and checksum else None,
+            completed_etag=etag if isinstance(etag, str) and etag else None,
+            completed_size=_optional_integer(row, "completed_size"),
         )
 
 
@@ -220,62 +227,66 @@ def _not_found() -> ApiError:
     return ApiError(404, "upload_not_found", "No such multipart upload for this key and caller.")
 
 
-def check_access(manifest: Manifest | None, key: str, owner: str, now: int) -> Manifest:
-    """The manifest, if it exists, is for `key`, belongs to `owner` and has not expired;
-    otherwise 404 upload_not_found (the same answer for every case)."""
+def check_access(
+    manifest: Manifest | None, key: str, owner: str, now: int, *, completed: bool = False
+) -> Manifest:
+    """The record, if it exists, is for `key`, belongs to `owner`, has not expired and is
+    still open (or, with `completed`, may be completed); otherwise 404 upload_not_found (the
+    same answer for every case)."""
     if manifest is None:
         raise _not_found()
     same_key = hmac.compare_digest(manifest.key.encode("utf-8"), key.encode("utf-8"))
     same_owner = hmac.compare_digest(manifest.owner.encode("utf-8"), owner.encode("utf-8"))
     if not (same_key and same_owner) or now >= manifest.expires:
         raise _not_found()
+    if manifest.completed and not completed:
+        raise _not_found()
     return manifest
 
 
 @dataclass(frozen=True)
 class PartRecord:
-    """A received part: its number, its size in bytes and R2's etag for it."""
+    """A received part: its number, its size in bytes, R2's etag for it, and when known the
+    MD5 of its bytes (S3's part ETag), its checksum (``algorithm:base64``) and when it came
+    (unix milliseconds)."""
 
     part_number: int
     size: int
     etag: str
+    md5: str | None = None
+    checksum: str | None = None
+    uploaded: int = 0
 
     def to_json(self) -> dict[str, object]:
-        return {"part_number": self.part_number, "size": self.size, "etag": self.etag}
+        return {"part_number": self.part_number, "etag": self.etag, "size": self.size}
+
+    @property
+    def client_etag(self) -> str:
+        """The etag the client was given for the part (and lists to complete): the MD5 of its
+        bytes when it was computed (S3's part ETag), else R2's etag."""
+        return self.md5 or self.etag
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> PartRecord:
+        md5, checksum = row.get("md5"), row.get("checksum")
+        return cls(
+            part_number=_integer(row, "part_number"),
+            size=_integer(row, "size"),
+            etag=_text(row, "etag"),
+            md5=md5 if isinstance(md5, str) and md5 else None,
+            checksum=checksum if isinstance(checksum, str) and checksum else None,
+            uploaded=_optional_integer(row, "uploaded") or 0,
+        )
 
 
-def part_record_metadata(size: int, etag: str) -> dict[str, str]:
-    return {"size": str(size), "etag": etag}
-
-
-def part_records(
-    upload_id: str, listed: Iterable[tuple[str, Mapping[str, str]]]
-) -> dict[int, PartRecord]:
-    """Part number -> record from listed (key, custom metadata) pairs. Entries that are not
-    well-formed part records are skipped, so they count as never received."""
-    prefix = parts_prefix(upload_id)
+def part_records(rows: Iterable[Mapping[str, Any]]) -> dict[int, PartRecord]:
+    """Part number -> record from ``upload_parts`` rows; malformed rows are skipped, so they
+    count as never received."""
     records: dict[int, PartRecord] = {}
-    for key, metadata in listed:
-        number = key[len(prefix) :] if key.startswith(prefix) else ""
-        etag = metadata.get("etag")
-        if len(number) != 5 or not number.isdigit() or not isinstance(etag, str) or not etag:
-            continue
+    for row in rows:
         try:
-            size = _int(metadata.get("size"))
+            record = PartRecord.from_row(row)
         except ValueError:
             continue
-        records[int(number)] = PartRecord(part_number=int(number), size=size, etag=etag)
+        records[record.part_number] = record
     return records
-
-
-def expired_upload_ids(
-    manifests: Iterable[tuple[str, datetime]], now: datetime, max_age: int
-) -> list[str]:
-    """Upload ids of listed manifests (key, uploaded) at least `max_age` seconds old at `now`
-    (aware datetimes), oldest first; keys that are not manifests are ignored."""
-    expired = []
-    for key, uploaded in manifests:
-        upload_id = upload_id_from_manifest_key(key)
-        if upload_id is not None and (now - uploaded).total_seconds() >= max_age:
-            expired.append((uploaded, upload_id))
-    return [upload_id for _, upload_id in sorted(expired)]

@@ -564,25 +564,30 @@ def decide_completion(
     records: Mapping[int, PartRecord],
     requested: Sequence[tuple[int, str]],
     preconditions: Mapping[str, str],
+    *,
+    every_part: bool = True,
 ) -> CompletionPlan:
-    """Check a completion by a writer with `bounds`: the client's part list must name exactly
-    the received parts 1..n in ascending order with their etags (400 invalid_part_order,
-    invalid_part, part_size_mismatch), their total within the limits (413 too_large, 400
-    length_mismatch), the type allowed (415)."""
+    """Check a completion by a writer with `bounds`: the client's part list names received
+    parts in ascending order with the etags it was given for them (400 invalid_part_order,
+    invalid_part, part_size_mismatch); with `every_part` (r2gate's own API) exactly the parts
+    1..n that were received, else (S3) any of them, gaps allowed, the rest discarded. Their
+    total must be within the limits (413 too_large, 400 length_mismatch), the type allowed
+    (415)."""
     limits = part_bounds(manifest, bounds)
     numbers = [number for number, _ in requested]
     if any(later <= earlier for earlier, later in zip(numbers, numbers[1:], strict=False)):
         raise ApiError(400, "invalid_part_order", "Parts must be listed in ascending order.")
     for position, (number, etag) in enumerate(requested, start=1):
-        if number != position:
+        if every_part and number != position:
             raise _invalid_part(f"Part {position} is missing from the list.")
         record = records.get(number)
         if record is None:
             raise _invalid_part(f"Part {number} was not received.")
-        if not hmac.compare_digest(record.etag.encode("utf-8"), etag.encode("utf-8")):
+        given = record.client_etag.encode("utf-8")
+        if not hmac.compare_digest(given, etag.encode("utf-8")):
             raise _invalid_part(f"Part {number}'s etag does not match the received part.")
     extra = sorted(n for n in records if n > len(requested))
-    if extra:
+    if every_part and extra:
         raise _invalid_part(
             f"Part {extra[0]} was received but is not listed; list every part or abort."
         )

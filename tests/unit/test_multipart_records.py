@@ -1,10 +1,10 @@
-"""r2gate's records of multipart uploads: storage keys, manifests, ownership, parts, expiry;
-and the settings that govern them."""
+"""r2gate's records of multipart uploads: D1 rows, ownership, parts, completion; and the
+settings that govern them."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -13,18 +13,14 @@ from r2gate.keys import validate_key
 from r2gate.settings import parse_settings
 from r2gate.tokens import TokenConfig, mint_token, parse_claims, verify_token
 from r2gate.upload_records import (
+    LEGACY_PREFIXES,
+    ROW_COLUMNS,
     Manifest,
     PartRecord,
     check_access,
-    expired_upload_ids,
-    manifest_key,
     owner_for_api_key,
     owner_for_token,
-    part_record_key,
-    part_record_metadata,
     part_records,
-    parts_prefix,
-    upload_id_from_manifest_key,
     valid_upload_id,
 )
 from r2gate.uploads import UploadBounds
@@ -48,15 +44,17 @@ def not_found(manifest: Manifest | None, key: str, owner: str, now: int) -> tupl
     return caught.value.status, caught.value.code
 
 
-def test_records_live_under_the_reserved_prefix_apart_from_each_other() -> None:
-    assert manifest_key(UPLOAD_ID) == f"api/uploads/{UPLOAD_ID}"
-    assert parts_prefix(UPLOAD_ID) == f"api/upload-parts/{UPLOAD_ID}/"
-    assert part_record_key(UPLOAD_ID, 7) == f"api/upload-parts/{UPLOAD_ID}/00007"
-    assert part_record_key(UPLOAD_ID, 10000) == f"api/upload-parts/{UPLOAD_ID}/10000"
-    for key in (manifest_key(UPLOAD_ID), part_record_key(UPLOAD_ID, 1)):
-        with pytest.raises(ApiError):  # no client can read or write them
-            validate_key(key)
-    assert not part_record_key(UPLOAD_ID, 1).startswith("api/uploads/")
+def test_rows_have_the_columns_of_the_migration() -> None:
+    migration = (Path(__file__).parents[2] / "migrations" / "0001_upload_records.sql").read_text()
+    table = migration.split("CREATE TABLE uploads (", 1)[1].split(");", 1)[0]
+    columns = [line.split()[0] for line in table.splitlines() if line.strip()]
+    assert tuple(columns) == ROW_COLUMNS == tuple(MANIFEST.to_row())
+
+
+def test_legacy_records_lie_where_no_client_key_can() -> None:
+    for prefix in LEGACY_PREFIXES:
+        with pytest.raises(ApiError):
+            validate_key(prefix + UPLOAD_ID)
 
 
 @pytest.mark.parametrize(
@@ -65,16 +63,19 @@ def test_records_live_under_the_reserved_prefix_apart_from_each_other() -> None:
 )
 def test_upload_ids_are_32_lowercase_hex(upload_id: str, valid: bool) -> None:
     assert valid_upload_id(upload_id) is valid
-    assert (upload_id_from_manifest_key(f"api/uploads/{upload_id}") == upload_id) is valid
 
 
-def test_manifest_round_trips_through_custom_metadata() -> None:
-    metadata = MANIFEST.to_metadata()
-    assert all(isinstance(v, str) for v in metadata.values())
-    assert Manifest.from_metadata(UPLOAD_ID, metadata) == MANIFEST
-    bounded = Manifest(**{**MANIFEST.__dict__, "max_bytes": 9, "exact_length": 0})
-    bounded = Manifest(**{**bounded.__dict__, "overwrite": False})
-    assert Manifest.from_metadata(UPLOAD_ID, bounded.to_metadata()) == bounded
+def test_manifest_round_trips_through_its_row() -> None:
+    row = MANIFEST.to_row()
+    assert all(value is None or isinstance(value, str | int) for value in row.values())
+    assert Manifest.from_row(row) == MANIFEST
+    bounded = replace(MANIFEST, max_bytes=9, exact_length=0, overwrite=False, client_sized=True)
+    assert Manifest.from_row(bounded.to_row()) == bounded
+    done = replace(MANIFEST, checksum_algorithm="CRC32", completed_etag="e", completed_size=3)
+    assert Manifest.from_row(done.to_row()) == done
+    assert done.completed and not MANIFEST.completed
+    # D1 hands numbers to JS, which has one number type
+    assert Manifest.from_row({**row, "part_size": float(row["part_size"])}) == MANIFEST
 
 
 def test_a_new_manifest_keeps_a_tokens_bounds_and_create_only_flag() -> None:
@@ -100,21 +101,19 @@ def test_a_new_manifest_keeps_a_tokens_bounds_and_create_only_flag() -> None:
 @pytest.mark.parametrize(
     "change",
     [
-        {"v": "2"},
+        {"upload_id": "../x"},
         {"key": ""},
         {"owner": None},
-        {"part_size": "5x"},
-        {"part_size": "-1"},
-        {"created": "١"},
-        {"overwrite": "yes"},
-        {"max_bytes": ""},
+        {"part_size": "5"},
+        {"part_size": 5.5},
+        {"created": True},
+        {"overwrite": None},
+        {"max_bytes": "9"},
     ],
 )
-def test_malformed_manifests_are_refused(change: dict[str, str | None]) -> None:
-    metadata = {**MANIFEST.to_metadata(), **change}
-    metadata = {k: v for k, v in metadata.items() if v is not None}
+def test_malformed_rows_are_refused(change: dict[str, object]) -> None:
     with pytest.raises(ValueError):
-        Manifest.from_metadata(UPLOAD_ID, metadata)
+        Manifest.from_row({**MANIFEST.to_row(), **change})
 
 
 def test_access_needs_the_same_key_and_owner_before_expiry() -> None:
@@ -124,6 +123,9 @@ def test_access_needs_the_same_key_and_owner_before_expiry() -> None:
     assert not_found(MANIFEST, "models/a b.glb", "key:other", 1500)[1] == "upload_not_found"
     assert not_found(MANIFEST, "models/a b.glb", "jti:default", 1500)[1] == "upload_not_found"
     assert not_found(MANIFEST, "models/a b.glb", "key:default", 2000)[1] == "upload_not_found"
+    done = replace(MANIFEST, completed_etag="e", completed_size=1)
+    assert not_found(done, "models/a b.glb", "key:default", 1500)[1] == "upload_not_found"
+    assert check_access(done, "models/a b.glb", "key:default", 1500, completed=True) is done
 
 
 def test_owners_of_api_keys_and_tokens_never_collide() -> None:
@@ -156,33 +158,22 @@ def test_a_token_without_jti_is_owned_by_its_exact_grant() -> None:
     assert owner(100) != owner(100, key="b")
 
 
-def test_part_records_from_a_listing() -> None:
-    prefix = parts_prefix(UPLOAD_ID)
-    listed = [
-        (f"{prefix}00002", part_record_metadata(10, "e2")),
-        (f"{prefix}00001", part_record_metadata(5 * 1024 * 1024, "e1")),
-        (f"{prefix}00003", {"size": "x", "etag": "e3"}),  # malformed: never received
-        (f"{prefix}00004", {"size": "4"}),
-        (f"{prefix}5", part_record_metadata(1, "e5")),
-        (f"api/upload-parts/{'f' * 32}/00006", part_record_metadata(1, "e6")),
+def test_part_records_from_rows() -> None:
+    rows = [
+        {"part_number": 2, "size": 10, "etag": "e2", "md5": None, "checksum": None, "uploaded": 7},
+        {"part_number": 1.0, "size": 5242880, "etag": "e1", "md5": "m1", "uploaded": 5},
+        {"part_number": 3, "size": "x", "etag": "e3"},  # malformed: never received
+        {"part_number": 4, "size": 4},
     ]
-    assert part_records(UPLOAD_ID, listed) == {
-        1: PartRecord(1, 5 * 1024 * 1024, "e1"),
-        2: PartRecord(2, 10, "e2"),
+    assert part_records(rows) == {
+        1: PartRecord(1, 5242880, "e1", md5="m1", uploaded=5),
+        2: PartRecord(2, 10, "e2", uploaded=7),
     }
 
 
-def test_expired_uploads_are_those_at_least_max_age_old_oldest_first() -> None:
-    now = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
-    old, older, young = "a" * 32, "b" * 32, "c" * 32
-    listed = [
-        (manifest_key(young), now - timedelta(seconds=99)),
-        (manifest_key(old), now - timedelta(seconds=100)),
-        (manifest_key(older), now - timedelta(days=3)),
-        ("api/uploads/not-an-id", now - timedelta(days=3)),
-    ]
-    assert expired_upload_ids(listed, now, 100) == [older, old]
-    assert expired_upload_ids(listed, now, 10**6) == []
+def test_a_part_is_known_by_the_etag_its_client_was_given() -> None:
+    assert PartRecord(1, 5, "r2-etag").client_etag == "r2-etag"
+    assert PartRecord(1, 5, "r2-etag", md5="0cc175b9").client_etag == "0cc175b9"
 
 
 # --- settings ----------------------------------------------------------------------------------

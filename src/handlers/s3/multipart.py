@@ -6,6 +6,8 @@ uniform 8 MiB parts), which R2's rule then holds for every part but the last."""
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 from r2gate.errors import ApiError
@@ -21,26 +23,11 @@ from r2gate.s3.xml import (
     list_parts_result,
     parse_complete_multipart_upload,
 )
-from r2gate.upload_records import (
-    Manifest,
-    check_access,
-    part_record_key,
-    part_records,
-    parts_prefix,
-)
+from r2gate.upload_records import Manifest, PartRecord, check_access
 from r2gate.write_policy import check_part, decide_completion, decide_upload
 
-from ..multipart import (
-    abort_r2_upload,
-    finish_upload,
-    forget_upload,
-    list_objects,
-    list_part_objects,
-    load_manifest,
-    record_part,
-    start_upload,
-)
-from ..r2 import object_info
+from .. import upload_store
+from ..multipart import abort_upload, finish_upload, record_part, start_upload
 from ..streams import digest_of, read_small_body
 from .bodies import store_checked
 from .context import S3Call
@@ -52,11 +39,12 @@ def _authorize(s3: S3Call) -> None:
     authorize(s3.principal.signed.credential, s3.operation, presigned=s3.principal.presigned)
 
 
-async def _manifest(s3: S3Call) -> Manifest:
-    """The caller's upload named by uploadId, for this key (NoSuchUpload otherwise)."""
+async def _manifest(s3: S3Call, *, completed: bool = False) -> Manifest:
+    """The caller's open upload named by uploadId, for this key (NoSuchUpload otherwise);
+    with `completed`, also one that was completed."""
     assert s3.operation.upload_id is not None
-    found = await load_manifest(s3.call.bucket, s3.operation.upload_id)
-    return check_access(found, s3.key, s3.principal.owner, s3.call.now())
+    found = await upload_store.load(s3.call.db, s3.operation.upload_id)
+    return check_access(found, s3.key, s3.principal.owner, s3.call.now(), completed=completed)
 
 
 async def create(s3: S3Call) -> Any:
@@ -90,27 +78,34 @@ async def upload_part(s3: S3Call) -> Any:
         )
     else:
         part = await start(body)
-    etag = str(part.etag)
-    await record_part(bucket, manifest, number, plan.length, etag)
-    return s3.empty(200, {"ETag": f'"{etag}"'})
+    record = PartRecord(number, plan.length, str(part.etag), uploaded=_milliseconds())
+    await record_part(s3.call, manifest, record)
+    return s3.empty(200, {"ETag": f'"{record.client_etag}"'})
 
 
 async def complete(s3: S3Call) -> Any:
+    """CompleteMultipartUpload. The listed parts may be any of those received, in ascending
+    order, gaps allowed (S3's rule); a repeated completion of a completed upload answers as
+    the first did, so a client retrying after a lost answer learns its object is stored."""
     _authorize(s3)
-    manifest = await _manifest(s3)
-    signed, bucket = s3.principal.signed, s3.call.bucket
+    manifest = await _manifest(s3, completed=True)
+    signed = s3.principal.signed
     data = await read_small_body(s3.call.incoming.body, MAX_COMPLETE_BYTES)
     left = verify_buffered_body(data, signed.payload_sha256, header_checksum(s3.request.headers))
     if left is not None:  # CRC32C, CRC64NVME: computed by workerd
         left.verify(await digest_of(data, left.digest_stream_algorithm))
     requested = [(p.part_number, p.etag.strip('"')) for p in parse_complete_multipart_upload(data)]
-    objects = await list_part_objects(bucket, manifest.upload_id)
-    records = part_records(manifest.upload_id, objects)
-    plan = decide_completion(manifest, s3.principal.upload, records, requested, s3.request.headers)
-    stored = await finish_upload(s3.call, manifest, plan, objects)
-    info = object_info(stored, metadata=False)
+    if manifest.completed:
+        assert manifest.completed_etag is not None
+        etag = manifest.completed_etag
+    else:
+        records = await upload_store.parts(s3.call.db, manifest.upload_id)
+        plan = decide_completion(
+            manifest, s3.principal.upload, records, requested, s3.request.headers, every_part=False
+        )
+        etag = str((await finish_upload(s3.call, manifest, plan)).etag)
     body = complete_multipart_upload_result(
-        s3.object_url(manifest.key), s3.bucket, manifest.key, info.http_etag
+        s3.object_url(manifest.key), s3.bucket, manifest.key, f'"{etag}"'
     )
     return s3.xml(body)
 
@@ -118,12 +113,12 @@ async def complete(s3: S3Call) -> Any:
 async def abort(s3: S3Call) -> Any:
     _authorize(s3)
     manifest = await _manifest(s3)
-    bucket = s3.call.bucket
-    await abort_r2_upload(bucket, manifest)
-    await forget_upload(
-        bucket, manifest.upload_id, await list_part_objects(bucket, manifest.upload_id)
-    )
+    await abort_upload(s3.call.bucket, s3.call.db, manifest)
     return s3.empty(204)
+
+
+def _milliseconds() -> int:
+    return int(time.time() * 1000)
 
 
 def _whole(s3: S3Call, name: str, default: int, maximum: int) -> int:
@@ -140,16 +135,14 @@ async def list_parts(s3: S3Call) -> Any:
     manifest = await _manifest(s3)
     max_parts = _whole(s3, "max-parts", MAX_LISTED_PARTS, MAX_LISTED_PARTS)
     marker = _whole(s3, "part-number-marker", 0, 10_000)
-    listed = await list_objects(s3.call.bucket, parts_prefix(manifest.upload_id))
-    records = part_records(manifest.upload_id, [(key, meta) for key, _, meta in listed])
-    uploaded = {key: when for key, when, _ in listed}
+    records = await upload_store.parts(s3.call.db, manifest.upload_id)
     numbers = [n for n in sorted(records) if n > marker]
     shown, more = numbers[:max_parts], len(numbers) > max_parts
     parts = [
         ListedPart(
             n,
-            uploaded[part_record_key(manifest.upload_id, n)],
-            f'"{records[n].etag}"',
+            datetime.fromtimestamp(records[n].uploaded / 1000, UTC),
+            f'"{records[n].client_etag}"',
             records[n].size,
         )
         for n in shown

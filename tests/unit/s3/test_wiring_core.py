@@ -293,10 +293,25 @@ def _manifest() -> Manifest:
 
 def test_a_client_sized_manifest_round_trips() -> None:
     manifest = _manifest()
-    again = Manifest.from_metadata(manifest.upload_id, manifest.to_metadata())
+    again = Manifest.from_row(manifest.to_row())
     assert again.client_sized and again == manifest
     with pytest.raises(ValueError):
-        Manifest.from_metadata("0" * 32, {**manifest.to_metadata(), "sized_by": "server"})
+        Manifest.from_row({**manifest.to_row(), "client_sized": "yes"})
+
+
+def test_s3_completes_any_received_parts_in_order_the_native_api_every_one() -> None:
+    mib = 1024 * 1024
+    records = {n: PartRecord(n, 5 * mib, f"e{n}") for n in (1, 2, 3, 4)}
+    plan = decide_completion(
+        _manifest(), None, records, [(1, "e1"), (3, "e3")], {}, every_part=False
+    )
+    assert [part["partNumber"] for part in plan.parts] == [1, 3]
+    with pytest.raises(ApiError) as caught:
+        decide_completion(_manifest(), None, records, [(1, "e1"), (3, "e3")], {})
+    assert caught.value.code == "invalid_part"
+    with pytest.raises(ApiError) as caught:
+        decide_completion(_manifest(), None, records, [(3, "e3"), (1, "e1")], {}, every_part=False)
+    assert caught.value.code == "invalid_part_order"
 
 
 def _complete(sizes: list[int]) -> list[dict]:
