@@ -23,7 +23,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(1, str(ROOT / "src"))
 
+from r2gate.unread_bodies import DEV_PROXY_VAR  # noqa: E402
 from scripts.pyodide_bundle import (  # noqa: E402
     COUNTING_CACHE_DIR,
     DATED_RELEASE_OFF_FLAGS,
@@ -36,6 +38,9 @@ CONFIG = ROOT / "wrangler.toml"
 NODE_BIN = ROOT / "node_modules" / ".bin"
 WORKERD_WRAPPER = ROOT / "scripts" / "workerd-local-bundle"
 BUNDLE_HOST = "pyodide-capnp-bin.edgeworker.net"
+# Tells the Worker it runs behind wrangler dev's proxy: it then drains every unread request body
+# after answering, so that the proxy passes early answers on (r2gate.unread_bodies).
+DEV_PROXY_ARG = f"--var={DEV_PROXY_VAR}:on"
 # Flags that select a dated (downloaded, integrity-checked) Python release: off in local mode.
 DATED_RELEASE_FLAGS = tuple(flag.removeprefix("no_") for flag in DATED_RELEASE_OFF_FLAGS)
 
@@ -118,7 +123,7 @@ def main() -> None:
     else:
         sys.exit(f"PYODIDE_BUNDLE must be local or cloudflare (got {choice!r})")
     try:
-        line = command(CONFIG, local=local, args=sys.argv[1:])
+        line = command(CONFIG, local=local, args=[*sys.argv[1:], DEV_PROXY_ARG])
     except RecipeMismatch as error:
         sys.exit(f"pyodide bundle: the local recipe no longer fits: {error}")
     if local:
