@@ -12,7 +12,7 @@ export PATH := $(NODE_BIN):$(PATH)
 # `wrangler dev` on workerd: Cloudflare's Pyodide bundle when its host answers, else the local
 # dev bundle (scripts/wrangler_dev.py says which; PYODIDE_BUNDLE=local|cloudflare forces one).
 dev: install
-	@PORT=$(PORT) $(PY) scripts/dev_vars.py
+	@$(PY) scripts/dev_vars.py
 	@$(PY) scripts/wrangler_dev.py --ip 127.0.0.1 --port $(PORT) --test-scheduled
 
 test: install browser

@@ -170,10 +170,18 @@ def start_wrangler_dev(
         worker_url=f"http://127.0.0.1:{worker_port}",
         state_dir=state_dir,
     )
+    return watch(server)
+
+
+def watch(server: RunningServer) -> RunningServer:
+    """Collect the output of the server's process; return once `GET /` answers 200 (stop it
+    and raise if it fails or takes over START_TIMEOUT)."""
+    process = server.process
+    assert process is not None and process.stdout is not None
+    stdout = process.stdout
 
     def reader() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
+        for line in stdout:
             server.output.append(line)
 
     threading.Thread(target=reader, daemon=True).start()
