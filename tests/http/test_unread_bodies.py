@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.support.client import Client, Reply
-from tests.support.multipart import MIB, Mpu
+from tests.support.multipart import MIB, PART, Mpu, declared_only, mpu_path
 from tests.support.server import RunningServer, start_wrangler_dev
 from tests.support.settings import TEST_API_KEY
 
@@ -119,3 +119,16 @@ def test_as_in_production_small_refused_bodies_are_drained(
     client = Client(production_like.url, TEST_API_KEY)
     assert answers(refused_puts(client, prefix), 45) == {(401, "auth_required"): 45}
     assert answers(refused_json(client), 30) == {(401, "auth_required"): 30}
+
+
+def test_as_in_production_a_part_too_large_is_refused_before_a_byte_is_sent(
+    production_like: RunningServer, prefix: str
+) -> None:
+    """Only production refuses on the Content-Length alone: under wrangler dev the Worker waits
+    for the body it is to drain (as wrangler's own middleware does for a JS Worker)."""
+    client = Client(production_like.url, TEST_API_KEY)
+    mpu = Mpu(client, f"{prefix}big.bin")
+    upload_id = mpu.start({"part_size": PART})
+    reply = declared_only(client, "PUT", mpu_path(mpu.key, upload_id, 1), PART + 1)
+    assert (reply.status, reply.error_code) == (400, "part_size_mismatch")
+    assert mpu.status(upload_id).json()["parts"] == []
