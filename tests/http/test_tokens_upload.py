@@ -66,6 +66,7 @@ def test_expires_at_and_max_bytes_reflect_the_request(client: Client, prefix: st
     assert default["max_bytes"] == 100_000_000  # the single-PUT limit
 
 
+@pytest.mark.needs("SIGNING_KEYS")
 def test_pyjwt_verifies_the_minted_token_with_the_newest_key(client: Client, prefix: str) -> None:
     before = int(time.time())
     grant = mint_upload(

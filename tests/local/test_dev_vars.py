@@ -23,6 +23,7 @@ from scripts.dev_output import CF_EXPLAINED, PROXY_HINT
 from scripts.dev_vars import main, read
 from tests.support.client import Client
 from tests.support.server import ROOT, RunningServer, free_port, watch
+from tests.support.target import SETTINGS, Target
 from tests.support.tokens import path_of, post_json
 
 
@@ -56,7 +57,7 @@ def test_signing_keys_an_earlier_version_quoted_are_unquoted_with_the_same_key(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / ".dev.vars"
-    secret = "P31uOlsI6Ob8HAdur5XOe8ydqMrYVCpQ5eanHW7cTd3TxGAIPiosYDwvrSoh9_2M"
+    secret = "an-earlier-dev-secret-0123456789abcdefghijklmnopqrstuvwxyz_-ABCD"
     path.write_text(f"API_KEY={'a' * 40}\nSIGNING_KEYS='{json.dumps({'dev': secret})}'\n")
     main(path)
     assert cut(path)["SIGNING_KEYS"] == f"dev:{secret}"
@@ -168,3 +169,12 @@ def test_make_devs_refusals_arrive_and_its_log_shows_no_credential(
     log = server.wait_for_log(PROXY_HINT)
     assert "/short.bin?token=<redacted>" in log
     assert secret not in log
+
+
+def test_the_http_suite_sees_that_make_dev_has_none_of_its_own_settings(
+    make_dev: tuple[RunningServer, Path],
+) -> None:
+    """So `R2GATE_TEST_URL=<make dev> pytest tests/http` skips what needs them, never fails."""
+    server, env_file = make_dev
+    probed = Target(server.url, cut(env_file)["API_KEY"])
+    assert {setting: probed.has(setting) for setting in SETTINGS} == dict.fromkeys(SETTINGS, False)
