@@ -45,8 +45,8 @@ CONFIG = ROOT / "wrangler.toml"
 NODE_BIN = ROOT / "node_modules" / ".bin"
 WORKERD_WRAPPER = ROOT / "scripts" / "workerd-local-bundle"
 BUNDLE_HOST = "pyodide-capnp-bin.edgeworker.net"
-# Tells the Worker it runs behind wrangler dev's proxy: it then drains every unread request body
-# after answering, so that the proxy passes early answers on (r2gate.unread_bodies).
+# Tells the Worker it runs behind wrangler dev's proxy: it then reads every unread request body
+# to its end before answering, so that the proxy passes early answers on (r2gate.unread_bodies).
 DEV_PROXY_ARG = f"--var={DEV_PROXY_VAR}:on"
 # Flags that select a dated (downloaded, integrity-checked) Python release: off in local mode.
 DATED_RELEASE_FLAGS = tuple(flag.removeprefix("no_") for flag in DATED_RELEASE_OFF_FLAGS)
