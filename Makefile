@@ -7,15 +7,15 @@ UV_VERSION := 0.13.8
 NODE_BIN := $(CURDIR)/node_modules/.bin
 export PATH := $(NODE_BIN):$(PATH)
 
-.PHONY: dev test install browser lint format unit local-test http-test dry-run bench clean
+.PHONY: dev test install browser pyodide-wheels lint format unit local-test http-test dry-run bench clean
 
 # `wrangler dev` on workerd: Cloudflare's Pyodide bundle when its host answers, else the local
 # dev bundle (scripts/wrangler_dev.py says which; PYODIDE_BUNDLE=local|cloudflare forces one).
 dev: install
-	@PORT=$(PORT) $(PY) scripts/dev_vars.py
+	@$(PY) scripts/dev_vars.py
 	@$(PY) scripts/wrangler_dev.py --ip 127.0.0.1 --port $(PORT) --test-scheduled
 
-test: install browser
+test: install browser pyodide-wheels
 	@scripts/test.sh
 
 install: node_modules/.installed $(VENV)/.installed python_modules/.installed
@@ -36,6 +36,23 @@ python_modules/.installed: pyproject.toml $(VENV)/.installed
 # Debian's chromium for the browser uploader test (Playwright drives it; no browser download).
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+# Wheels for the client's test under Pyodide in Chromium (tests/browser/test_pyodide_client.py):
+# micropip and pyodide-http from PyPI (hashed), and r2gate-client built from clients/python.
+# Fetched here so that the test itself runs offline.
+WHEELS := .wrangler/browser-wheels
+CLIENT_SOURCES := $(shell find clients/python/src -name '*.py') clients/python/pyproject.toml
+pyodide-wheels: $(WHEELS)/.micropip $(WHEELS)/.client
+
+$(WHEELS)/.micropip: tests/browser/pyodide-wheels.txt $(VENV)/.installed
+	$(PY) -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+	  --python-version 3.14 --require-hashes -r $< -d $(WHEELS)
+	@touch $@
+
+$(WHEELS)/.client: $(CLIENT_SOURCES) $(VENV)/.installed
+	rm -f $(WHEELS)/r2gate_client-*.whl
+	$(VENV)/bin/uv build --quiet --wheel --out-dir $(WHEELS) clients/python
+	@touch $@
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -9,12 +9,16 @@ flags go on the command line, never into wrangler.toml.
     python scripts/wrangler_dev.py [--port 8787] [wrangler dev options...]
 
 `make dev` runs this. PYODIDE_BUNDLE=local|cloudflare forces a mode; by default it is
-`cloudflare` when the bundle host answers within 3 s, else `local`.
+`cloudflare` when the bundle host answers within 3 s, else `local`. wrangler's output is shown
+through scripts/dev_output.py (no offline stack trace, credentials redacted, r2gate's block
+with the URL and the local keys once it is ready), and the Worker is told it runs behind
+wrangler dev's proxy (DEV_PROXY_ARG).
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -23,7 +27,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(1, str(ROOT / "src"))
 
+from r2gate.unread_bodies import DEV_PROXY_VAR  # noqa: E402
+from scripts.dev_output import DevOutput, ready_block  # noqa: E402
+from scripts.dev_vars import PATH as DEV_VARS  # noqa: E402
+from scripts.dev_vars import read as read_dev_vars  # noqa: E402
 from scripts.pyodide_bundle import (  # noqa: E402
     COUNTING_CACHE_DIR,
     DATED_RELEASE_OFF_FLAGS,
@@ -36,6 +45,9 @@ CONFIG = ROOT / "wrangler.toml"
 NODE_BIN = ROOT / "node_modules" / ".bin"
 WORKERD_WRAPPER = ROOT / "scripts" / "workerd-local-bundle"
 BUNDLE_HOST = "pyodide-capnp-bin.edgeworker.net"
+# Tells the Worker it runs behind wrangler dev's proxy: it then reads every unread request body
+# to its end before answering, so that the proxy passes early answers on (r2gate.unread_bodies).
+DEV_PROXY_ARG = f"--var={DEV_PROXY_VAR}:on"
 # Flags that select a dated (downloaded, integrity-checked) Python release: off in local mode.
 DATED_RELEASE_FLAGS = tuple(flag.removeprefix("no_") for flag in DATED_RELEASE_OFF_FLAGS)
 
@@ -118,7 +130,7 @@ def main() -> None:
     else:
         sys.exit(f"PYODIDE_BUNDLE must be local or cloudflare (got {choice!r})")
     try:
-        line = command(CONFIG, local=local, args=sys.argv[1:])
+        line = command(CONFIG, local=local, args=[*sys.argv[1:], DEV_PROXY_ARG])
     except RecipeMismatch as error:
         sys.exit(f"pyodide bundle: the local recipe no longer fits: {error}")
     if local:
@@ -129,23 +141,52 @@ def main() -> None:
         )
     else:
         print(f"r2gate: wrangler dev with Cloudflare's Pyodide bundle ({why})", flush=True)
-    print(
-        "r2gate: run the cron handler with GET /cdn-cgi/local/scheduled?cron=17+*+*+*+* "
-        "(wrangler's /__scheduled exists for JS Workers only)",
-        flush=True,
-    )
     os.chdir(ROOT)
     apply_migrations(CONFIG, _persist_to(sys.argv[1:]))
-    os.execvpe(line[0], line, environment(local))  # noqa: S606 (our own command line)
+    secrets = _option(sys.argv[1:], "--env-file")  # the file wrangler reads the secrets from
+    sys.exit(run_filtered(line, environment(local), Path(secrets) if secrets else DEV_VARS))
+
+
+def run_filtered(line: list[str], env: dict[str, str], secrets: Path = DEV_VARS) -> int:
+    """Run wrangler with its output shown through scripts/dev_output.py; wrangler's exit status.
+    Ctrl-C at the terminal reaches wrangler directly (one process group), so this process
+    ignores it and shows wrangler's last lines; SIGTERM and SIGHUP are passed on."""
+    if sys.stdout.isatty():
+        env.setdefault("FORCE_COLOR", "1")  # wrangler writes to a pipe now, not the terminal
+    name = ".dev.vars" if secrets == DEV_VARS else str(secrets)
+    output = DevOutput(lambda url: ready_block(url, read_dev_vars(secrets), s3_bucket(), name))
+    process = subprocess.Popen(line, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, lambda received, _: process.send_signal(received))
+    assert process.stdout is not None
+    for raw in process.stdout:
+        for shown in output.feed(raw.decode("utf-8", "replace").rstrip("\r\n")):
+            sys.stdout.buffer.write(shown.encode() + b"\n")
+        sys.stdout.flush()
+    code = process.wait()
+    return 128 - code if code < 0 else code
+
+
+def s3_bucket(config: Path = CONFIG) -> str | None:
+    """The bucket name S3 clients use: wrangler.toml's S3_BUCKET var."""
+    value = tomllib.loads(config.read_text()).get("vars", {}).get("S3_BUCKET")
+    return value if isinstance(value, str) else None
 
 
 def _persist_to(args: list[str]) -> Path | None:
     """The `--persist-to` wrangler dev is given, if any."""
+    value = _option(args, "--persist-to")
+    return Path(value) if value else None
+
+
+def _option(args: list[str], name: str) -> str | None:
+    """The value of wrangler dev's option `name` (`name=value` or `name value`), if given."""
     for index, arg in enumerate(args):
-        if arg.startswith("--persist-to="):
-            return Path(arg.split("=", 1)[1])
-        if arg == "--persist-to" and index + 1 < len(args):
-            return Path(args[index + 1])
+        if arg.startswith(f"{name}="):
+            return arg.split("=", 1)[1]
+        if arg == name and index + 1 < len(args):
+            return args[index + 1]
     return None
 
 

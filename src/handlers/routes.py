@@ -121,7 +121,7 @@ async def dispatch(request: Any, env: Any, ctx: Any) -> Any:
             extra["Server-Timing"] = f"py;dur={elapsed:.2f}"
         add_headers(reply, extra)
     if incoming is not None:
-        await _drain_quietly(incoming)
+        await _drain_quietly(incoming, env)
     try:
         return reply.to_js()
     except Exception:  # a header value JS refuses: our bug, answered as one
@@ -129,10 +129,10 @@ async def dispatch(request: Any, env: Any, ctx: Any) -> Any:
         return (reply.on_failure() if reply.on_failure else failed).to_js()
 
 
-async def _drain_quietly(incoming: Incoming) -> None:
-    """Drain a small unread request body (Incoming.drain_if_unread); never fails the answer."""
+async def _drain_quietly(incoming: Incoming, env: Any) -> None:
+    """Drain an unread request body (Incoming.drain_if_unread); never fails the answer."""
     try:
-        await incoming.drain_if_unread()
+        await incoming.drain_if_unread(env)
     except Exception as error:  # a body already locked or gone: nothing left to drain
         print(f"r2gate: unread request body not drained: {type(error).__name__}")
 

@@ -1,6 +1,7 @@
 """The client under Pyodide (no threads, no ssl): runs in Node with the Pyodide the Worker runs
-on locally (npm `pyodide-dev`, CPython 3.14), with a fake transport standing in for pyodide-http
-(which needs a browser's XMLHttpRequest)."""
+on locally (npm `pyodide-dev`, CPython 3.14), with a fake transport that records the exact
+requests of a multipart upload. The real pyodide-http, in Chromium against wrangler dev:
+tests/browser/test_pyodide_client.py."""
 
 from __future__ import annotations
 

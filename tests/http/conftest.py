@@ -1,6 +1,8 @@
 """HTTP tests run against a real server: `wrangler dev` on workerd started here by default, or
-the server named by R2GATE_TEST_URL (another wrangler dev, a deployment) with
-R2GATE_TEST_API_KEY."""
+the server named by R2GATE_TEST_URL (`make dev`, another wrangler dev, a deployment) with
+R2GATE_TEST_API_KEY. There, a test that needs one of the suite's own settings the server lacks
+is skipped with the reason (tests/support/target.py): `need(...)` in the helpers, or
+`@pytest.mark.needs(...)` on a test or module."""
 
 from __future__ import annotations
 
@@ -20,13 +22,16 @@ from tests.support.settings import (
     TEST_S3_VARIABLES,
     TEST_SIGNING_KEYS,
 )
+from tests.support.target import Target, need, use
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+def server(tmp_path_factory: pytest.TempPathFactory, api_key: str) -> Iterator[RunningServer]:
     external = os.environ.get("R2GATE_TEST_URL")
     if external:
+        use(Target(external.rstrip("/"), api_key))
         yield RunningServer(url=external.rstrip("/"))
+        use(None)
         return
     state = tmp_path_factory.mktemp("r2-state")
     variables = {
@@ -39,8 +44,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
         **TEST_S3_VARIABLES,
     }
     running = start_wrangler_dev(variables, state)
+    use(Target(running.url, TEST_API_KEY, complete=True))
     yield running
+    use(None)
     running.stop()
+
+
+@pytest.fixture(autouse=True)
+def _needs(request: pytest.FixtureRequest) -> None:
+    """Skip a test marked `needs(...)` when the server lacks those settings of the suite."""
+    for mark in request.node.iter_markers("needs"):
+        request.getfixturevalue("server")
+        need(*mark.args)
 
 
 @pytest.fixture(scope="session")

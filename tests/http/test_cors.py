@@ -6,6 +6,8 @@ import pytest
 
 from tests.support.client import Client
 
+pytestmark = pytest.mark.needs("CORS")  # its origins, max_age 600, others refused
+
 ALLOWED = ["https://app.example.com", "https://a.b.example.org", "ar-code://viewer"]
 DENIED = [
     "https://example.org",

@@ -8,6 +8,8 @@ import pytest
 
 from tests.support.client import Client, Reply
 
+pytestmark = pytest.mark.needs("CORS")
+
 
 def varies_on_origin(reply: Reply) -> bool:
     return "origin" in {v.strip().lower() for v in reply.headers.get("vary", "").split(",")}

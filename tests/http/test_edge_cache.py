@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tests.support.client import Client, Reply
 from tests.support.data import random_bytes
 
@@ -119,6 +121,7 @@ def test_delete_evicts_so_the_object_is_gone(client: Client, prefix: str) -> Non
     assert client.get(f"/{prefix}gone.jpg").status == 404
 
 
+@pytest.mark.needs("CACHE_POLICY")
 def test_no_store_prefix_is_never_stored(client: Client, prefix: str) -> None:
     client.put(f"/nostore/{prefix}live.json", b"{}")
     for _ in range(5):

@@ -6,6 +6,7 @@ with prefix and delimiter)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -38,9 +39,10 @@ def names(listed: list[dict[str, Any]]) -> list[str]:
 
 
 @pytest.fixture()
-def around_api(client: Client) -> tuple[str, str]:
+def around_api(client: Client) -> Iterator[tuple[str, str]]:
     """Root keys sorting just before and just after api/, and an upload in progress, so that
-    internal records exist between them."""
+    internal records exist between them; removed afterwards, so that a server that keeps its
+    bucket (`make dev`) does not list more pages under `ap` at every run."""
     tag = uuid.uuid4().hex[:10]
     before, after = f"apa-{tag}.txt", f"apz-{tag}.txt"
     for key in (before, after):
@@ -48,7 +50,10 @@ def around_api(client: Client) -> tuple[str, str]:
     mpu = Mpu(client, f"apb-{tag}.bin")
     upload_id = mpu.start()
     mpu.send(upload_id, 1, b"part")
-    return before, after
+    yield before, after
+    mpu.abort(upload_id)
+    for key in (before, after):
+        client.request("DELETE", f"/{key}", auth=True)
 
 
 @pytest.mark.parametrize("delimiter", ["", "&delimiter=/"])

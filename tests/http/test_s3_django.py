@@ -6,11 +6,14 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import django
+import pytest
 from django.conf import settings
 
 from tests.support.client import Client
 from tests.support.server import RunningServer
 from tests.support.settings import S3_BUCKET, TEST_S3_KEY_ID, TEST_S3_SECRET
+
+pytestmark = pytest.mark.needs("S3")
 
 
 def _configure(server_url: str) -> None:

@@ -6,8 +6,12 @@ from __future__ import annotations
 import os
 import subprocess
 
+import pytest
+
 from tests.support.server import ROOT, RunningServer
 from tests.support.settings import S3_BUCKET, TEST_S3_KEY_ID, TEST_S3_SECRET
+
+pytestmark = pytest.mark.needs("S3")
 
 SCRIPT = ROOT / "tests" / "node" / "s3_clients.test.mjs"
 NODE = ROOT / "node_modules" / ".bin" / "node"

@@ -1,8 +1,8 @@
 """schemathesis (the real tool, from PyPI) against /api/v1/openapi.json with every check and
 an API key: a request valid by the document is accepted, one it refuses is refused, every
 response is documented. Bounded (20 examples per operation, a fixed seed: about 20 s) so that
-`make test` stays fast; run it longer by hand with more examples and other seeds (the README
-says how)."""
+`make test` stays fast; run it longer by hand with more examples and other seeds
+(docs/local-development.md says how)."""
 
 from __future__ import annotations
 

@@ -9,6 +9,8 @@ import pytest
 
 from tests.support.client import Client
 
+pytestmark = pytest.mark.needs("SERVER_TIMING")  # tells the Worker's answers from the assets'
+
 TYPES = {
     "/api/v1/uploader": "text/html; charset=utf-8",
     "/api/v1/uploader.css": "text/css; charset=utf-8",

@@ -16,6 +16,8 @@ from tests.support.client import Client
 from tests.support.settings import TEST_SIGNING_SECRETS
 from tests.support.tokens import b64url, put_token, segment, signed_raw, token, with_header
 
+pytestmark = pytest.mark.needs("SIGNING_KEYS")  # tokens minted with the suite's kids
+
 
 def refused(client: Client, prefix: str, tok: str, code: str) -> None:
     """PUT with `tok` is 401 `code`, says nothing secret, and stores nothing."""

@@ -11,6 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from tests.support.settings import TEST_SCOPED_KEYS
+from tests.support.target import need
+
+SCOPED_SECRETS = frozenset(secret for secret, _, _ in TEST_SCOPED_KEYS.values())
+
 
 @dataclass
 class Reply:
@@ -39,6 +44,8 @@ def read_reply(response: http.client.HTTPResponse) -> Reply:
 
 class Client:
     def __init__(self, base_url: str, api_key: str | None = None) -> None:
+        if api_key in SCOPED_SECRETS:  # one of the suite's scoped keys: the server must know it
+            need("API_KEYS")
         parts = urlsplit(base_url)
         self.scheme = parts.scheme
         self.host = parts.hostname or "127.0.0.1"

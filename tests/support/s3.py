@@ -9,6 +9,7 @@ from botocore.client import BaseClient
 from botocore.config import Config
 
 from tests.support.settings import TEST_S3_KEY_ID, TEST_S3_SCOPED, TEST_S3_SECRET
+from tests.support.target import need
 
 
 def s3_client(
@@ -21,6 +22,7 @@ def s3_client(
 ) -> BaseClient:
     """A boto3 S3 client with the full-access pair, or the scoped pair `name`, exactly as a
     backend configures one for r2gate: only endpoint_url and the keys differ from AWS."""
+    need("S3" if name is None else "S3_CREDENTIALS")
     key_id, secret = TEST_S3_KEY_ID, TEST_S3_SECRET
     if name is not None:
         key_id, secret = TEST_S3_SCOPED[name][0], TEST_S3_SCOPED[name][1]

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scripts.wrangler_dev import CONFIG, apply_migrations, command, environment
+from scripts.wrangler_dev import CONFIG, DEV_PROXY_ARG, apply_migrations, command, environment
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_BIN = ROOT / "node_modules" / ".bin"
@@ -123,11 +123,14 @@ def start_wrangler_dev(
     extra_args: tuple[str, ...] = (),
     counting: bool = False,
     workerd_args: tuple[str, ...] = (),
+    dev_proxy: bool = True,
 ) -> RunningServer:
     """Start `wrangler dev` for `config` with these vars and state; return once the Worker
     has answered `GET /` (the first request loads Pyodide). `counting`: on the Pyodide bundle
     that counts crossings (scripts/pyodide_bundle.py COUNTING), for measurements only.
-    `workerd_args`: options added to workerd's own command line (scripts/workerd-local-bundle)."""
+    `workerd_args`: options added to workerd's own command line (scripts/workerd-local-bundle).
+    `dev_proxy`: tell the Worker it runs behind wrangler dev's proxy, as `make dev` does (it
+    then drains unread request bodies after answering); False runs it as in production."""
     if any(" " in arg for arg in workerd_args):
         raise ValueError("a workerd option with a space cannot pass through R2GATE_WORKERD_ARGS")
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -143,6 +146,7 @@ def start_wrangler_dev(
         f"--env-file={no_dev_vars}",
         "--show-interactive-dev-session=false",
         *extra_args,
+        *([DEV_PROXY_ARG] if dev_proxy else []),
     ]
     for name, value in variables.items():
         args.append(f"--var={name}:{value}")
@@ -166,10 +170,18 @@ def start_wrangler_dev(
         worker_url=f"http://127.0.0.1:{worker_port}",
         state_dir=state_dir,
     )
+    return watch(server)
+
+
+def watch(server: RunningServer) -> RunningServer:
+    """Collect the output of the server's process; return once `GET /` answers 200 (stop it
+    and raise if it fails or takes over START_TIMEOUT)."""
+    process = server.process
+    assert process is not None and process.stdout is not None
+    stdout = process.stdout
 
     def reader() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
+        for line in stdout:
             server.output.append(line)
 
     threading.Thread(target=reader, daemon=True).start()

@@ -19,6 +19,9 @@ from jwt.utils import base64url_encode
 
 from tests.support.client import Client, Reply
 from tests.support.settings import TEST_SCOPED_KEYS, TEST_SIGNING_SECRETS
+from tests.support.target import need
+
+SUITE_SECRETS = frozenset(TEST_SIGNING_SECRETS.values())
 
 AUDIENCE = "r2gate"
 
@@ -43,6 +46,8 @@ def mint(
     sort_headers: bool = True,
 ) -> str:
     """`jwt.encode`: `payload` as given, signed with `secret`; `kid` None leaves it out."""
+    if secret in SUITE_SECRETS or kid in TEST_SIGNING_SECRETS:
+        need("SIGNING_KEYS")
     extra = {} if kid is None else {"kid": kid}
     extra.update(headers or {})
     return jwt.encode(
@@ -53,6 +58,8 @@ def mint(
 def decode(tok: str, secret: str, **options: Any) -> dict[str, Any]:
     """`jwt.decode` with the r2gate audience: the verified payload (times checked unless
     `options` says otherwise)."""
+    if secret in SUITE_SECRETS:
+        need("SIGNING_KEYS")
     return jwt.decode(tok, secret, algorithms=["HS256"], audience=AUDIENCE, options=options or None)
 
 
@@ -83,6 +90,7 @@ def token(
 ) -> str:
     """A token granting `claims` from the HTTP tests' signing keys (aud, iat and exp added
     unless given in `claims`; a claim set to None is left out)."""
+    need("SIGNING_KEYS")
     issued = int(time.time()) if iat is None else iat
     payload = {"aud": AUDIENCE, "iat": issued, "exp": issued + lifetime if exp is None else exp}
     payload.update(claims)

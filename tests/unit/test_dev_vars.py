@@ -21,8 +21,8 @@ def test_first_run_creates_an_api_key_signing_keys_and_an_s3_pair(
     settings = parse_settings({**values, "S3_BUCKET": "r2gate-assets"})  # they parse
     assert [c.name for c in settings.s3.keyring] == ["s3-default"]
     assert settings.tokens is not None and settings.tokens.signing_kid == "dev"
-    printed = capsys.readouterr().out
-    assert values["S3_ACCESS_KEY_ID"] in printed and values["S3_SECRET_ACCESS_KEY"] in printed
+    printed = capsys.readouterr().out  # the values come in make dev's block, once it is ready
+    assert printed == f"Created .dev.vars: {', '.join(values)}\n"
     assert path.stat().st_mode & 0o777 == 0o600
     main(path)
     assert read(path) == values  # never regenerated
@@ -36,11 +36,3 @@ def test_an_older_dev_vars_gets_the_s3_pair_added(tmp_path: Path) -> None:
     assert values["API_KEY"] == "my-own-local-key-0123456789"
     assert values["S3_ACCESS_KEY_ID"].startswith("R2GATE")
     assert path.read_text().startswith("# mine\n")
-
-
-def test_the_printed_s3_endpoint_uses_make_devs_port(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("PORT", "8790")
-    main(tmp_path / ".dev.vars")
-    assert "endpoint_url=http://127.0.0.1:8790/api/s3" in capsys.readouterr().out

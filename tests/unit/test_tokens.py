@@ -104,12 +104,25 @@ def test_config_last_key_signs_and_secrets_hidden() -> None:
         '{"a": "short"}',
         f'{{"a": "{OLD}", "a": "{NEW}"}}',
         f'{{"": "{OLD}"}}',
+        f"old:{OLD},old:{NEW}",  # the unquoted form: a kid twice
+        f"old:{OLD},new",  # an entry without a secret
+        f":{OLD}",  # no kid
+        "a:short",
+        "",
     ],
 )
 def test_config_from_json_refuses(raw: str) -> None:
     err = error(TokenConfig.from_json, raw)
     assert (err.status, err.code) == (500, "server_misconfigured")
     assert OLD not in err.message and NEW not in err.message and "short" not in err.message
+
+
+def test_signing_keys_without_quotes_are_the_same_keys_in_the_same_order() -> None:
+    unquoted = TokenConfig.from_json(f"old:{OLD}, new:{NEW}")
+    assert unquoted.keys == CONFIG.keys and unquoted.signing_kid == "new"
+    token = mint_upload_token(unquoted, key="a.png", content_types="image/png", now=NOW)
+    assert jwt_decode(token, NEW)[0]["kid"] == "new"
+    assert verify_token(token, CONFIG, NOW).key == "a.png"
 
 
 def test_config_caps() -> None:

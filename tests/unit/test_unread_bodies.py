@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from r2gate.unread_bodies import DRAIN_LIMIT_BYTES, drain_unread_body
+from r2gate.unread_bodies import DRAIN_LIMIT_BYTES, drain_unread_body, drains_every_body
 
 
 @pytest.mark.parametrize("length", ["1", "65536", str(DRAIN_LIMIT_BYTES)])
@@ -32,3 +32,10 @@ def test_no_body_a_large_body_or_an_unsized_body_is_left_alone(headers: dict[str
 def test_the_limit_can_be_lowered() -> None:
     assert not drain_unread_body({"content-length": "2048"}, limit=1024)
     assert drain_unread_body({"content-length": "1024"}, limit=1024)
+
+
+@pytest.mark.parametrize(
+    ("value", "every"), [("on", True), (None, False), ("", False), ("off", False)]
+)
+def test_only_wrangler_dev_drains_every_body(value: str | None, every: bool) -> None:
+    assert drains_every_body(value) is every

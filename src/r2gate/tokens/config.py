@@ -2,7 +2,9 @@
 
 ``SIGNING_KEYS`` is one JSON object ``{"kid": "secret", ...}`` whose member order defines
 age: the LAST member is the newest and signs; every member verifies. Secrets are at least 32
-bytes (RFC 7518 section 3.2); kids are unique.
+bytes (RFC 7518 section 3.2); kids are unique. The same may be written without quotes as
+``kid:secret,kid:secret`` (kids without ``:``, secrets without ``,``): that form survives
+`.dev.vars`, ``cut -d= -f2-`` and a shell's ``. ./.dev.vars`` intact, where JSON needs quotes.
 """
 
 from __future__ import annotations
@@ -82,14 +84,34 @@ class TokenConfig:
         return min(DEFAULT_EXPIRES_IN, self.max_lifetime)
 
     @classmethod
-    def from_json(cls, signing_keys_json: str, **opts: Any) -> TokenConfig:
-        """Parse the SIGNING_KEYS secret (``{"kid": "secret", ...}``, last = newest)."""
+    def from_json(cls, signing_keys: str, **opts: Any) -> TokenConfig:
+        """Parse the SIGNING_KEYS secret: ``{"kid": "secret", ...}`` or ``kid:secret,...``
+        (last = newest)."""
+        if isinstance(signing_keys, str) and not signing_keys.lstrip().startswith("{"):
+            return cls(keys=_kid_secret_pairs(signing_keys), **opts)
         try:
-            document = load_json_object(signing_keys_json, max_bytes=MAX_SETTING_BYTES)
+            document = load_json_object(signing_keys, max_bytes=MAX_SETTING_BYTES)
         except (JsonRejected, TypeError):
-            raise TokenConfigError(
-                "SIGNING_KEYS must be a JSON object of kid -> secret (no duplicate kids)"
-            ) from None
+            raise TokenConfigError(MALFORMED) from None
         if not all(isinstance(secret, str) for secret in document.values()):
             raise TokenConfigError("SIGNING_KEYS secrets must be strings")
         return cls(keys=document, **opts)
+
+
+MALFORMED = (
+    "SIGNING_KEYS must be a JSON object of kid -> secret, or kid:secret,kid:secret"
+    " (no duplicate kids)"
+)
+
+
+def _kid_secret_pairs(text: str) -> dict[str, str]:
+    """``kid:secret,kid:secret`` as an ordered dict (TokenConfig checks the secrets)."""
+    if len(text) > MAX_SETTING_BYTES:
+        raise TokenConfigError(MALFORMED)
+    keys: dict[str, str] = {}
+    for entry in text.split(","):
+        kid, colon, secret = entry.strip().partition(":")
+        if not colon or kid in keys:
+            raise TokenConfigError(MALFORMED)
+        keys[kid] = secret
+    return keys

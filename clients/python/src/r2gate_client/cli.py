@@ -308,7 +308,7 @@ def _list(args: argparse.Namespace, client: Client, out: Output) -> None:
 
 
 def _interrupted(args: argparse.Namespace, client: Client | None, out: Output) -> int:
-    message = "interrupted"
+    message = "stopped by Ctrl-C"
     if client is not None and args.command == "upload":
         state = client.upload_state_path(args.key, args.file)
         if state.exists():

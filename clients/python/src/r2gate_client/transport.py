@@ -1,21 +1,34 @@
 """The one place that speaks HTTP: a urllib.request transport (stdlib only).
 
 `urllib.request` is used, rather than `http.client`, because pyodide-http patches it: under
-Pyodide, `pyodide_http.patch_all()` turns the same calls into browser XMLHttpRequests (bodies
-then travel in memory). Any object with the `Transport` shape can replace it (tests inject
-flaky or recording transports).
+Pyodide, `pyodide_http.patch_all()` turns the same calls into browser XMLHttpRequests. Bodies
+then travel in memory both ways: a request body is read whole before it is sent, and a
+response arrives whole, without the Content-Length that pyodide-http drops (it is put back
+from the bytes received; an XMLHttpRequest that breaks off raises instead of returning a
+short body). Any object with the `Transport` shape can replace it (tests inject flaky or
+recording transports).
 """
 
 from __future__ import annotations
 
 import contextlib
 import http.client
+import io
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from typing import Any, BinaryIO, Protocol, cast
 
 from .errors import TransportError
+
+IN_BROWSER = sys.platform == "emscripten"  # Pyodide: requests go out as XMLHttpRequests
+if IN_BROWSER:
+    from pyodide.ffi import JsException  # a failed XMLHttpRequest (network, CORS)
+
+    _SEND_ERRORS: tuple[type[Exception], ...] = (OSError, http.client.HTTPException, JsException)
+else:
+    _SEND_ERRORS = (OSError, http.client.HTTPException)
 
 
 class Readable(Protocol):
@@ -140,6 +153,8 @@ class UrllibTransport:
     ) -> Response:
         if not url.startswith(("http://", "https://")):
             raise ValueError("only http(s) URLs are sent")
+        if IN_BROWSER and body is not None and not isinstance(body, bytes):
+            body = body.read()  # an XMLHttpRequest sends a body from memory
         request = urllib.request.Request(  # noqa: S310 - http(s) only, checked above
             url, data=body, headers=dict(headers), method=method
         )
@@ -148,11 +163,22 @@ class UrllibTransport:
         except urllib.error.HTTPError as error:  # a 4xx/5xx (or 3xx) is still a response
             # Keep the HTTPError itself: its body closes when the HTTPError is collected.
             return Response(error.code, dict(error.headers.items()), cast(BinaryIO, error))
-        except (OSError, http.client.HTTPException) as error:
+        except _SEND_ERRORS as error:
             reason = getattr(error, "reason", error)
             raise TransportError(f"{method} {_origin(url)} failed: {reason}") from error
         status = getattr(raw, "status", None) or raw.getcode()
+        if IN_BROWSER:
+            return _whole(status, raw)
         return Response(status, dict(raw.headers.items()), raw)
+
+
+def _whole(status: int, raw: Any) -> Response:
+    """pyodide-http's response, already whole in memory, with its Content-Length put back."""
+    data = raw.read()
+    headers = dict(raw.headers.items())
+    if not any(name.lower() == "content-length" for name in headers):
+        headers["Content-Length"] = str(len(data))
+    return Response(status, headers, io.BytesIO(data))
 
 
 def _origin(url: str) -> str:
