@@ -2,7 +2,7 @@
 
 Entries are keyed by the request's origin and the object's path, with no query, so every
 variant of a request (download names, CORS origins) shares one stored full 200; the
-per-request headers are added after the lookup. cache.delete is colo-local: see the README
+per-request headers are added after the lookup. cache.delete is colo-local: see docs/api.md
 for global invalidation.
 """
 

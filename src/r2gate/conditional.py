@@ -5,7 +5,7 @@ Writes (PUT, DELETE, multipart completion): `write_conditions` says whether R2's
 decides them in the write itself or the current object must be read first; then
 `WriteConditions.holds` and `pinned` make the check and the write one step (R2 refuses the
 write when the object is no longer the one checked). R2's delete takes no condition: there
-the check and the delete are two steps (see the README).
+the check and the delete are two steps (docs/write-policy.md).
 
 Reads: call `evaluate_preconditions` only when the object exists. For a missing key
 the unconditional answer is 404, so preconditions are skipped (RFC 9110 13.2.1):

@@ -168,9 +168,7 @@ def test_a_post_policy_cannot_widen_a_type_past_one_media_type(
 
 @pytest.fixture()
 def limited(server: RunningServer):  # type: ignore[no-untyped-def]
-    # The Worker's own socket: wrangler's dev proxy answers a refusal of a 6 MiB body it has
-    # not sent yet with its own 500 (docs/local-development.md).
-    return s3_client(server.worker_url or server.url, "limited-s3")
+    return s3_client(server.url, "limited-s3")
 
 
 def _limited_key(name: str) -> str:

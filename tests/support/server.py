@@ -30,7 +30,9 @@ from scripts.wrangler_dev import CONFIG, DEV_PROXY_ARG, apply_migrations, comman
 ROOT = Path(__file__).resolve().parents[2]
 NODE_BIN = ROOT / "node_modules" / ".bin"
 START_TIMEOUT = 120.0
-RUNTIME_FAILED = "The Workers runtime failed to start"  # wrangler's words when workerd exits
+RUNTIME_FAILED = "The Workers runtime failed to start"
+PORT_TAKEN = "Address already in use"
+PORT_ATTEMPTS = 3  # wrangler's words when workerd exits
 WORKERD = "workerd"
 
 
@@ -137,6 +139,28 @@ def start_wrangler_dev(
     apply_migrations(config, state_dir)
     no_dev_vars = state_dir / "empty.env"  # an env file replaces .dev.vars
     no_dev_vars.touch()
+    for attempt in range(PORT_ATTEMPTS):
+        try:
+            return _start(
+                variables, state_dir, config, extra_args, counting, workerd_args, dev_proxy
+            )
+        except RuntimeError as error:
+            # free_port() hands out a port another process may take before wrangler binds it
+            if PORT_TAKEN not in str(error) or attempt == PORT_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _start(
+    variables: Mapping[str, str],
+    state_dir: Path,
+    config: Path,
+    extra_args: tuple[str, ...],
+    counting: bool,
+    workerd_args: tuple[str, ...],
+    dev_proxy: bool,
+) -> RunningServer:
+    no_dev_vars = state_dir / "empty.env"
     port, worker_port = free_port(), free_port()
     args = [
         "--ip=127.0.0.1",

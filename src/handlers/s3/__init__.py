@@ -64,7 +64,8 @@ async def _handle(call: Call, request_id: str) -> Reply:
     bucket = settings.s3.bucket
     if bucket is None:
         raise S3NotImplemented(
-            "The S3 API is off: set S3_BUCKET to wrangler.toml's bucket_name (README)."
+            "The S3 API is off: set S3_BUCKET to wrangler.toml's bucket_name "
+            "(docs/configuration.md)."
         )
     request = S3Request(incoming.method, incoming.path, incoming.query, incoming.headers)
     operation = resolve(request, bucket)
