@@ -11,7 +11,8 @@ CREATE TABLE uploads (
   max_bytes INTEGER,                   -- the creator's limits, kept for parts and completion
   exact_length INTEGER,
   overwrite INTEGER NOT NULL,          -- 0: create-only
-  checksum_algorithm TEXT,             -- S3's ChecksumAlgorithm, when one was asked for
+  checksum_algorithm TEXT,             -- S3's ChecksumAlgorithm (crc32, ...), when asked for
+  checksum_type TEXT,                  -- COMPOSITE or FULL_OBJECT
   created INTEGER NOT NULL,            -- unix seconds
   expires INTEGER NOT NULL,            -- unix seconds: gone from then on
   completed_etag TEXT,                 -- R2's etag of the object it became, once completed: a
@@ -30,4 +31,16 @@ CREATE TABLE upload_parts (
   checksum TEXT,                       -- the part's x-amz-checksum-* value, when sent
   uploaded INTEGER NOT NULL,           -- unix milliseconds
   PRIMARY KEY (upload_id, part_number)
+);
+
+-- The checksum a client sent with an object (S3 PutObject's x-amz-checksum-*, or a multipart
+-- object's full-object or composite checksum), for HeadObject / GetObject with
+-- x-amz-checksum-mode: ENABLED and GetObjectAttributes. R2 keeps only MD5/SHA digests itself.
+CREATE TABLE object_checksums (
+  key TEXT NOT NULL,
+  etag TEXT NOT NULL,                  -- R2's etag of the object the checksum is of
+  algorithm TEXT NOT NULL,             -- crc32, crc32c, crc64nvme, sha1, sha256
+  value TEXT NOT NULL,                 -- base64, with "-<parts>" for a composite checksum
+  type TEXT NOT NULL,                  -- FULL_OBJECT or COMPOSITE
+  PRIMARY KEY (key, etag)
 );

@@ -158,6 +158,7 @@ async def start_upload(
     *,
     client_sized: bool = False,
     checksum_algorithm: str | None = None,
+    checksum_type: str | None = None,
 ) -> Manifest:
     """Create R2's multipart upload the plan allows (a create-only one once its key is checked)
     and r2gate's record of it, which keeps the plan's limits for every part and the
@@ -178,6 +179,7 @@ async def start_upload(
         bounds=plan.bounds,
         client_sized=client_sized,
         checksum_algorithm=checksum_algorithm,
+        checksum_type=checksum_type,
     )
     try:
         await upload_store.save(call.db, manifest)

@@ -1,4 +1,5 @@
-"""r2gate's records of multipart uploads in D1 (r2gate.upload_records): the SQL, nothing else.
+"""r2gate's records in D1: multipart uploads (r2gate.upload_records), and the checksums S3
+clients sent with objects (r2gate.s3.object_checksums). The SQL, nothing else.
 
 Shared by the native multipart API, the S3 surface and the cleanup cron. An upload's row is
 written once R2 has created its upload, a part's row once R2 has accepted the part (a part
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from r2gate.s3.object_checksums import ObjectChecksum
 from r2gate.upload_records import (
     ROW_COLUMNS,
     Manifest,
@@ -153,3 +155,31 @@ async def open_uploads(
     rows = await db.rows(query, *params, limit + 1)
     manifests = [Manifest.from_row(row) for row in rows[:limit]]
     return UploadPage(manifests, len(rows) > limit)
+
+
+async def save_checksum(db: Database, key: str, etag: str, checksum: ObjectChecksum) -> None:
+    """Keep the checksum a client sent with an object (R2 keeps only MD5/SHA digests)."""
+    await db.run(
+        "INSERT OR REPLACE INTO object_checksums (key, etag, algorithm, value, type) "
+        "VALUES (?, ?, ?, ?, ?)",
+        key,
+        etag,
+        checksum.algorithm,
+        checksum.value,
+        checksum.type,
+    )
+
+
+async def checksum_of(db: Database, key: str, etag: str) -> ObjectChecksum | None:
+    """The checksum kept for this version of the object; rows of earlier versions of the key
+    go on the way (a row is replaced or left behind whenever the object is rewritten)."""
+    rows = await db.rows(
+        "SELECT etag, algorithm, value, type FROM object_checksums WHERE key = ?", key
+    )
+    found = None
+    for row in rows:
+        if row.get("etag") == etag:
+            found = ObjectChecksum(str(row["algorithm"]), str(row["value"]), str(row["type"]))
+    if len(rows) > (1 if found else 0):
+        await db.run("DELETE FROM object_checksums WHERE key = ? AND etag != ?", key, etag)
+    return found

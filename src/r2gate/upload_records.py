@@ -60,6 +60,7 @@ ROW_COLUMNS = (
     "exact_length",
     "overwrite",
     "checksum_algorithm",
+    "checksum_type",
     "created",
     "expires",
     "completed_etag",
@@ -134,6 +135,7 @@ class Manifest:
     overwrite: bool = True  # False: create-only (412 when the key exists)
     client_sized: bool = False  # S3: the client picks the part size; part_size is the maximum
     checksum_algorithm: str | None = None  # S3's ChecksumAlgorithm, when one was asked for
+    checksum_type: str | None = None  # COMPOSITE or FULL_OBJECT
     completed_etag: str | None = None  # R2's etag of the object it became, once completed
     completed_size: int | None = None
 
@@ -156,6 +158,7 @@ class Manifest:
         bounds: UploadBounds | None,
         client_sized: bool = False,
         checksum_algorithm: str | None = None,
+        checksum_type: str | None = None,
     ) -> Manifest:
         """A new upload's record: a bounded creator's limits and create-only flag are kept; a
         trusted creator's upload is unbounded and may replace an existing object, as its PUT
@@ -174,6 +177,7 @@ class Manifest:
             overwrite=bounds.overwrite if bounds is not None else True,
             client_sized=client_sized,
             checksum_algorithm=checksum_algorithm,
+            checksum_type=checksum_type,
         )
 
     def to_row(self) -> dict[str, Any]:
@@ -190,6 +194,7 @@ class Manifest:
             "exact_length": self.exact_length,
             "overwrite": int(self.overwrite),
             "checksum_algorithm": self.checksum_algorithm,
+            "checksum_type": self.checksum_type,
             "created": self.created,
             "expires": self.expires,
             "completed_etag": self.completed_etag,
@@ -202,7 +207,7 @@ class Manifest:
         upload_id = _text(row, "upload_id")
         if not valid_upload_id(upload_id):
             raise ValueError("not an r2gate upload id")
-        checksum = row.get("checksum_algorithm")
+        checksum, kind = row.get("checksum_algorithm"), row.get("checksum_type")
         etag = row.get("completed_etag")
         return cls(
             upload_id=upload_id,
@@ -218,6 +223,7 @@ class Manifest:
             overwrite=_integer(row, "overwrite") == 1,
             client_sized=_integer(row, "client_sized") == 1,
             checksum_algorithm=checksum if isinstance(checksum, str) and checksum else None,
+            checksum_type=kind if isinstance(kind, str) and kind else None,
             completed_etag=etag if isinstance(etag, str) and etag else None,
             completed_size=_optional_integer(row, "completed_size"),
         )

@@ -7,17 +7,26 @@ uniform 8 MiB parts), which R2's rule then holds for every part but the last."""
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from r2gate.errors import ApiError
 from r2gate.multipart import MAX_PART_SIZE, MIN_PART_SIZE
-from r2gate.s3.checksums import header_checksum, verify_buffered_body
+from r2gate.s3.checksums import content_md5, header_checksum, verify_buffered_body
 from r2gate.s3.errors import InvalidArgument
+from r2gate.s3.object_checksums import (
+    ObjectChecksum,
+    completed_checksum,
+    part_checksum,
+    upload_checksum,
+)
 from r2gate.s3.operations import authorize, object_proposal, plan_part
 from r2gate.s3.xml import (
     MAX_COMPLETE_BYTES,
+    CompletedPart,
     ListedPart,
+    checksum_elements,
     complete_multipart_upload_result,
     initiate_multipart_upload_result,
     list_parts_result,
@@ -28,7 +37,7 @@ from r2gate.write_policy import check_part, decide_completion, decide_upload
 
 from .. import upload_store
 from ..multipart import abort_upload, finish_upload, record_part, start_upload
-from ..streams import digest_of, read_small_body
+from ..streams import read_small_body
 from .bodies import store_checked
 from .context import S3Call
 
@@ -53,9 +62,22 @@ async def create(s3: S3Call) -> Any:
     largest = min(MAX_PART_SIZE, s3.call.settings.max_put_bytes)
     if largest < MIN_PART_SIZE:
         raise ApiError(500, "server_misconfigured", "MAX_PUT_BYTES is below R2's 5 MiB parts.")
-    owner = s3.principal.owner
-    manifest = await start_upload(s3.call, plan, owner, largest, client_sized=True)
-    return s3.xml(initiate_multipart_upload_result(s3.bucket, s3.key, manifest.upload_id))
+    checksum = upload_checksum(s3.request.headers)
+    algorithm, kind = checksum if checksum is not None else (None, None)
+    manifest = await start_upload(
+        s3.call,
+        plan,
+        s3.principal.owner,
+        largest,
+        client_sized=True,
+        checksum_algorithm=algorithm,
+        checksum_type=kind,
+    )
+    headers = {}
+    if algorithm is not None and kind is not None:
+        headers = {"x-amz-checksum-algorithm": algorithm.upper(), "x-amz-checksum-type": kind}
+    body = initiate_multipart_upload_result(s3.bucket, s3.key, manifest.upload_id)
+    return s3.xml(body, headers=headers)
 
 
 async def upload_part(s3: S3Call) -> Any:
@@ -78,9 +100,16 @@ async def upload_part(s3: S3Call) -> Any:
         )
     else:
         part = await start(body)
-    record = PartRecord(number, plan.length, str(part.etag), uploaded=_milliseconds())
+    checksum = plan.checksum
+    recorded = None if checksum is None else f"{checksum.algorithm}:{checksum.base64}"
+    record = PartRecord(
+        number, plan.length, str(part.etag), checksum=recorded, uploaded=_milliseconds()
+    )
     await record_part(s3.call, manifest, record)
-    return s3.empty(200, {"ETag": f'"{record.client_etag}"'})
+    headers = {"ETag": f'"{record.client_etag}"'}
+    if checksum is not None:
+        headers[checksum.header] = checksum.base64
+    return s3.empty(200, headers)
 
 
 async def complete(s3: S3Call) -> Any:
@@ -89,25 +118,50 @@ async def complete(s3: S3Call) -> Any:
     the first did, so a client retrying after a lost answer learns its object is stored."""
     _authorize(s3)
     manifest = await _manifest(s3, completed=True)
-    signed = s3.principal.signed
+    signed, db = s3.principal.signed, s3.call.db
     data = await read_small_body(s3.call.incoming.body, MAX_COMPLETE_BYTES)
-    left = verify_buffered_body(data, signed.payload_sha256, header_checksum(s3.request.headers))
-    if left is not None:  # CRC32C, CRC64NVME: computed by workerd
-        left.verify(await digest_of(data, left.digest_stream_algorithm))
-    requested = [(p.part_number, p.etag.strip('"')) for p in parse_complete_multipart_upload(data)]
+    # The x-amz-checksum-* header of a completion is the object's checksum, not the body's.
+    verify_buffered_body(data, signed.payload_sha256, None, content_md5(s3.request.headers))
+    listed = parse_complete_multipart_upload(data)
     if manifest.completed:
         assert manifest.completed_etag is not None
         etag = manifest.completed_etag
+        checksum = await upload_store.checksum_of(db, manifest.key, etag)
     else:
-        records = await upload_store.parts(s3.call.db, manifest.upload_id)
+        records = await upload_store.parts(db, manifest.upload_id)
+        requested = [(p.part_number, p.etag.strip('"')) for p in listed]
         plan = decide_completion(
             manifest, s3.principal.upload, records, requested, s3.request.headers, every_part=False
         )
+        checksum = _object_checksum(s3, manifest, records, listed)
         etag = str((await finish_upload(s3.call, manifest, plan)).etag)
+        if checksum is not None:
+            await upload_store.save_checksum(db, manifest.key, etag, checksum)
+    elements = (
+        checksum_elements(checksum.algorithm, checksum.value, checksum.type) if checksum else []
+    )
     body = complete_multipart_upload_result(
-        s3.object_url(manifest.key), s3.bucket, manifest.key, f'"{etag}"'
+        s3.object_url(manifest.key), s3.bucket, manifest.key, f'"{etag}"', elements
     )
     return s3.xml(body)
+
+
+def _object_checksum(
+    s3: S3Call,
+    manifest: Manifest,
+    records: Mapping[int, PartRecord],
+    listed: Sequence[CompletedPart],
+) -> ObjectChecksum | None:
+    """The completed object's checksum from its parts' (r2gate.s3.object_checksums)."""
+    upload = None
+    if manifest.checksum_algorithm is not None and manifest.checksum_type is not None:
+        upload = (manifest.checksum_algorithm, manifest.checksum_type)
+    parts = []
+    for part in listed:
+        record = records[part.part_number]  # decide_completion checked it was received
+        algorithm = manifest.checksum_algorithm or ""
+        parts.append((record.size, part_checksum(record.checksum), part.checksums.get(algorithm)))
+    return completed_checksum(upload, parts, header_checksum(s3.request.headers))
 
 
 async def abort(s3: S3Call) -> Any:

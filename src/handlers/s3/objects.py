@@ -9,8 +9,9 @@ from typing import Any
 
 from r2gate.cache_policy import decide
 from r2gate.errors import ApiError
-from r2gate.s3.checksums import header_checksum, verify_buffered_body
+from r2gate.s3.checksums import content_md5, header_checksum, verify_buffered_body
 from r2gate.s3.errors import NoSuchKey, PreconditionFailed, XAmzContentSHA256Mismatch
+from r2gate.s3.object_checksums import ObjectChecksum
 from r2gate.s3.operations import (
     authorize,
     copy_preconditions_hold,
@@ -32,7 +33,7 @@ from r2gate.s3.xml import (
 )
 from r2gate.write_policy import MAX_SINGLE_WRITE, decide_delete, decide_write
 
-from .. import storage
+from .. import storage, upload_store
 from ..http import add_headers
 from ..r2 import has_body, object_info
 from ..read import serve_object
@@ -60,8 +61,15 @@ async def get_object(s3: S3Call) -> Any:
     metadata = not s3.principal.presigned
     extra = {REQUEST_ID: s3.request_id}
     response = await serve_object(s3.call, s3.key, private=private, extra=extra, metadata=metadata)
-    if overrides and response.status in (200, 206):
-        add_headers(response, overrides)
+    if response.status in (200, 206):
+        if overrides:
+            add_headers(response, overrides)
+        mode = s3.request.headers.get("x-amz-checksum-mode", "").strip().upper()
+        etag = response.headers.get("ETag", response.headers.get("etag", "")).strip('"')
+        if mode == "ENABLED" and etag and response.status == 200:  # never for a range
+            checksum = await upload_store.checksum_of(s3.call.db, s3.key, etag)
+            if checksum is not None:
+                add_headers(response, checksum.headers())
     return response
 
 
@@ -72,13 +80,13 @@ async def put_object(s3: S3Call) -> Any:
     put = put_request(s3.request, signed, s3.key)
     settings = s3.call.settings
     plan = decide_write(s3.principal, put.proposal, max_single=settings.max_put_bytes)
-    prepared = await storage.prepare_put(s3.call, plan, verify=put.verify)
+    integrity = put.integrity
+    prepared = await storage.prepare_put(s3.call, plan, verify=integrity.r2)
     body = s3.call.incoming.body
     try:
-        if put.chunked is not None or put.stream_checksum is not None:
-            checks = [put.stream_checksum] if put.stream_checksum is not None else []
+        if put.chunked is not None or integrity.streamed:
             stored = await store_checked(
-                body, put.length, prepared.put, checksums=checks, chunked=put.chunked
+                body, put.length, prepared.put, checksums=integrity.streamed, chunked=put.chunked
             )
         else:
             stored = await prepared.put(body)
@@ -88,7 +96,12 @@ async def put_object(s3: S3Call) -> Any:
                 ClientComputedContentSHA256=signed.payload_sha256 or ""
             ) from None
         raise
-    return s3.empty(200, {"ETag": str(stored.httpEtag)})
+    headers = {"ETag": str(stored.httpEtag)}
+    if integrity.checksum is not None:
+        checksum = ObjectChecksum.of(integrity.checksum)
+        await upload_store.save_checksum(s3.call.db, s3.key, str(stored.etag), checksum)
+        headers.update(checksum.headers())
+    return s3.empty(200, headers)
 
 
 async def delete_object(s3: S3Call) -> Any:
@@ -105,7 +118,9 @@ async def delete_objects(s3: S3Call) -> Any:
     signed = s3.principal.signed
     data = await read_small_body(s3.call.incoming.body, MAX_DELETE_BYTES)
     checksum = header_checksum(s3.request.headers)
-    left = verify_buffered_body(data, signed.payload_sha256, checksum)
+    left = verify_buffered_body(
+        data, signed.payload_sha256, checksum, content_md5(s3.request.headers)
+    )
     if left is not None:  # CRC32C, CRC64NVME: computed by workerd
         left.verify(await digest_of(data, left.digest_stream_algorithm))
     request = parse_delete(data)

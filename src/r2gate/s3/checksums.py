@@ -1,9 +1,10 @@
 """Body integrity: x-amz-content-sha256, x-amz-checksum-* (header or aws-chunked trailer),
 Content-MD5, and who verifies each one.
 
-* R2 verifies what its put options can carry (`r2_hash_options`): ``sha256`` (the signed
-  payload hash, or x-amz-checksum-sha256), ``sha1`` and ``md5`` (Content-MD5). R2's
-  ``uploadPart`` takes no hash option, so for parts the Worker checks them itself.
+* R2 verifies one hash its put options can carry (`body_integrity`): ``sha256`` (the signed
+  payload hash, or x-amz-checksum-sha256), else ``sha1``, else ``md5`` (Content-MD5): R2
+  refuses a put that names two. R2's ``uploadPart`` takes no hash option, so for parts the
+  Worker checks them itself.
 * Everything else is checked over the bytes as they stream by, with workerd's
   ``crypto.DigestStream`` (algorithms "crc32", "crc32c", "crc64nvme", "SHA-1",
   "SHA-256", "MD5"; `Checksum.digest_stream_algorithm`), then `Checksum.verify`.
@@ -23,14 +24,16 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .errors import BadDigest, InvalidArgument, InvalidRequest, XAmzContentSHA256Mismatch
+from .errors import BadDigest, InvalidDigest, InvalidRequest, XAmzContentSHA256Mismatch
 
 __all__ = [
     "ALGORITHMS",
     "Checksum",
+    "Integrity",
+    "body_integrity",
+    "content_md5",
     "header_checksum",
     "parse_checksum",
-    "r2_hash_options",
     "verify_buffered_body",
 ]
 
@@ -41,6 +44,7 @@ ALGORITHMS: dict[str, tuple[str, int]] = {
     "crc64nvme": ("crc64nvme", 8),
     "sha1": ("SHA-1", 20),
     "sha256": ("SHA-256", 32),
+    "md5": ("MD5", 16),  # Content-MD5 (there is no x-amz-checksum-md5)
 }
 _PREFIX = "x-amz-checksum-"
 _BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
@@ -116,40 +120,63 @@ def header_checksum(headers: Mapping[str, str]) -> Checksum | None:
     return parse_checksum(algorithm, value)
 
 
-def _content_md5(headers: Mapping[str, str]) -> str | None:
+def content_md5(headers: Mapping[str, str]) -> Checksum | None:
+    """The Content-MD5 header as a checksum (InvalidDigest when it is not 16 bytes of
+    base64)."""
     value = headers.get("content-md5")
     if value is None:
         return None
+    text = value.strip()
     try:
-        digest = base64.b64decode(value.strip(), validate=True)
+        if len(text) != 24 or not _BASE64.fullmatch(text):
+            raise ValueError("not base64")
+        digest = base64.b64decode(text, validate=True)
     except (ValueError, binascii.Error):
         digest = b""
     if len(digest) != 16:
-        raise InvalidArgument(
-            "The Content-MD5 you specified is not valid.", ArgumentName="Content-MD5"
-        )
-    return digest.hex()
+        raise InvalidDigest()
+    return Checksum("md5", digest)
 
 
-def r2_hash_options(
+# The hashes R2's put can verify itself, in the order r2gate hands it one (it takes one).
+_R2_VERIFIES = ("sha256", "sha1", "md5")
+
+
+@dataclass(frozen=True)
+class Integrity:
+    """Who verifies a body's claimed digests: R2 one of them (its put option: ``sha256``,
+    ``sha1`` or ``md5``, hex), the Worker the others as the bytes stream by (DigestStreams).
+    `checksum` is the x-amz-checksum-* the answer repeats."""
+
+    r2: dict[str, str]
+    streamed: tuple[Checksum, ...]
+    checksum: Checksum | None
+
+
+def body_integrity(
     headers: Mapping[str, str], payload_sha256: str | None, checksum: Checksum | None
-) -> dict[str, str]:
-    """The hashes R2's ``put`` verifies itself: {"sha256": hex, "sha1": hex, "md5": hex}.
-
-    A payload SHA-256 and an x-amz-checksum-sha256 that disagree are refused up front.
-    """
-    options: dict[str, str] = {}
+) -> Integrity:
+    """Plan the checks of a PutObject body: the signed payload SHA-256, an x-amz-checksum-*
+    and Content-MD5 (InvalidDigest when malformed; BadDigest when the payload SHA-256 and
+    an x-amz-checksum-sha256 disagree). R2 refuses a put with more than one hash, so it gets
+    the first of SHA-256, SHA-1, MD5 and the Worker checks the rest."""
+    claims: list[Checksum] = []
     if payload_sha256 is not None:
-        options["sha256"] = payload_sha256
-    if checksum is not None and checksum.algorithm in ("sha256", "sha1"):
-        hex_digest = checksum.expected.hex()
-        if options.get(checksum.algorithm, hex_digest) != hex_digest:
+        claims.append(Checksum("sha256", bytes.fromhex(payload_sha256)))
+    if checksum is not None:
+        if claims and checksum.algorithm == "sha256" and checksum != claims[0]:
             raise BadDigest("x-amz-checksum-sha256 and x-amz-content-sha256 disagree.")
-        options[checksum.algorithm] = hex_digest
-    md5 = _content_md5(headers)
+        if checksum not in claims:
+            claims.append(checksum)
+    md5 = content_md5(headers)
     if md5 is not None:
-        options["md5"] = md5
-    return options
+        claims.append(md5)
+    by_r2 = next(
+        (claim for name in _R2_VERIFIES for claim in claims if claim.algorithm == name), None
+    )
+    r2 = {} if by_r2 is None else {by_r2.algorithm: by_r2.expected.hex()}
+    streamed = tuple(claim for claim in claims if claim is not by_r2)
+    return Integrity(r2, streamed, checksum)
 
 
 def _python_digest(algorithm: str, body: bytes) -> bytes | None:
@@ -166,7 +193,7 @@ def verify_buffered_body(
     body: bytes,
     payload_sha256: str | None,
     checksum: Checksum | None,
-    content_md5: str | None = None,
+    md5: Checksum | None = None,
 ) -> Checksum | None:
     """Check a body read whole: XAmzContentSHA256Mismatch, BadDigest. Returns the checksum
     still to verify in JS (CRC32C, CRC64NVME), else None."""
@@ -177,10 +204,8 @@ def verify_buffered_body(
             ClientComputedContentSHA256=payload_sha256,
             S3ComputedContentSHA256=hashlib.sha256(body).hexdigest(),
         )
-    if content_md5 is not None:
-        computed = hashlib.md5(body, usedforsecurity=False).hexdigest()
-        if computed != content_md5:
-            raise BadDigest("The Content-MD5 you specified did not match what we received.")
+    if md5 is not None and hashlib.md5(body, usedforsecurity=False).digest() != md5.expected:
+        raise BadDigest("The Content-MD5 you specified did not match what we received.")
     if checksum is None:
         return None
     digest = _python_digest(checksum.algorithm, body)

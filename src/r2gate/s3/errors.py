@@ -28,6 +28,7 @@ __all__ = [
     "InternalError",
     "InvalidAccessKeyId",
     "InvalidArgument",
+    "InvalidDigest",
     "InvalidPart",
     "InvalidPartOrder",
     "InvalidPolicyDocument",
@@ -183,6 +184,12 @@ class BadDigest(S3Error):
     code = "BadDigest"
     status = 400
     default_message = "The checksum you specified did not match what we received."
+
+
+class InvalidDigest(S3Error):
+    code = "InvalidDigest"
+    status = 400
+    default_message = "The Content-MD5 you specified is not valid."
 
 
 class IncompleteBody(S3Error):

@@ -44,7 +44,7 @@ from r2gate.objects import ObjectInfo
 from r2gate.write_policy import Proposal
 
 from .aws_chunked import ChunkedUpload, parse_chunked_upload
-from .checksums import Checksum, header_checksum, r2_hash_options
+from .checksums import Checksum, Integrity, body_integrity, content_md5, header_checksum
 from .credentials import S3Credential
 from .errors import (
     AccessDenied,
@@ -471,50 +471,50 @@ def object_proposal(
 class PutRequest:
     """A PutObject as it arrives: what it proposes to store, and how its body is framed and
     verified. `chunked`: the body is aws-chunked (drive an `AwsChunkedDecoder`);
-    `verify`: the hashes R2's put verifies itself; `stream_checksum`: a checksum R2 cannot
-    verify, to compute with a DigestStream before the write commits."""
+    `integrity`: the digest R2's put verifies itself, those computed with DigestStreams
+    before the write commits, and the checksum the answer repeats."""
 
     proposal: Proposal
     length: int
-    chunked: ChunkedUpload | None = None
-    verify: dict[str, str] = field(default_factory=dict)
-    stream_checksum: Checksum | None = None
+    chunked: ChunkedUpload | None
+    integrity: Integrity
 
 
 def put_request(request: S3Request, auth: Authenticated, key: str) -> PutRequest:
     """PutObject's framing: MissingContentLength, InvalidArgument, the aws-chunked headers,
-    the checksums (BadDigest when two disagree), NotImplemented headers."""
+    the checksums (InvalidDigest, BadDigest when two disagree), NotImplemented headers."""
     length, chunked = _length(request, auth)
     proposal = object_proposal(request, key, length)
     checksum = header_checksum(request.headers)
-    verify = r2_hash_options(request.headers, auth.payload_sha256, checksum)
-    stream_checksum = None
-    if checksum is not None and checksum.algorithm not in ("sha1", "sha256"):
-        stream_checksum = checksum
-    return PutRequest(proposal, length, chunked, verify, stream_checksum)
+    integrity = body_integrity(request.headers, auth.payload_sha256, checksum)
+    return PutRequest(proposal, length, chunked, integrity)
 
 
 @dataclass(frozen=True)
 class PartPlan:
-    """A checked UploadPart: its length, framing, and the digests to verify in JS (R2's
-    uploadPart verifies nothing)."""
+    """A checked UploadPart: its length, framing, the digests to verify in JS (R2's
+    uploadPart verifies nothing), and the x-amz-checksum-* the answer repeats and the
+    upload's record keeps."""
 
     length: int
     chunked: ChunkedUpload | None = None
     digests: tuple[Checksum, ...] = ()
+    checksum: Checksum | None = None
 
 
 def plan_part(request: S3Request, auth: Authenticated) -> PartPlan:
     """UploadPart's framing: its length (the write policy checks it), the aws-chunked
-    headers, the digests to verify."""
+    headers, the digests to verify (InvalidDigest for a malformed Content-MD5)."""
     length, chunked = _length(request, auth)
     digests: list[Checksum] = []
     if auth.payload_sha256 is not None:
         digests.append(Checksum("sha256", bytes.fromhex(auth.payload_sha256)))
     checksum = header_checksum(request.headers)
-    if checksum is not None and checksum not in digests:
-        digests.append(checksum)
-    return PartPlan(length, chunked, tuple(digests))
+    md5 = content_md5(request.headers)
+    for claim in (checksum, md5):
+        if claim is not None and claim not in digests:
+            digests.append(claim)
+    return PartPlan(length, chunked, tuple(digests), checksum)
 
 
 @dataclass(frozen=True)

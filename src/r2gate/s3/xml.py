@@ -223,7 +223,18 @@ def initiate_multipart_upload_result(bucket: str, key: str, upload_id: str) -> b
     )
 
 
-def complete_multipart_upload_result(location: str, bucket: str, key: str, etag: str) -> bytes:
+def checksum_elements(algorithm: str | None, value: str | None, kind: str | None) -> list[str]:
+    """``<ChecksumCRC32>...</ChecksumCRC32><ChecksumType>...</ChecksumType>`` (none for
+    None)."""
+    if algorithm is None or value is None:
+        return []
+    name = next(field for field, known in _CHECKSUM_FIELDS.items() if known == algorithm)
+    return [_element(name, value), _element("ChecksumType", kind)]
+
+
+def complete_multipart_upload_result(
+    location: str, bucket: str, key: str, etag: str, checksum: list[str] | None = None
+) -> bytes:
     return _document(
         "CompleteMultipartUploadResult",
         [
@@ -231,6 +242,7 @@ def complete_multipart_upload_result(location: str, bucket: str, key: str, etag:
             _element("Bucket", bucket),
             _element("Key", key),
             _element("ETag", etag),
+            *(checksum or []),
         ],
     )
 
@@ -467,6 +479,16 @@ def _leaves(node: tuple[str, list], allowed: frozenset[str]) -> dict[str, str]:
 class CompletedPart:
     part_number: int
     etag: str  # as sent (usually quoted)
+    checksums: Mapping[str, str] = field(default_factory=dict)  # algorithm -> base64
+
+
+_CHECKSUM_FIELDS = {
+    "ChecksumCRC32": "crc32",
+    "ChecksumCRC32C": "crc32c",
+    "ChecksumCRC64NVME": "crc64nvme",
+    "ChecksumSHA1": "sha1",
+    "ChecksumSHA256": "sha256",
+}
 
 
 _PART_FIELDS = frozenset(
@@ -503,7 +525,12 @@ def parse_complete_multipart_upload(body: bytes) -> tuple[CompletedPart, ...]:
             )
         if parts and int(number) <= parts[-1].part_number:
             raise InvalidPartOrder()
-        parts.append(CompletedPart(int(number), etag))
+        checksums = {
+            algorithm: values[field].strip()
+            for field, algorithm in _CHECKSUM_FIELDS.items()
+            if field in values
+        }
+        parts.append(CompletedPart(int(number), etag, checksums))
     if not parts:
         raise MalformedXML("<CompleteMultipartUpload> must list at least one <Part>.")
     return tuple(parts)

@@ -9,9 +9,10 @@ import pytest
 
 from r2gate.s3 import errors
 from r2gate.s3.checksums import (
+    body_integrity,
+    content_md5,
     header_checksum,
     parse_checksum,
-    r2_hash_options,
     verify_buffered_body,
 )
 from r2gate.s3.sigv4 import authenticate
@@ -24,9 +25,10 @@ def test_put_object_over_http_gives_r2_the_signed_sha256():
     auth = authenticate(request, keyring(), __import__("time").time())
     checksum = header_checksum(request.headers)
     assert checksum is not None and checksum.algorithm == "crc32" and checksum.base64 == "NhCmhg=="
-    assert r2_hash_options(request.headers, auth.payload_sha256, checksum) == {
-        "sha256": hashlib.sha256(body).hexdigest()
-    }
+    integrity = body_integrity(request.headers, auth.payload_sha256, checksum)
+    assert integrity.r2 == {"sha256": hashlib.sha256(body).hexdigest()}
+    assert integrity.streamed == (checksum,)  # R2 takes one hash: the CRC32 is the Worker's
+    assert integrity.checksum == checksum
 
 
 def test_delete_objects_body_is_verified_whole():
@@ -55,19 +57,29 @@ def test_crc32c_and_crc64nvme_are_left_to_a_digest_stream():
     assert verify_buffered_body(b"", None, crc64) is crc64
 
 
-def test_sha_checksums_go_to_r2():
+def test_r2_verifies_one_hash_and_the_worker_the_others():
     digest = hashlib.sha256(b"x").digest()
     sha = parse_checksum("sha256", base64.b64encode(digest).decode())
-    assert r2_hash_options({}, None, sha) == {"sha256": digest.hex()}
-    assert r2_hash_options({}, digest.hex(), sha) == {"sha256": digest.hex()}
+    assert body_integrity({}, None, sha).r2 == {"sha256": digest.hex()}
+    both = body_integrity({}, digest.hex(), sha)
+    assert (both.r2, both.streamed) == ({"sha256": digest.hex()}, ())
     with pytest.raises(errors.BadDigest):
-        r2_hash_options({}, hashlib.sha256(b"y").hexdigest(), sha)
+        body_integrity({}, hashlib.sha256(b"y").hexdigest(), sha)
     md5 = base64.b64encode(hashlib.md5(b"x").digest()).decode()
-    assert r2_hash_options({"content-md5": md5}, None, None) == {
-        "md5": hashlib.md5(b"x").hexdigest()
-    }
-    with pytest.raises(errors.InvalidArgument):
-        r2_hash_options({"content-md5": "nope"}, None, None)
+    only_md5 = body_integrity({"content-md5": md5}, None, None)
+    assert (only_md5.r2, only_md5.streamed) == ({"md5": hashlib.md5(b"x").hexdigest()}, ())
+    # boto3 over http: a signed payload SHA-256 and a Content-MD5. R2 refuses a put that
+    # names two hashes ("You cannot specify multiple hashing algorithms"): one is streamed.
+    signed = body_integrity({"content-md5": md5}, digest.hex(), None)
+    assert signed.r2 == {"sha256": digest.hex()}
+    assert [c.algorithm for c in signed.streamed] == ["md5"]
+    assert signed.streamed[0].digest_stream_algorithm == "MD5"
+
+
+@pytest.mark.parametrize("value", ["nope", "", "AAAA", base64.b64encode(b"x" * 17).decode()])
+def test_a_malformed_content_md5_is_invalid_digest(value: str) -> None:
+    with pytest.raises(errors.InvalidDigest):
+        content_md5({"content-md5": value})
 
 
 @pytest.mark.parametrize(

@@ -259,8 +259,8 @@ def test_put_plan_over_http():
     put = put_request(request, auth, "t42/m.glb")
     assert put.length == len(body) and put.chunked is None
     assert put.proposal.length == len(body) and put.proposal.metadata == {"owner": "u1"}
-    assert put.verify == {"sha256": hashlib.sha256(body).hexdigest()}
-    assert put.stream_checksum is not None and put.stream_checksum.algorithm == "crc32"
+    assert put.integrity.r2 == {"sha256": hashlib.sha256(body).hexdigest()}
+    assert [c.algorithm for c in put.integrity.streamed] == ["crc32"]
     plan = decide(put, auth)
     assert plan.content_type == "model/gltf-binary"  # no Content-Type sent: by extension
     assert plan.trusted and not plan.reads_current()
@@ -290,7 +290,7 @@ def test_put_plan_over_https_is_chunked():
     put = put_request(request, auth, "k")
     assert put.length == 5 and put.chunked is not None
     assert put.chunked.trailer == "x-amz-checksum-crc32"
-    assert "sha256" not in put.verify
+    assert "sha256" not in put.integrity.r2
     # aws-chunked is the upload's framing, never stored as the object's coding
     assert decide(put, auth).http_metadata["contentEncoding"] == "gzip"
 
