@@ -53,6 +53,11 @@ class Incoming:
         self.body_taken = False
 
     @cached_property
+    def host(self) -> str:
+        """The request's host name, lower case, without the port."""
+        return (urlsplit(self.url).hostname or "").lower()
+
+    @cached_property
     def params(self) -> Query:
         """The query, parsed once (400 invalid_request when it is malformed or too large)."""
         return parse_query(self.query)
@@ -64,6 +69,14 @@ class Incoming:
         self.body_taken = True
         body = self.js_request.body
         return None if body is None or body is jsnull else body
+
+    def client_accept_encoding(self) -> str | None:
+        """The Accept-Encoding the client sent (``request.cf.clientAcceptEncoding``: the edge
+        rewrites the header itself), "" when it sent none, None when the runtime does not
+        say."""
+        cf = getattr(self.js_request, "cf", None)
+        value = getattr(cf, "clientAcceptEncoding", None) if cf is not None else None
+        return value if isinstance(value, str) else None
 
     @property
     def has_body(self) -> bool:

@@ -199,8 +199,9 @@ async def finish_upload(call: Call, manifest: Manifest, plan: CompletionPlan) ->
     the object it became: R2's object."""
     stored = await storage.complete_upload(call, manifest, plan)
     try:
+        numbers = [int(part["partNumber"]) for part in plan.parts]
         await upload_store.mark_completed(
-            call.db, manifest.upload_id, str(stored.etag), int(stored.size)
+            call.db, manifest.upload_id, str(stored.etag), int(stored.size), numbers
         )
     except ApiError as error:  # the object is complete; the cron removes the record
         print(f"r2gate: upload {manifest.upload_id} not marked completed: {error.code}")

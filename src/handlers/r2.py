@@ -50,7 +50,13 @@ def _nulls(value: Any) -> Any:
     if value is None:
         return jsnull
     if isinstance(value, dict):
-        return {key: _nulls(item) for key, item in value.items()}
+        return {
+            # R2 takes an object's Expires as a Date (r2gate.stored_fields keeps an HTTP-date)
+            key: js.Date.new(item)
+            if key == "cacheExpiry" and isinstance(item, str)
+            else _nulls(item)
+            for key, item in value.items()
+        }
     if isinstance(value, list):
         return [_nulls(item) for item in value]
     return value

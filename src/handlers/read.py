@@ -191,6 +191,18 @@ def _described(obj: Any, settings: Settings, metadata: bool) -> _Version:
     return found
 
 
+def describe(obj: Any, settings: Settings, *, metadata: bool) -> tuple[ObjectInfo, dict[str, str]]:
+    """An R2 object's plain values and representation headers (Content-Security-Policy and,
+    with `metadata`, x-amz-meta-* included): a copy the caller may change."""
+    version = _described(obj, settings, metadata)
+    return version.info, dict(version.headers)
+
+
+def bodiless(plan: ReadPlan, headers: dict[str, str], size: int) -> Reply:
+    """The answer of a plan that sends no bytes (HEAD's 200, 304; 412 and 416 raise)."""
+    return _bodiless(plan, headers, size)
+
+
 def _bodiless(plan: ReadPlan, headers: dict[str, str], size: int) -> Reply:
     """Responses without object bytes: HEAD's 200, 304, 412, 416."""
     if plan.kind is ReadKind.PRECONDITION_FAILED:

@@ -21,6 +21,7 @@ from r2gate.cors import cors_headers, preflight
 from r2gate.errors import ApiError
 from r2gate.query import request_line
 from r2gate.routing import Route, RouteTable
+from r2gate.s3.mount import PREFIXED, Mount, s3_mount
 from r2gate.settings import Settings
 
 from . import listing, multipart, read, signing, write
@@ -64,11 +65,11 @@ UPLOAD = {
 OBJECT = {"GET": read.read_object, "PUT": write.write_object, "DELETE": write.delete_object}
 
 
-async def s3_request(call: Call) -> Any:
-    """The S3-compatible surface (handlers/s3)."""
+async def s3_request(call: Call, mount: Mount = PREFIXED) -> Any:
+    """The S3-compatible surface (handlers/s3): under /api/s3, or where `mount` says."""
     from . import s3
 
-    return await s3.handle(call)
+    return await s3.handle(call, mount)
 
 
 S3 = {method: s3_request for method in ("GET", "HEAD", "PUT", "POST", "DELETE")}
@@ -153,6 +154,10 @@ def _logged(incoming: Incoming | None) -> str | None:
 
 
 async def _route(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> Reply:
+    mount = _s3_elsewhere(incoming, settings)
+    if mount is not None:
+        answer = await s3_request(Call(incoming, env, ctx, settings), mount)
+        return answer if isinstance(answer, Reply) else Reply.from_js(answer)
     # The query is parsed only for the routes it selects (the S3 surface parses its own).
     resolved = ROUTES.resolve(incoming.method, incoming.path, lambda: incoming.params.names)
     if resolved.handler is None:
@@ -160,6 +165,20 @@ async def _route(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> 
     answer = await resolved.handler(Call(incoming, env, ctx, settings, params=resolved.params))
     reply = answer if isinstance(answer, Reply) else Reply.from_js(answer)
     return without_body(reply) if resolved.drop_body else reply
+
+
+def _s3_elsewhere(incoming: Incoming, settings: Settings) -> Mount | None:
+    """The S3 mount of a request that is S3's although it is not under /api/s3: at the
+    host's root or on the bucket's own host (r2gate.s3.mount)."""
+    s3 = settings.s3
+    if s3.bucket is None:
+        return None
+    host = incoming.host if s3.hosts else ""
+    if not (s3.hosts and host in s3.hosts) and incoming.path.startswith("/api/"):
+        return None  # r2gate's own routes, and /api/s3 in the table
+    return s3_mount(
+        incoming.method, incoming.path, incoming.query, incoming.headers, host, s3.bucket, s3.hosts
+    )
 
 
 def _options(incoming: Incoming, settings: Settings, allowed: tuple[str, ...]) -> Reply:

@@ -9,7 +9,9 @@ with the object it became, until the cron removes it: a repeated completion answ
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from r2gate.s3.object_checksums import ObjectChecksum
@@ -77,14 +79,24 @@ async def parts(db: Database, upload_id: str) -> dict[int, PartRecord]:
     return part_records(await db.rows(_PARTS, upload_id))
 
 
-async def mark_completed(db: Database, upload_id: str, etag: str, size: int) -> None:
-    """Record what a completion made: the upload stays for a repeated completion, and its
-    parts for GetObjectAttributes and ``?partNumber=`` reads of the object."""
-    await db.run(
-        "UPDATE uploads SET completed_etag = ?, completed_size = ? WHERE upload_id = ?",
-        etag,
-        size,
-        upload_id,
+async def mark_completed(
+    db: Database, upload_id: str, etag: str, size: int, part_numbers: list[int]
+) -> None:
+    """Record what a completion made: the upload stays for a repeated completion, and the
+    parts it is made of (`part_numbers`; others are dropped, as R2 drops them) for
+    GetObjectAttributes and ``?partNumber=`` reads of the object."""
+    await db.batch(
+        [
+            (
+                "UPDATE uploads SET completed_etag = ?, completed_size = ? WHERE upload_id = ?",
+                (etag, size, upload_id),
+            ),
+            (
+                "DELETE FROM upload_parts WHERE upload_id = ? AND part_number NOT IN "
+                "(SELECT value FROM json_each(?))",
+                (upload_id, json.dumps(part_numbers)),
+            ),
+        ]
     )
 
 
@@ -183,3 +195,13 @@ async def checksum_of(db: Database, key: str, etag: str) -> ObjectChecksum | Non
     if len(rows) > (1 if found else 0):
         await db.run("DELETE FROM object_checksums WHERE key = ? AND etag != ?", key, etag)
     return found
+
+
+async def database_created(db: Database) -> datetime | None:
+    """When r2gate's database was set up (its first migration was applied), UTC."""
+    row = await db.row("SELECT MIN(applied_at) AS applied FROM d1_migrations")
+    text = row.get("applied") if row else None
+    try:
+        return datetime.strptime(str(text), "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None

@@ -137,6 +137,20 @@ def validate_key(key: str) -> str:
     return key
 
 
+def validate_folder_marker(key: str) -> str:
+    """A key the S3 surface takes: one `validate_key` takes, or a folder marker (a valid key
+    and one "/", ``photos/2026/``, the empty object consoles, s3fs and rclone's mkdir make).
+    r2gate's own API refuses the second (docs/s3.md, Folder markers)."""
+    if key.endswith("/") and len(key) > 1:
+        validate_key(key[:-1])
+        return key
+    return validate_key(key)
+
+
+def is_folder_marker(key: str) -> bool:
+    return key.endswith("/")
+
+
 def key_from_path(path: str) -> str:
     """Decode a request path ('/models/a%20b.glb') into a validated key ('models/a b.glb')."""
     raw = path[1:] if path.startswith("/") else path

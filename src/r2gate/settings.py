@@ -20,6 +20,8 @@
 | S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY | secret | one full-access S3 key pair (s3.credentials) |
 | S3_CREDENTIALS | secret | JSON scoped S3 key pairs with upload limits (see s3.credentials) |
 | S3_BUCKET | var | the bucket name S3 clients use: wrangler.toml's bucket_name (unset: no S3) |
+| S3_HOSTS | var | host names serving S3 virtual-hosted style (<S3_BUCKET>.<domain>, commas) |
+| S3_BUCKET_CREATED | var | the bucket's creation date for ListBuckets (ISO 8601 UTC) |
 """
 
 from __future__ import annotations

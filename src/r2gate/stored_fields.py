@@ -13,7 +13,8 @@ Stored headers (at most `MAX_HEADER_CHARS` characters of printable ASCII each):
 * Content-Encoding (RFC 9110 8.4): ``1#content-coding``, stored lower case, ", "-separated;
   ``aws-chunked`` is S3's upload framing, never a coding of the stored bytes, and is dropped;
 * Content-Language (RFC 9110 8.5): ``1#language-tag`` (RFC 5646's shape: ``1*8ALPHA
-  *( "-" 1*8alphanum )``).
+  *( "-" 1*8alphanum )``);
+* Expires (RFC 9111 5.3): an HTTP-date, stored in its preferred form.
 
 Custom metadata: names are HTTP field-name tokens (they travel as ``x-amz-meta-<name>``
 headers) of at most `MAX_METADATA_NAME` characters; values are text without control
@@ -27,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
+from .httpdates import format_http_date, parse_http_date
 from .text import has_control
 
 __all__ = [
@@ -53,6 +55,7 @@ STORED_HEADERS = {
     "content-disposition": "contentDisposition",
     "content-encoding": "contentEncoding",
     "content-language": "contentLanguage",
+    "expires": "cacheExpiry",  # stored as an HTTP-date; R2 keeps it as a time
 }
 
 # The canonical forms the JSON API and token claims take, as patterns that are both Python
@@ -240,6 +243,11 @@ def checked_stored_headers(headers: Mapping[str, str]) -> dict[str, str]:
                 _disposition(value)
             elif name == "content-language":
                 _elements(value, _language)
+            elif name == "expires":
+                moment = parse_http_date(value)
+                if moment is None:
+                    raise FieldError("not an HTTP-date")
+                value = format_http_date(moment)
             else:
                 encoding = _content_encoding(value)
                 if encoding is None:

@@ -49,7 +49,7 @@ from typing import Any, Protocol
 from .conditional import Current, WriteConditions, pinned, write_conditions
 from .content_types import StoredType, stored_content_type
 from .errors import ApiError
-from .keys import validate_key
+from .keys import is_folder_marker, validate_folder_marker, validate_key
 from .mediatype import MediaType, MediaTypeError, parse_media_type, single_media_type
 from .operations import Operation
 from .stored_fields import FieldError, checked_metadata, checked_stored_headers
@@ -346,10 +346,12 @@ def decide_write(writer: Writer, proposal: Proposal, *, max_single: int) -> Writ
     type (400 invalid_content_type, 415 unsupported_media_type), the stored headers (400
     invalid_header) and metadata (400 invalid_metadata); the preconditions are parsed here
     and met by the plan."""
-    key = validate_key(proposal.key)
+    key = validate_folder_marker(proposal.key)
     writer.require(Operation.WRITE, key)
     bounds = writer.upload
     length = _declared_length(proposal.length)
+    if is_folder_marker(key) and length:
+        raise ApiError(400, "invalid_key", "A key ending in '/' is a folder marker: no bytes.")
     _check_length(bounds, length, max_single)
     stored = _stored_type(bounds, proposal, key)
     http, metadata = _described(bounds, proposal, stored.content_type)
@@ -627,6 +629,6 @@ class DeletePlan:
 def decide_delete(writer: Writer, key: str, preconditions: Mapping[str, str]) -> DeletePlan:
     """Check a delete: the key, who may (403), and its If-Match, If-None-Match and
     If-Unmodified-Since."""
-    key = validate_key(key)
+    key = validate_folder_marker(key)
     writer.require(Operation.DELETE, key)
     return DeletePlan(key, write_conditions(preconditions))

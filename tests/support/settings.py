@@ -95,8 +95,11 @@ TEST_S3_CREDENTIALS = json.dumps(
         ]
     }
 )
+# The S3 API virtual-hosted style on this host name (sent as Host, resolved nowhere).
+TEST_S3_HOST = f"{S3_BUCKET}.s3.r2gate.test"
 TEST_S3_VARIABLES = {
     "S3_ACCESS_KEY_ID": TEST_S3_KEY_ID,
     "S3_SECRET_ACCESS_KEY": TEST_S3_SECRET,
     "S3_CREDENTIALS": TEST_S3_CREDENTIALS,
+    "S3_HOSTS": TEST_S3_HOST,
 }

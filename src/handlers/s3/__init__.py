@@ -5,12 +5,13 @@ runs the operation and answers S3's way: XML documents, S3 error codes, request 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from r2gate.auth import identify_s3
 from r2gate.errors import ApiError
 from r2gate.s3.errors import InternalError, S3Error, S3NotImplemented
+from r2gate.s3.mount import PREFIXED, Mount, bucket_path, signs_accept_encoding
 from r2gate.s3.operations import resolve
 from r2gate.s3.request import S3Request
 from r2gate.s3.translate import s3_error_from
@@ -38,16 +39,25 @@ OPERATIONS: dict[str, Callable[[S3Call], Awaitable[Any]]] = {
     "CompleteMultipartUpload": multipart.complete,
     "AbortMultipartUpload": multipart.abort,
     "ListParts": multipart.list_parts,
+    "ListMultipartUploads": multipart.list_uploads,
+    "UploadPartCopy": multipart.upload_part_copy,
+    "GetObjectAttributes": objects.object_attributes,
+    "GetObjectAcl": objects.get_object_acl,
+    "PutObjectAcl": objects.put_object_acl,
+    "GetBucketAcl": objects.get_bucket_acl,
+    "PutBucketAcl": objects.put_bucket_acl,
+    "CreateBucket": objects.create_bucket,
 }
 
 
-async def handle(call: Call) -> Reply:
-    """Every method on /api/s3 and below."""
+async def handle(call: Call, mount: Mount = PREFIXED) -> Reply:
+    """Every S3 request: on /api/s3 and below, or at the host's root or on the bucket's own
+    host as `mount` says (r2gate.s3.mount)."""
     request_id = new_request_id()
     incoming = call.incoming
     head = incoming.method == "HEAD"
     try:
-        reply = await _handle(call, request_id)
+        reply = await _handle(call, request_id, mount)
     except S3Error as error:
         return error_response(error, request_id, incoming.path, head=head)
     except ApiError as error:
@@ -59,7 +69,7 @@ async def handle(call: Call) -> Reply:
     return reply
 
 
-async def _handle(call: Call, request_id: str) -> Reply:
+async def _handle(call: Call, request_id: str, mount: Mount) -> Reply:
     incoming, settings = call.incoming, call.settings
     bucket = settings.s3.bucket
     if bucket is None:
@@ -67,8 +77,14 @@ async def _handle(call: Call, request_id: str) -> Reply:
             "The S3 API is off: set S3_BUCKET to wrangler.toml's bucket_name "
             "(docs/configuration.md)."
         )
-    request = S3Request(incoming.method, incoming.path, incoming.query, incoming.headers)
-    operation = resolve(request, bucket)
+    request = S3Request(
+        incoming.method,
+        incoming.path,
+        incoming.query,
+        _signed_headers(call),
+        bucket_path(incoming.path, mount, bucket),
+    )
+    operation = resolve(request, bucket, mount)
     if operation.name == "PostObject":
         reply = await post_object(call, request, bucket, request_id)
     else:
@@ -77,3 +93,24 @@ async def _handle(call: Call, request_id: str) -> Reply:
         reply = await OPERATIONS[operation.name](s3)
     assert isinstance(reply, Reply), "every S3 operation answers with a Reply"
     return reply
+
+
+def _signed_headers(call: Call) -> Mapping[str, str]:
+    """The request's headers as its client signed them. Cloudflare's edge (and Miniflare,
+    as the edge does) replaces Accept-Encoding before the Worker sees it and keeps the
+    client's value in ``request.cf.clientAcceptEncoding``: a signature that covers
+    ``accept-encoding`` was made over that value (rclone and aws-sdk-go-v2 sign
+    ``identity``)."""
+    incoming = call.incoming
+    headers = incoming.headers
+    if not signs_accept_encoding(headers, incoming.query):
+        return headers
+    original = incoming.client_accept_encoding()
+    if original is None:
+        return headers
+    fixed = dict(headers)
+    if original:
+        fixed["accept-encoding"] = original
+    else:
+        fixed.pop("accept-encoding", None)
+    return fixed

@@ -59,11 +59,12 @@ async def store_checked(
     *,
     checksums: Sequence[Checksum] = (),
     chunked: ChunkedUpload | None = None,
-) -> Any:
-    """Stream `body` (its decoded `length` bytes) into `start(stream)` and return its result,
-    committing the last byte only once the body was complete and every checksum (the given
-    ones, and an aws-chunked trailer's) matched: BadDigest, IncompleteBody,
-    MalformedAwsChunked otherwise, with nothing stored."""
+) -> tuple[Any, Checksum | None]:
+    """Stream `body` (its decoded `length` bytes) into `start(stream)` and return its result
+    and the checksum an aws-chunked trailer claimed (verified), committing the last byte only
+    once the body was complete and every checksum (the given ones, and the trailer's)
+    matched: BadDigest, IncompleteBody, MalformedAwsChunked otherwise, with nothing
+    stored."""
     algorithms = [c.digest_stream_algorithm for c in checksums]
     trailer = None
     if chunked is not None and chunked.trailer is not None:
@@ -80,6 +81,7 @@ async def store_checked(
         elif int(view.byteLength):
             raise IncompleteBody("The body is longer than announced.")
 
+    claimed: Checksum | None = None
     try:
         reader = ChunkReader(body) if body is not None else None
         claims = list(checksums)
@@ -89,6 +91,7 @@ async def store_checked(
             done = await decode_aws_chunked(reader, chunked, emit)
             if done.checksum is not None:
                 claims.append(done.checksum)
+                claimed = done.checksum
         elif reader is not None:
             await _copy(reader, emit)
         if writer is not None and writer.written != length:
@@ -96,7 +99,7 @@ async def store_checked(
         for claim, digest in zip(claims, await digests.finish(), strict=True):
             claim.verify(digest)
         if writer is None:
-            return await start(b"")
+            return await start(b""), claimed
         await writer.commit()
     except BaseException as error:
         if writer is not None:
@@ -106,7 +109,7 @@ async def store_checked(
             raise failure from None  # R2 failed first: its error, not the write's
         raise
     assert task is not None
-    return await task
+    return await task, claimed
 
 
 async def settle(task: asyncio.Future[Any]) -> BaseException | None:

@@ -79,6 +79,7 @@ async def list_objects_v2(s3: S3Call) -> Any:
             next_continuation_token=cursor,
             start_after=query.start_after,
             encoding_type=query.encoding_type,
+            fetch_owner=s3.request.param("fetch-owner") == "true",
         )
     )
 

@@ -11,24 +11,37 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from r2gate.cache_policy import decide
 from r2gate.errors import ApiError
 from r2gate.multipart import MAX_PART_SIZE, MIN_PART_SIZE
+from r2gate.s3.acl import check_canned_acl
 from r2gate.s3.checksums import content_md5, header_checksum, verify_buffered_body
-from r2gate.s3.errors import InvalidArgument
+from r2gate.s3.errors import InvalidArgument, NoSuchKey, PreconditionFailed
 from r2gate.s3.object_checksums import (
     ObjectChecksum,
     completed_checksum,
     part_checksum,
     upload_checksum,
 )
-from r2gate.s3.operations import authorize, object_proposal, plan_part
+from r2gate.s3.operations import (
+    authorize,
+    copy_preconditions_hold,
+    copy_source_range,
+    object_proposal,
+    parse_uploads_query,
+    plan_copy,
+    plan_part,
+)
 from r2gate.s3.xml import (
     MAX_COMPLETE_BYTES,
     CompletedPart,
     ListedPart,
+    ListedUpload,
     checksum_elements,
     complete_multipart_upload_result,
+    copy_part_result,
     initiate_multipart_upload_result,
+    list_multipart_uploads_result,
     list_parts_result,
     parse_complete_multipart_upload,
 )
@@ -37,6 +50,7 @@ from r2gate.write_policy import check_part, decide_completion, decide_upload
 
 from .. import upload_store
 from ..multipart import abort_upload, finish_upload, record_part, start_upload
+from ..r2 import has_body, object_info
 from ..streams import read_small_body
 from .bodies import store_checked
 from .context import S3Call
@@ -59,6 +73,8 @@ async def _manifest(s3: S3Call, *, completed: bool = False) -> Manifest:
 async def create(s3: S3Call) -> Any:
     """CreateMultipartUpload: the client picks the part size; the largest is the upload's."""
     plan = decide_upload(s3.principal, object_proposal(s3.request, s3.key, preconditions=False))
+    private = decide(s3.key, None, s3.call.settings.cache).private
+    check_canned_acl(s3.request.headers.get("x-amz-acl"), s3.key, private)
     largest = min(MAX_PART_SIZE, s3.call.settings.max_put_bytes)
     if largest < MIN_PART_SIZE:
         raise ApiError(500, "server_misconfigured", "MAX_PUT_BYTES is below R2's 5 MiB parts.")
@@ -94,13 +110,14 @@ async def upload_part(s3: S3Call) -> Any:
         return await r2_upload.upload_part(number, stream)
 
     body = s3.call.incoming.body
+    checksum = plan.checksum
     if plan.chunked is not None or plan.digests:
-        part = await store_checked(
+        part, trailer = await store_checked(
             body, plan.length, start, checksums=plan.digests, chunked=plan.chunked
         )
+        checksum = checksum or trailer
     else:
         part = await start(body)
-    checksum = plan.checksum
     recorded = None if checksum is None else f"{checksum.algorithm}:{checksum.base64}"
     record = PartRecord(
         number, plan.length, str(part.etag), checksum=recorded, uploaded=_milliseconds()
@@ -212,3 +229,102 @@ async def list_parts(s3: S3Call) -> Any:
         truncated=more,
     )
     return s3.xml(body)
+
+
+UPLOADS_BATCH = 1000
+UPLOADS_PAGES = 10  # at most ten D1 reads per listing (keys rolled up into common prefixes)
+PAST = "\U0010ffff"  # after every key that starts with what precedes it
+
+
+async def list_uploads(s3: S3Call) -> Any:
+    """ListMultipartUploads: open uploads in (key, upload id) order, from D1, with prefix,
+    delimiter (CommonPrefixes), key-marker / upload-id-marker and max-uploads."""
+    query = parse_uploads_query(s3.request)
+    credential = s3.principal.signed.credential
+    authorize(credential, s3.operation, presigned=s3.principal.presigned, list_prefix=query.prefix)
+    after: tuple[str, str] | None = None
+    if query.key_marker:  # without an upload-id-marker: after every upload of that key
+        after = (query.key_marker, query.upload_id_marker or PAST)
+        if query.delimiter and query.key_marker.endswith(query.delimiter):
+            after = (query.key_marker + PAST, PAST)  # a common prefix: past all of it
+    uploads: list[ListedUpload] = []
+    prefixes: list[str] = []
+    truncated = False
+    next_marker: tuple[str, str] | None = None
+    for _ in range(UPLOADS_PAGES):
+        page = await upload_store.open_uploads(
+            s3.call.db, query.prefix, after, UPLOADS_BATCH, s3.call.now()
+        )
+        for manifest in page.uploads:
+            if len(uploads) + len(prefixes) >= query.max_uploads:
+                truncated = True
+                break
+            common = query.common_prefix(manifest.key)
+            if common is not None:
+                prefixes.append(common)
+                after = next_marker = (common + PAST, PAST)
+                break  # the next page starts past every key under it
+            initiated = datetime.fromtimestamp(manifest.created, UTC)
+            uploads.append(
+                ListedUpload(
+                    manifest.key, manifest.upload_id, initiated, manifest.checksum_algorithm
+                )
+            )
+            after = next_marker = (manifest.key, manifest.upload_id)
+        else:
+            if not page.truncated:
+                break
+            continue
+        if truncated:
+            break
+    else:
+        truncated = True
+    marker_key, marker_id = next_marker or ("", "")
+    body = list_multipart_uploads_result(
+        bucket=s3.bucket,
+        prefix=query.prefix,
+        delimiter=query.delimiter,
+        key_marker=query.key_marker,
+        upload_id_marker=query.upload_id_marker,
+        max_uploads=query.max_uploads,
+        uploads=uploads,
+        common_prefixes=prefixes,
+        truncated=truncated,
+        next_key_marker=marker_key.removesuffix(PAST) if truncated else None,
+        next_upload_id_marker=marker_id if truncated and marker_id != PAST else None,
+        encoding_type=query.encoding_type,
+    )
+    return s3.xml(body)
+
+
+async def upload_part_copy(s3: S3Call) -> Any:
+    """UploadPartCopy: a part's bytes are a range of an object in the bucket
+    (x-amz-copy-source, x-amz-copy-source-range, x-amz-copy-source-if-*). R2's body of the
+    source streams into the part, in JS: the bytes never enter Python."""
+    copy = plan_copy(s3.request, s3.bucket)
+    credential = s3.principal.signed.credential
+    authorize(
+        credential, s3.operation, presigned=s3.principal.presigned, copy_source=copy.source_key
+    )
+    manifest = await _manifest(s3)
+    number = s3.operation.part_number
+    assert number is not None
+    bucket = s3.call.bucket
+    head = await bucket.head(copy.source_key)
+    if head is None:
+        raise NoSuchKey(Key=copy.source_key[:1024])
+    source = object_info(head, metadata=False)
+    if not copy_preconditions_hold(copy, source.etag, source.uploaded):
+        raise PreconditionFailed()
+    offset, length = copy_source_range(s3.request.headers, source.size)
+    check_part(manifest, s3.principal.upload, number, length)
+    pinned = {"range": {"offset": offset, "length": length}, "onlyIf": {"etagMatches": source.etag}}
+    got = await bucket.get(copy.source_key, pinned)
+    if got is None or not has_body(got):
+        raise PreconditionFailed("The source object changed during the copy.")
+    part = await bucket.upload(manifest.key, manifest.r2_upload_id).upload_part(number, got.body)
+    uploaded = _milliseconds()
+    record = PartRecord(number, length, str(part.etag), uploaded=uploaded)
+    await record_part(s3.call, manifest, record)
+    when = datetime.fromtimestamp(uploaded / 1000, UTC)
+    return s3.xml(copy_part_result(f'"{record.client_etag}"', when))

@@ -16,7 +16,9 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from r2gate.auth import S3Principal
+from r2gate.cache_policy import decide
 from r2gate.mediatype import MediaTypeError, multipart_boundary, parse_media_type
+from r2gate.s3.acl import check_canned_acl
 from r2gate.s3.errors import IncompleteBody, MalformedPOSTRequest, MissingContentLength
 from r2gate.s3.form_prefix import FormPrefix, FormPrefixParser
 from r2gate.s3.post_policy import check_post
@@ -84,6 +86,7 @@ async def post_object(call: Call, request: S3Request, bucket_name: str, request_
         raise MalformedPOSTRequest(
             "A multipart boundary of fewer than 3 characters is not supported."
         )
+    check_canned_acl(form.acl, form.key, decide(form.key, None, settings.cache).private)
     plan = decide_write(S3Principal(form.signed), form.proposal, max_single=settings.max_put_bytes)
     prepared = await storage.prepare_put(call, plan)
     writer = HeldBackWriter(length) if length else None

@@ -22,6 +22,7 @@ __all__ = [
     "AuthorizationHeaderMalformed",
     "AuthorizationQueryParametersError",
     "BadDigest",
+    "BucketAlreadyOwnedByYou",
     "EntityTooLarge",
     "EntityTooSmall",
     "IncompleteBody",
@@ -30,6 +31,7 @@ __all__ = [
     "InvalidArgument",
     "InvalidDigest",
     "InvalidPart",
+    "InvalidPartNumber",
     "InvalidPartOrder",
     "InvalidPolicyDocument",
     "InvalidRange",
@@ -257,6 +259,20 @@ class KeyTooLongError(S3Error):
 
 
 # --- 404, 405, 411, 412, 416, 501 -------------------------------------------------------
+
+
+class BucketAlreadyOwnedByYou(S3Error):
+    code = "BucketAlreadyOwnedByYou"
+    status = 409
+    default_message = (
+        "Your previous request to create the named bucket succeeded and you already own it."
+    )
+
+
+class InvalidPartNumber(S3Error):
+    code = "InvalidPartNumber"
+    status = 416
+    default_message = "The requested partnumber is not satisfiable."
 
 
 class NoSuchBucket(S3Error):

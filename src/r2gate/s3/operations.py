@@ -31,14 +31,14 @@ The ``plan_*`` functions turn headers and query into what R2 needs.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from r2gate.errors import ApiError
-from r2gate.httpdates import parse_http_date
-from r2gate.keys import MAX_KEY_BYTES, validate_key
+from r2gate.httpdates import format_http_date, parse_http_date
+from r2gate.keys import MAX_KEY_BYTES, validate_folder_marker, validate_key
 from r2gate.mediatype import MediaTypeError, is_active, parse_media_type
 from r2gate.objects import ObjectInfo
 from r2gate.write_policy import Proposal
@@ -49,11 +49,14 @@ from .credentials import S3Credential
 from .errors import (
     AccessDenied,
     InvalidArgument,
+    InvalidPartNumber,
+    InvalidRequest,
     KeyTooLongError,
     MissingContentLength,
     NoSuchBucket,
     S3NotImplemented,
 )
+from .mount import PREFIX, PREFIXED, Mount
 from .request import S3Request, percent_decode
 from .sigv4 import Authenticated, PayloadMode
 from .xml import DeleteError
@@ -78,7 +81,7 @@ __all__ = [
     "response_overrides",
 ]
 
-S3_ROOT = "/api/s3"
+S3_ROOT = PREFIX
 MAX_LIST_KEYS = 1000
 MAX_TOKEN_CHARS = 2048
 MAX_UPLOAD_ID_CHARS = 1024
@@ -87,7 +90,7 @@ MAX_PART_NUMBER = 10_000
 # Sub-resources S3 knows and r2gate does not implement.
 _UNSUPPORTED = frozenset(
     {
-        "acl", "accelerate", "analytics", "attributes", "cors", "encryption",
+        "accelerate", "analytics", "cors", "encryption",
         "intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging", "metadata",
         "metrics", "notification", "object-lock", "ownershipControls", "policy",
         "policyStatus", "publicAccessBlock", "renameObject", "replication", "requestPayment",
@@ -153,12 +156,13 @@ def _decode_segment(raw: str, what: str) -> str:
 
 
 def object_key(raw: str) -> str:
-    """A percent-encoded key from the path (``%2F`` is a "/"), validated as r2gate keys are."""
+    """A percent-encoded key from the path (``%2F`` is a "/"), validated as r2gate keys are;
+    a folder marker (``photos/``) too (r2gate.keys.validate_folder_marker)."""
     key = _decode_segment(raw, "object key")
     if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
         raise KeyTooLongError(MaxSizeAllowed=str(MAX_KEY_BYTES))
     try:
-        return validate_key(key)
+        return validate_folder_marker(key)
     except ApiError as exc:
         raise InvalidArgument(exc.message, ArgumentName="key") from None
 
@@ -191,9 +195,13 @@ def _part_number(request: S3Request) -> int:
 
 def _bucket_operation(request: S3Request) -> Operation:
     method = request.method
+    if request.has_param("acl"):
+        if method in ("GET", "PUT"):
+            return Operation("GetBucketAcl" if method == "GET" else "PutBucketAcl")
+        raise S3NotImplemented(f"{method} ?acl is not implemented.")
     if method == "GET":
         if request.has_param("uploads"):
-            raise S3NotImplemented("ListMultipartUploads is not implemented.")
+            return Operation("ListMultipartUploads")
         if request.has_param("location"):
             return Operation("GetBucketLocation")
         if request.param("list-type") is not None:
@@ -203,6 +211,8 @@ def _bucket_operation(request: S3Request) -> Operation:
         return Operation("ListObjects")
     if method == "HEAD":
         return Operation("HeadBucket")
+    if method == "PUT" and not request.params:
+        return Operation("CreateBucket")
     if method == "POST":
         if request.has_param("delete"):
             return Operation("DeleteObjects")
@@ -215,20 +225,24 @@ def _bucket_operation(request: S3Request) -> Operation:
 def _object_operation(request: S3Request, key: str) -> Operation:
     method = request.method
     has_upload = request.has_param("uploadId")
+    if request.has_param("acl"):
+        if method in ("GET", "PUT"):
+            return Operation("GetObjectAcl" if method == "GET" else "PutObjectAcl", key)
+        raise S3NotImplemented(f"{method} ?acl is not implemented.")
     if method == "PUT":
         if request.has_param("partNumber") or has_upload:
-            if "x-amz-copy-source" in request.headers:
-                raise S3NotImplemented("UploadPartCopy is not implemented.")
-            return Operation("UploadPart", key, _upload_id(request), _part_number(request))
+            name = "UploadPartCopy" if "x-amz-copy-source" in request.headers else "UploadPart"
+            return Operation(name, key, _upload_id(request), _part_number(request))
         if "x-amz-copy-source" in request.headers:
             return Operation("CopyObject", key)
         return Operation("PutObject", key)
     if method in ("GET", "HEAD"):
-        if request.has_param("partNumber"):
-            raise S3NotImplemented("Reading one part by partNumber is not implemented.")
         if has_upload and method == "GET":
             return Operation("ListParts", key, _upload_id(request))
-        return Operation("GetObject" if method == "GET" else "HeadObject", key)
+        if request.has_param("attributes") and method == "GET":
+            return Operation("GetObjectAttributes", key)
+        number = _part_number(request) if request.has_param("partNumber") else None
+        return Operation("GetObject" if method == "GET" else "HeadObject", key, None, number)
     if method == "DELETE":
         if has_upload:
             return Operation("AbortMultipartUpload", key, _upload_id(request))
@@ -241,12 +255,22 @@ def _object_operation(request: S3Request, key: str) -> Operation:
     raise S3NotImplemented(f"{method} on an object is not implemented.")
 
 
-def resolve(request: S3Request, bucket: str) -> Operation:
-    """The operation a request under ``/api/s3`` names (module docstring)."""
-    if request.path != S3_ROOT and not request.path.startswith(S3_ROOT + "/"):
-        raise InvalidArgument("S3 requests live under /api/s3.")
-    rest = request.path[len(S3_ROOT) :].lstrip("/") if request.path != S3_ROOT else ""
+def resolve(request: S3Request, bucket: str, mount: Mount = PREFIXED) -> Operation:
+    """The operation an S3 request names (module docstring), its path read as `mount` says
+    (``/api/s3/<bucket>/<key>``, ``/<bucket>/<key>`` at the host's root, or ``/<key>`` on the
+    bucket's own host)."""
     _check_subresources(request)
+    if mount.host_bucket:
+        raw_key = request.path[1:]
+        return (
+            _bucket_operation(request)
+            if not raw_key
+            else _object_operation(request, object_key(raw_key))
+        )
+    root = mount.root
+    if root and request.path != root and not request.path.startswith(root + "/"):
+        raise InvalidArgument(f"S3 requests live under {root}.")
+    rest = request.path[len(root) :].lstrip("/")
     if not rest:
         if request.method == "GET":
             return Operation("ListBuckets")
@@ -264,6 +288,10 @@ def resolve(request: S3Request, bucket: str) -> Operation:
 _NEEDS = {
     "GetObject": "read",
     "HeadObject": "read",
+    "GetObjectAttributes": "read",
+    "GetObjectAcl": "read",
+    "PutObjectAcl": "write",
+    "UploadPartCopy": "write",
     "DeleteObject": "delete",
     "PutObject": "write",
     "CopyObject": "write",
@@ -273,7 +301,17 @@ _NEEDS = {
     "AbortMultipartUpload": "write",
     "ListParts": "write",
 }
-_ANY_CREDENTIAL = frozenset({"HeadBucket", "GetBucketLocation", "ListBuckets", "DeleteObjects"})
+_ANY_CREDENTIAL = frozenset(
+    {
+        "HeadBucket",
+        "GetBucketLocation",
+        "ListBuckets",
+        "DeleteObjects",
+        "CreateBucket",
+        "GetBucketAcl",
+        "PutBucketAcl",
+    }
+)
 
 
 def authorize(
@@ -293,14 +331,14 @@ def authorize(
         ):
             raise AccessDenied(f"The S3 key {credential.name!r} may not {op} here.")
 
-    if operation.name in ("ListObjectsV2", "ListObjects"):
+    if operation.name in ("ListObjectsV2", "ListObjects", "ListMultipartUploads"):
         need("list", list_prefix if list_prefix is not None else "")
     elif operation.name in _NEEDS:
         assert operation.key is not None
         need(_NEEDS[operation.name], operation.key)
-        if operation.name == "CopyObject":
+        if operation.name in ("CopyObject", "UploadPartCopy"):
             if copy_source is None:
-                raise ValueError("CopyObject needs its copy_source")
+                raise ValueError(f"{operation.name} needs its copy_source")
             need("read", copy_source)
     elif operation.name not in _ANY_CREDENTIAL:
         raise AccessDenied()
@@ -407,11 +445,6 @@ def _refuse_unsupported_headers(headers: Mapping[str, str]) -> None:
             raise S3NotImplemented(f"The {name} header is not implemented.", Header=name)
         if name == "x-amz-storage-class" and value.strip() != "STANDARD":
             raise S3NotImplemented("Only the STANDARD storage class exists.", Header=name)
-        if name == "x-amz-acl" and value.strip() != "public-read":
-            raise S3NotImplemented(
-                "Objects are served publicly by r2gate; only x-amz-acl: public-read is accepted.",
-                Header=name,
-            )
 
 
 def _header(
@@ -526,9 +559,10 @@ class CopyPlan:
     source_conditions: dict[str, str] = field(default_factory=dict)
 
 
-def plan_copy(request: S3Request, bucket: str) -> CopyPlan:
+def plan_copy(request: S3Request, bucket: str, target: str | None = None) -> CopyPlan:
     """Read x-amz-copy-source (``bucket/key`` or ``/bucket/key``, percent-encoded) and the
-    copy headers. Another bucket: NoSuchBucket; ``?versionId``: NotImplemented."""
+    copy headers. Another bucket: NoSuchBucket; ``?versionId``: NotImplemented; a CopyObject
+    onto its own source (`target`) that changes nothing: InvalidRequest, as S3."""
     raw = (request.headers.get("x-amz-copy-source") or "").strip()
     raw = raw.removeprefix("/")
     if "?" in raw:
@@ -558,6 +592,12 @@ def plan_copy(request: S3Request, bucket: str) -> CopyPlan:
         value = _header(request.headers, name)
         if value:
             conditions[member] = value.strip('"') if member.startswith("etag") else value
+    if source == target and directive == "COPY":
+        raise InvalidRequest(
+            "This copy request is illegal because it is trying to copy an object to itself "
+            "without changing the object's metadata, storage class, website redirect location "
+            "or encryption attributes."
+        )
     return CopyPlan(source, directive == "REPLACE", conditions)
 
 
@@ -620,6 +660,7 @@ def copy_proposal(request: S3Request, plan: CopyPlan, source: ObjectInfo, key: s
         "content-disposition": source.content_disposition,
         "content-encoding": source.content_encoding,
         "content-language": source.content_language,
+        "expires": format_http_date(source.expires) if source.expires else None,
     }
     return Proposal(
         key,
@@ -629,3 +670,110 @@ def copy_proposal(request: S3Request, plan: CopyPlan, source: ObjectInfo, key: s
         source.custom_metadata,
         request.headers,
     )
+
+
+# --- ListMultipartUploads ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UploadsQuery:
+    """ListMultipartUploads parameters."""
+
+    prefix: str = ""
+    delimiter: str | None = None
+    key_marker: str = ""
+    upload_id_marker: str = ""
+    max_uploads: int = MAX_LIST_KEYS
+    encoding_type: str | None = None
+
+    def common_prefix(self, key: str) -> str | None:
+        """The CommonPrefix `key` rolls up into (the prefix, then up to the first delimiter
+        after it), or None."""
+        if not self.delimiter:
+            return None
+        at = key.find(self.delimiter, len(self.prefix))
+        return None if at < 0 else key[: at + len(self.delimiter)]
+
+
+def parse_uploads_query(request: S3Request) -> UploadsQuery:
+    """ListMultipartUploads' query (InvalidArgument for a bad value)."""
+    raw_max = request.param("max-uploads")
+    max_uploads = MAX_LIST_KEYS
+    if raw_max is not None:
+        if not _DIGITS.fullmatch(raw_max):
+            raise InvalidArgument("max-uploads must be a whole number.", ArgumentName="max-uploads")
+        max_uploads = min(int(raw_max), MAX_LIST_KEYS)
+    encoding = request.param("encoding-type")
+    if encoding not in (None, "url"):
+        raise InvalidArgument(
+            "Invalid Encoding Method specified in Request", ArgumentName="encoding-type"
+        )
+    upload_id_marker = request.param("upload-id-marker") or ""
+    if len(upload_id_marker) > MAX_UPLOAD_ID_CHARS:
+        raise InvalidArgument("upload-id-marker is too long.", ArgumentName="upload-id-marker")
+    return UploadsQuery(
+        prefix=_list_text(request, "prefix", MAX_KEY_BYTES) or "",
+        delimiter=_list_text(request, "delimiter", 16) or None,
+        key_marker=_list_text(request, "key-marker", MAX_KEY_BYTES) or "",
+        upload_id_marker=upload_id_marker,
+        max_uploads=max_uploads,
+        encoding_type=encoding,
+    )
+
+
+# --- UploadPartCopy, GetObjectAttributes, partNumber reads ---------------------------------
+
+_COPY_RANGE = re.compile(r"bytes=([0-9]{1,16})-([0-9]{1,16})")
+OBJECT_ATTRIBUTES = frozenset({"ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"})
+
+
+def copy_source_range(headers: Mapping[str, str], size: int) -> tuple[int, int]:
+    """UploadPartCopy's x-amz-copy-source-range (``bytes=first-last``, inclusive) as (offset,
+    length) of a source of `size` bytes; the whole source without one. InvalidArgument for
+    a malformed range or one past the source's end."""
+    raw = headers.get("x-amz-copy-source-range")
+    if raw is None:
+        return 0, size
+    found = _COPY_RANGE.fullmatch(raw.strip())
+    if found is None:
+        raise InvalidArgument(
+            "The x-amz-copy-source-range value must be of the form bytes=first-last.",
+            ArgumentName="x-amz-copy-source-range",
+        )
+    first, last = int(found.group(1)), int(found.group(2))
+    if first > last or last >= size:
+        raise InvalidArgument(
+            f"Range specified is not valid for source object of size: {size}",
+            ArgumentName="x-amz-copy-source-range",
+        )
+    return first, last - first + 1
+
+
+def object_attributes(headers: Mapping[str, str]) -> frozenset[str]:
+    """GetObjectAttributes' x-amz-object-attributes: the attributes asked for
+    (InvalidArgument when none or an unknown one)."""
+    names = frozenset(
+        part.strip() for part in headers.get("x-amz-object-attributes", "").split(",")
+    ) - {""}
+    if not names or not names <= OBJECT_ATTRIBUTES:
+        raise InvalidArgument(
+            "Invalid attribute name specified.", ArgumentName="x-amz-object-attributes"
+        )
+    return names
+
+
+def whole_number(raw: str | None, name: str, default: int, maximum: int) -> int:
+    """A small whole-number parameter (max-parts, part-number-marker), at most `maximum`."""
+    if raw is None:
+        return default
+    if not _DIGITS.fullmatch(raw.strip()):
+        raise InvalidArgument(f"{name} must be a whole number.", ArgumentName=name)
+    return min(int(raw), maximum)
+
+
+def part_range(sizes: Sequence[int], part_number: int) -> tuple[int, int]:
+    """(offset, length) of part `part_number` of an object made of parts of `sizes`
+    (InvalidPartNumber past the last part)."""
+    if part_number > len(sizes):
+        raise InvalidPartNumber()
+    return sum(sizes[: part_number - 1]), sizes[part_number - 1]

@@ -203,6 +203,7 @@ class PostForm:
     proposal: Proposal
     success_status: int = 204
     redirect: str | None = None
+    acl: str | None = None  # a canned ACL (r2gate.s3.acl decides whether it holds)
 
     @property
     def key(self) -> str:
@@ -373,12 +374,6 @@ def _check_supported(form: Mapping[str, str]) -> None:
         )
         if not known:
             raise S3NotImplemented(f"The form field {name} is not supported.", Header=name)
-    acl = form.get("acl")
-    if acl is not None and acl != "public-read":
-        raise S3NotImplemented(
-            "Objects are served publicly by r2gate; only acl=public-read is accepted.",
-            Header="acl",
-        )
 
 
 def check_post(
@@ -403,4 +398,5 @@ def check_post(
         proposal=proposal,
         success_status=int(status) if status in ("200", "201", "204") else 204,
         redirect=_redirect(form),
+        acl=form.get("acl"),
     )

@@ -102,6 +102,9 @@ class S3Request:
     path: str
     query: str = ""
     headers: Mapping[str, str] = field(default_factory=dict)
+    # SigV2's resource, ``/<bucket>/<key>`` as sent, whatever the endpoint's path prefix or
+    # host ("": the path itself)
+    bucket_path: str = ""
     params: tuple[QueryParam, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -128,6 +131,10 @@ class S3Request:
             else:
                 headers[lower] = value
         return cls(method, path, query, headers)
+
+    @property
+    def resource(self) -> str:
+        return self.bucket_path or self.path
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name)

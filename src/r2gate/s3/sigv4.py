@@ -22,7 +22,8 @@ Rules enforced, each with the error S3 gives:
   (AuthorizationHeaderMalformed), or the full ``X-Amz-Algorithm``, ``X-Amz-Credential``,
   ``X-Amz-Date``, ``X-Amz-Expires``, ``X-Amz-SignedHeaders``, ``X-Amz-Signature`` set
   (AuthorizationQueryParametersError); both at once is InvalidArgument; neither is
-  AccessDenied; SigV2 is InvalidRequest; a session token is InvalidToken.
+  AccessDenied; a SigV2 presigned URL is verified by `sigv2`, a SigV2 Authorization header
+  is InvalidRequest; a session token is InvalidToken.
 * Credential scope ``<id>/<yyyymmdd>/<region>/s3/aws4_request``: the date is X-Amz-Date's
   day, the region ``auto`` or ``us-east-1``; an unknown id is InvalidAccessKeyId.
 * ``host`` is signed; every ``x-amz-*`` header present is signed (AccessDenied, with
@@ -459,7 +460,7 @@ def authenticate(request: S3Request, keyring: S3Keyring, now: float) -> Authenti
             )
         return _header_auth(request, keyring, now)
     if request.has_param("AWSAccessKeyId") or request.has_param("Signature"):
-        raise InvalidRequest(
-            f"Signature Version 2 presigned URLs are not supported. Please use {ALGORITHM}."
-        )
+        from .sigv2 import query_auth_v2  # sigv2 builds on this module's types
+
+        return query_auth_v2(request, keyring, now)
     raise AccessDenied("Anonymous access is not allowed; sign the request.")

@@ -122,6 +122,13 @@ def error_for(error: S3Error, request_id: str, resource: str | None = None) -> b
     return error_document(error.code, error.message, request_id, resource, **error.details)
 
 
+OWNER_ID = "r2gate"  # the one account r2gate's bucket belongs to
+
+
+def _owner() -> str:
+    return f"<Owner>{_element('ID', OWNER_ID)}{_element('DisplayName', OWNER_ID)}</Owner>"
+
+
 @dataclass(frozen=True)
 class ListEntry:
     key: str
@@ -131,13 +138,14 @@ class ListEntry:
     storage_class: str = "STANDARD"
 
 
-def _contents(entries: Iterable[ListEntry], url: bool) -> Iterator[str]:
+def _contents(entries: Iterable[ListEntry], url: bool, owner: bool = False) -> Iterator[str]:
     for entry in entries:
         key = _listed(entry.key, url)
         yield (
             f"<Contents>{_element('Key', key)}"
             f"{_element('LastModified', s3_time(entry.last_modified))}"
             f"{_element('ETag', entry.etag)}{_element('Size', entry.size)}"
+            f"{_owner() if owner else ''}"
             f"{_element('StorageClass', entry.storage_class)}</Contents>"
         )
 
@@ -160,8 +168,10 @@ def list_objects_v2_result(
     next_continuation_token: str | None = None,
     start_after: str | None = None,
     encoding_type: str | None = None,
+    fetch_owner: bool = False,
 ) -> bytes:
-    """ListBucketResult for ListObjectsV2 (KeyCount counts keys and common prefixes)."""
+    """ListBucketResult for ListObjectsV2 (KeyCount counts keys and common prefixes; each
+    entry's Owner with `fetch_owner`)."""
     url = encoding_type == "url"
     body = [
         _element("Name", bucket),
@@ -177,7 +187,7 @@ def list_objects_v2_result(
             "StartAfter",
             _listed(start_after, url),
         ),
-        *_contents(entries, url),
+        *_contents(entries, url, fetch_owner),
         *_prefixes(common_prefixes, url),
     ]
     return _document("ListBucketResult", body)
@@ -210,7 +220,7 @@ def list_bucket_result(
         _element("Delimiter", _listed(delimiter, url)),
         _element("EncodingType", encoding_type),
         _element("IsTruncated", _bool(truncated)),
-        *_contents(entries, url),
+        *_contents(entries, url, owner=True),  # version 1 always names the owner
         *_prefixes(common_prefixes, url),
     ]
     return _document("ListBucketResult", body)
@@ -324,16 +334,149 @@ def post_response(location: str, bucket: str, key: str, etag: str) -> bytes:
     )
 
 
-def list_all_my_buckets_result(bucket: str, created: datetime, owner: str = "r2gate") -> bytes:
+def list_all_my_buckets_result(bucket: str, created: datetime) -> bytes:
     """ListBuckets: the one bucket r2gate serves."""
     return _document(
         "ListAllMyBucketsResult",
         [
-            f"<Owner>{_element('ID', owner)}{_element('DisplayName', owner)}</Owner>",
+            _owner(),
             f"<Buckets><Bucket>{_element('Name', bucket)}"
             f"{_element('CreationDate', s3_time(created))}</Bucket></Buckets>",
         ],
     )
+
+
+_ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+
+
+def access_control_policy(public: bool) -> bytes:
+    """GetObjectAcl / GetBucketAcl: the owner has full control; everyone may read when r2gate
+    serves the key publicly."""
+    owner = f"{_element('ID', OWNER_ID)}{_element('DisplayName', OWNER_ID)}"
+    grants = [
+        '<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        f'xsi:type="CanonicalUser">{owner}</Grantee>'
+        "<Permission>FULL_CONTROL</Permission></Grant>"
+    ]
+    if public:
+        grants.append(
+            '<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+            f'xsi:type="Group">{_element("URI", _ALL_USERS)}</Grantee>'
+            "<Permission>READ</Permission></Grant>"
+        )
+    return _document(
+        "AccessControlPolicy",
+        [f"<Owner>{owner}</Owner>", f"<AccessControlList>{''.join(grants)}</AccessControlList>"],
+    )
+
+
+@dataclass(frozen=True)
+class ListedUpload:
+    key: str
+    upload_id: str
+    initiated: datetime
+    checksum_algorithm: str | None = None
+
+
+def list_multipart_uploads_result(
+    *,
+    bucket: str,
+    prefix: str,
+    delimiter: str | None,
+    key_marker: str,
+    upload_id_marker: str,
+    max_uploads: int,
+    uploads: Sequence[ListedUpload],
+    common_prefixes: Sequence[str],
+    truncated: bool,
+    next_key_marker: str | None = None,
+    next_upload_id_marker: str | None = None,
+    encoding_type: str | None = None,
+) -> bytes:
+    """ListMultipartUploadsResult."""
+    url = encoding_type == "url"
+    body = [
+        _element("Bucket", bucket),
+        _element("KeyMarker", _listed(key_marker, url)),
+        _element("UploadIdMarker", upload_id_marker),
+        _element("NextKeyMarker", _listed(next_key_marker, url) if truncated else None),
+        _element("NextUploadIdMarker", next_upload_id_marker if truncated else None),
+        _element("Prefix", _listed(prefix, url)),
+        _element("Delimiter", _listed(delimiter, url)),
+        _element("MaxUploads", max_uploads),
+        _element("EncodingType", encoding_type),
+        _element("IsTruncated", _bool(truncated)),
+    ]
+    body += [
+        f"<Upload>{_element('Key', _listed(upload.key, url))}"
+        f"{_element('UploadId', upload.upload_id)}"
+        f"<Initiator>{_element('ID', OWNER_ID)}{_element('DisplayName', OWNER_ID)}</Initiator>"
+        f"{_owner()}{_element('StorageClass', 'STANDARD')}"
+        f"{_element('Initiated', s3_time(upload.initiated))}"
+        f"{_element('ChecksumAlgorithm', (upload.checksum_algorithm or '').upper() or None)}"
+        "</Upload>"
+        for upload in uploads
+    ]
+    body += list(_prefixes(common_prefixes, url))
+    return _document("ListMultipartUploadsResult", body)
+
+
+def copy_part_result(etag: str, last_modified: datetime) -> bytes:
+    """UploadPartCopy's CopyPartResult."""
+    return _document(
+        "CopyPartResult",
+        [_element("LastModified", s3_time(last_modified)), _element("ETag", etag)],
+    )
+
+
+@dataclass(frozen=True)
+class AttributePart:
+    part_number: int
+    size: int
+    checksum: tuple[str, str] | None = None  # (algorithm, base64)
+
+
+def object_attributes_result(
+    *,
+    wanted: frozenset[str],
+    etag: str,
+    size: int,
+    checksum: tuple[str, str, str] | None,  # (algorithm, value, type)
+    parts: Sequence[AttributePart] | None,
+    max_parts: int,
+    part_number_marker: int,
+) -> bytes:
+    """GetObjectAttributesResponse with the attributes asked for (ETag unquoted, as S3)."""
+    body: list[str] = []
+    if "ETag" in wanted:
+        body.append(_element("ETag", etag.strip('"')))
+    if "Checksum" in wanted and checksum is not None:
+        body.append(f"<Checksum>{''.join(checksum_elements(*checksum))}</Checksum>")
+    if "ObjectParts" in wanted and parts is not None:
+        shown = [p for p in parts if p.part_number > part_number_marker][:max_parts]
+        more = len([p for p in parts if p.part_number > part_number_marker]) > max_parts
+        items = "".join(
+            f"<Part>{_element('PartNumber', p.part_number)}{_element('Size', p.size)}"
+            + (
+                "".join(checksum_elements(p.checksum[0], p.checksum[1], None)[:1])
+                if p.checksum
+                else ""
+            )
+            + "</Part>"
+            for p in shown
+        )
+        body.append(
+            f"<ObjectParts>{_element('TotalPartsCount', len(parts))}"
+            f"{_element('PartNumberMarker', part_number_marker)}"
+            f"{_element('NextPartNumberMarker', shown[-1].part_number if more and shown else None)}"
+            f"{_element('MaxParts', max_parts)}{_element('IsTruncated', _bool(more))}"
+            f"{items}</ObjectParts>"
+        )
+    if "StorageClass" in wanted:
+        body.append(_element("StorageClass", "STANDARD"))
+    if "ObjectSize" in wanted:
+        body.append(_element("ObjectSize", size))
+    return _document("GetObjectAttributesResponse", body)
 
 
 def location_constraint(region: str | None) -> bytes:

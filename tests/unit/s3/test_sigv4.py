@@ -7,6 +7,7 @@ import hashlib
 import io
 import time
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 import pytest
 from botocore.auth import S3SigV4Auth, S3SigV4QueryAuth
@@ -446,10 +447,20 @@ def test_presigned_with_unsigned_amz_header_or_authorization():
         verify(presigned(url, headers={"Authorization": "AWS4-HMAC-SHA256 x"}))
 
 
-def test_presigned_sigv2_is_refused():
-    url = presign("get_object", {"Key": "k"}, signature_version="s3")
-    with pytest.raises(errors.InvalidRequest, match="Signature Version 2"):
-        verify(presigned(url))
+def test_presigned_sigv2_verifies_as_boto3_makes_it_for_us_east_1():
+    url = presign("get_object", {"Key": ODD_KEY}, signature_version="s3")
+    request = replace(presigned(url), bucket_path=urlsplit(url).path.removeprefix("/api/s3"))
+    auth = verify(request)
+    assert auth.presigned and auth.credential.access_key_id == ROOT_ID
+    with pytest.raises(errors.SignatureDoesNotMatch):
+        verify(replace(request, bucket_path=request.bucket_path + "x"))
+    put = presign(
+        "put_object", {"Key": "k.png", "ContentType": "image/png"}, signature_version="s3"
+    )
+    put_request = replace(presigned(put, "PUT"), bucket_path=f"/{BUCKET}/k.png")
+    verify(put_request)  # the signed Content-Type travels in the query
+    with pytest.raises(errors.RequestExpired):
+        verify(request, now=time.time() + 3600)
 
 
 def test_presigned_url_with_a_content_sha256_parameter():
