@@ -238,11 +238,12 @@ async def get_part(s3: S3Call) -> Any:
     extra = {REQUEST_ID: s3.request_id}
     if sizes is not None:
         extra["x-amz-mp-parts-count"] = str(len(sizes))
-    if not plan.sends_body:
+    if incoming.method == "HEAD" or not plan.sends_body:
         reply = bodiless(plan, headers, info.size)
-        if sizes is not None and plan.status == 200:  # HEAD: the part's length and place
-            reply.headers["Content-Length"] = str(length)
-            reply.headers["Content-Range"] = f"bytes {offset}-{offset + length - 1}/{info.size}"
+        if sizes is not None and plan.status == 200:  # HEAD: the part's length and place, 206
+            reply.status = 206
+            extra["Content-Length"] = str(length)
+            extra["Content-Range"] = f"bytes {offset}-{offset + length - 1}/{info.size}"
         return add_headers(reply, extra)
     pinned = {"range": {"offset": offset, "length": length}, "onlyIf": {"etagMatches": info.etag}}
     got = await call.bucket.get(s3.key, pinned)

@@ -466,7 +466,7 @@ def object_attributes_result(
             for p in shown
         )
         body.append(
-            f"<ObjectParts>{_element('TotalPartsCount', len(parts))}"
+            f"<ObjectParts>{_element('PartsCount', len(parts))}"
             f"{_element('PartNumberMarker', part_number_marker)}"
             f"{_element('NextPartNumberMarker', shown[-1].part_number if more and shown else None)}"
             f"{_element('MaxParts', max_parts)}{_element('IsTruncated', _bool(more))}"
