@@ -268,3 +268,35 @@ def test_upload_part_copy_and_part_reads(s3, client: Client, prefix: str) -> Non
     assert attributes["ETag"] == s3.head_object(Bucket=BUCKET, Key=key)["ETag"].strip('"')
     assert attributes["ObjectParts"]["TotalPartsCount"] == 2
     assert [p["Size"] for p in attributes["ObjectParts"]["Parts"]] == [5 * MIB, 4]
+
+
+def test_an_oversized_single_put_names_the_multipart_setting(
+    server: RunningServer, s3, prefix: str
+) -> None:
+    """rclone's default --s3-upload-cutoff (200 MiB) is above the single-PUT limit: the
+    refusal says which setting makes the tool upload in parts, and nothing is stored."""
+    key, size = f"{prefix}over.bin", 100_000_001
+    request = _signed("PUT", f"{server.url}/api/s3/{BUCKET}/{key}", {"Content-Length": str(size)})
+    parts = urlsplit(server.url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    try:
+        conn.putrequest("PUT", urlsplit(request.url).path, skip_host=True)
+        for name, value in request.headers.items():
+            conn.putheader(name, value)
+        conn.endheaders()
+        chunk, sent = b"x" * MIB, 0
+        try:
+            while sent < size:
+                conn.send(chunk[: size - sent])
+                sent += min(MIB, size - sent)
+        except OSError:
+            pass  # the server may answer and close before the whole body is sent
+        reply = conn.getresponse()
+        status, body = reply.status, reply.read().decode()
+    finally:
+        conn.close()
+    assert status == 400 and "<Code>EntityTooLarge</Code>" in body
+    assert "--s3-upload-cutoff=95Mi" in body and "<MaxSizeAllowed>100000000<" in body
+    with pytest.raises(ClientError) as caught:
+        s3.head_object(Bucket=BUCKET, Key=key)
+    assert error_code(caught.value)[0] == 404

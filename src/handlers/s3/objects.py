@@ -36,6 +36,7 @@ from r2gate.s3.operations import (
 )
 from r2gate.s3.operations import object_attributes as object_attributes_wanted
 from r2gate.s3.sigv4 import PayloadMode
+from r2gate.s3.translate import single_put_too_large
 from r2gate.s3.xml import (
     MAX_DELETE_BYTES,
     AttributePart,
@@ -99,7 +100,14 @@ async def put_object(s3: S3Call) -> Any:
     put = put_request(s3.request, signed, s3.key)
     check_canned_acl(s3.request.headers.get("x-amz-acl"), s3.key, _private(s3, s3.key))
     settings = s3.call.settings
-    plan = decide_write(s3.principal, put.proposal, max_single=settings.max_put_bytes)
+    try:
+        plan = decide_write(s3.principal, put.proposal, max_single=settings.max_put_bytes)
+    except ApiError as error:
+        if error.code == "too_large" and error.details.get("MaxSizeAllowed") == str(
+            settings.max_put_bytes
+        ):
+            raise single_put_too_large(error) from None
+        raise
     integrity = put.integrity
     prepared = await storage.prepare_put(s3.call, plan, verify=integrity.r2)
     body = s3.call.incoming.body

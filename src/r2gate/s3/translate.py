@@ -27,7 +27,7 @@ from .errors import (
     SlowDown,
 )
 
-__all__ = ["s3_error_from"]
+__all__ = ["s3_error_from", "single_put_too_large"]
 
 _BY_CODE: dict[str, type[S3Error]] = {
     "not_found": NoSuchKey,
@@ -74,3 +74,17 @@ def s3_error_from(error: ApiError) -> S3Error:
     translated = kind(error.message, **error.details)
     translated.headers = dict(error.headers)
     return translated
+
+
+def single_put_too_large(error: ApiError) -> EntityTooLarge:
+    """A PutObject over the single-write limit (the policy's 413 too_large), with the client
+    setting that fixes it: every S3 tool switches to multipart above a threshold of its own,
+    and rclone's default (200 MiB) is above the Workers request-body limit."""
+    limit = int(error.details["MaxSizeAllowed"])
+    return EntityTooLarge(
+        f"A single PutObject may carry at most {limit} bytes; upload larger files in parts "
+        f"(rclone: --s3-upload-cutoff={limit // (1024 * 1024)}Mi; AWS CLI: "
+        "multipart_threshold; boto3: TransferConfig(multipart_threshold=...); s3cmd: "
+        "--multipart-chunk-size-mb).",
+        **error.details,
+    )

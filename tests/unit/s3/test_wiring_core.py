@@ -36,7 +36,7 @@ from r2gate.s3.operations import (
 )
 from r2gate.s3.request import S3Request
 from r2gate.s3.settings import parse_s3_settings
-from r2gate.s3.translate import s3_error_from
+from r2gate.s3.translate import s3_error_from, single_put_too_large
 from r2gate.settings import parse_settings
 from r2gate.upload_records import Manifest, PartRecord
 from r2gate.write_policy import MAX_SINGLE_WRITE, MIB, decide_completion, decide_write
@@ -417,3 +417,12 @@ def test_a_signed_url_may_not_serve_an_object_as_an_active_type(
     else:
         with pytest.raises(InvalidArgument):
             response_overrides(request)
+
+
+def test_an_oversized_single_put_names_each_tools_multipart_setting() -> None:
+    limit = 100 * 1000 * 1000
+    sizes = {"MaxSizeAllowed": str(limit), "ProposedSize": str(150 * 1024 * 1024)}
+    error = single_put_too_large(ApiError(413, "too_large", "m", details=sizes))
+    assert error.code == "EntityTooLarge" and error.details == sizes
+    # 95 MiB: rclone's cutoff must stay under the limit, so it is rounded down
+    assert "--s3-upload-cutoff=95Mi" in error.message and "multipart_threshold" in error.message
