@@ -201,6 +201,14 @@ def test_folder_markers(s3, client: Client, prefix: str) -> None:
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix)["Contents"]] == [
         f"{folder}a.jpg"
     ]
+    # a recursive delete (aws s3 rm --recursive, rclone purge) sends markers in DeleteObjects
+    s3.put_object(Bucket=BUCKET, Key=folder, Body=b"")
+    deleted = s3.delete_objects(
+        Bucket=BUCKET, Delete={"Objects": [{"Key": folder}, {"Key": f"{folder}a.jpg"}]}
+    )
+    assert sorted(d["Key"] for d in deleted["Deleted"]) == [folder, f"{folder}a.jpg"]
+    assert "Errors" not in deleted
+    assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix)
 
 
 def test_list_multipart_uploads(s3, prefix: str) -> None:

@@ -1,27 +1,34 @@
 """Which S3 operation a request is, who may perform it, and its plain parameters.
 
-Path-style only, below ``/api/s3``: ``/api/s3/<bucket>`` for bucket operations and
-``/api/s3/<bucket>/<key>`` for objects, with one bucket (the binding; its name is
-wrangler.toml's ``bucket_name``). `resolve(request, bucket)` answers one `Operation`:
+One bucket (the binding; its name is wrangler.toml's ``bucket_name``), reached path-style
+below ``/api/s3`` or at the host's root, or virtual-hosted (r2gate.s3.mount).
+`resolve(request, bucket, mount)` answers one `Operation`; the paths below are
+``/<bucket>`` and ``/<bucket>/<key>`` as the mount reads them:
 
-=========================  =====================================================
-GET    /<bucket>?list-type=2  ListObjectsV2 (``?location``: GetBucketLocation; no
-                              query: ListObjects, version 1)
-HEAD   /<bucket>              HeadBucket
-POST   /<bucket>?delete       DeleteObjects
-POST   /<bucket>              PostObject (a presigned POST form)
-GET    /                      ListBuckets (the one bucket)
-PUT    /<bucket>/<key>        PutObject; CopyObject with x-amz-copy-source;
-                              UploadPart with ?partNumber&uploadId
-GET / HEAD /<bucket>/<key>    GetObject / HeadObject; ListParts with ?uploadId
-DELETE /<bucket>/<key>        DeleteObject; AbortMultipartUpload with ?uploadId
-POST   /<bucket>/<key>        CreateMultipartUpload (?uploads),
-                              CompleteMultipartUpload (?uploadId)
-=========================  =====================================================
+=============================  =================================================
+GET    /                       ListBuckets (the one bucket)
+GET    /<bucket>               ListObjectsV2 (``?list-type=2``), ListObjects (no
+                               query), GetBucketLocation (``?location``),
+                               ListMultipartUploads (``?uploads``), GetBucketAcl
+HEAD   /<bucket>               HeadBucket
+PUT    /<bucket>               CreateBucket (409 BucketAlreadyOwnedByYou),
+                               PutBucketAcl (``?acl``)
+POST   /<bucket>               DeleteObjects (``?delete``), PostObject (a form)
+PUT    /<bucket>/<key>         PutObject; CopyObject (x-amz-copy-source); UploadPart
+                               (``?partNumber&uploadId``), UploadPartCopy (both);
+                               PutObjectAcl (``?acl``)
+GET / HEAD /<bucket>/<key>     GetObject / HeadObject (``?partNumber``: one part);
+                               ListParts (``?uploadId``); GetObjectAttributes
+                               (``?attributes``); GetObjectAcl (``?acl``)
+DELETE /<bucket>/<key>         DeleteObject; AbortMultipartUpload (``?uploadId``)
+POST   /<bucket>/<key>         CreateMultipartUpload (``?uploads``),
+                               CompleteMultipartUpload (``?uploadId``)
+=============================  =================================================
 
-Everything else is NotImplemented (501): other sub-resources (``?acl``, ``?tagging``,
-``?versionId`` ...), UploadPartCopy, versions; a bucket other than ours is NoSuchBucket.
-Unknown plain query parameters (``x-id`` from aws-sdk-js) are ignored, as S3 does.
+Everything else is NotImplemented (501): the sub-resources of ``_UNSUPPORTED`` (tagging,
+versioning, lifecycle, ...), the headers of ``_UNSUPPORTED_HEADERS``; a bucket other than ours
+is NoSuchBucket. Unknown plain query parameters (``x-id`` from aws-sdk-js) are ignored, as
+S3 does.
 
 `authorize` applies the credential's scope: read (GET/HEAD), write (PUT, copy target,
 multipart), delete, list (on the listed prefix), and sign for presigned requests.
@@ -38,7 +45,7 @@ from typing import Any
 
 from r2gate.errors import ApiError
 from r2gate.httpdates import format_http_date, parse_http_date
-from r2gate.keys import MAX_KEY_BYTES, validate_folder_marker, validate_key
+from r2gate.keys import MAX_KEY_BYTES, validate_folder_marker
 from r2gate.mediatype import MediaTypeError, is_active, parse_media_type
 from r2gate.objects import ObjectInfo
 from r2gate.write_policy import Proposal
@@ -355,7 +362,7 @@ def filter_deletes(
     refused: list[DeleteError] = []
     for key in keys:
         try:
-            validate_key(key)
+            validate_folder_marker(key)
         except ApiError as exc:
             refused.append(DeleteError(key, "InvalidArgument", exc.message))
             continue
