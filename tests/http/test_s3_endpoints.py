@@ -94,7 +94,9 @@ def test_the_buckets_own_host_serves_s3_virtual_hosted(
     port = urlsplit(server.url).port
     status, body = _send(server, _signed("GET", f"http://{TEST_S3_HOST}:{port}/{key}"))
     assert (status, body) == (200, b"by host")
-    status, body = _send(server, _signed("GET", f"http://{TEST_S3_HOST}:{port}/?list-type=2"))
+    status, body = _send(
+        server, _signed("GET", f"http://{TEST_S3_HOST}:{port}/?list-type=2&prefix={prefix}")
+    )
     assert status == 200 and f"<Key>{key}</Key>".encode() in body
     status, _ = _send(server, _signed("GET", f"http://{TEST_S3_HOST}:{port}/nothing/here"))
     assert status == 404
