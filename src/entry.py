@@ -5,6 +5,7 @@ from typing import Any
 from workers import WorkerEntrypoint
 
 from handlers.cleanup import run_scheduled
+from handlers.deliveries import run_queue
 from handlers.event_loop import lighten_call_soon, lighten_futures
 from handlers.routes import dispatch
 
@@ -22,3 +23,9 @@ class Default(WorkerEntrypoint):
         """The cron trigger. workerd calls it NOT relaxed with (controller, None, None), so
         the bindings come from self.env and self.ctx."""
         await run_scheduled(controller, self.env, self.ctx)
+
+    async def queue(self, batch: Any, *_unused: Any) -> None:
+        """The Queue consumer (wrangler.toml `[[queues.consumers]]`): upload events become
+        webhook deliveries and object index rows (handlers/deliveries.py). Like `scheduled`,
+        it may be called with (batch, None, None)."""
+        await run_queue(batch, self.env)

@@ -3,8 +3,9 @@
 
 Each function carries out a plan: it reads the current object when the plan's
 preconditions need it, lets the plan check it, makes the one R2 call, and then does what
-follows every change (the edge cache entry of the key is evicted in this colo). No surface
-writes or deletes an object any other way.
+follows every change: the edge cache entry of the key is evicted in this colo, and the change's
+event goes to the Queue (handlers/events.py, docs/events.md). No surface writes or deletes an
+object any other way: every change has its event, and a change that failed has none.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from r2gate.events import Actor
 from r2gate.upload_records import Manifest
 from r2gate.write_policy import CompletionPlan, DeletePlan, WritePlan
 
-from . import edge_cache
+from . import edge_cache, events
 from .call import Call
-from .r2 import current
+from .r2 import current, object_info
 
 
 def changed(call: Call, key: str) -> None:
@@ -43,6 +45,8 @@ class PreparedPut:
         if stored is None:
             raise plan.refusal()
         changed(self.call, plan.key)
+        created = events.object_created(stored, plan.content_type, plan.custom_metadata, plan.actor)
+        await events.emit(self.call, [created])
         return stored
 
 
@@ -73,6 +77,12 @@ async def complete_upload(call: Call, manifest: Manifest, plan: CompletionPlan) 
         plan.check(current(await bucket.head(manifest.key)))
     stored = await bucket.upload(manifest.key, manifest.r2_upload_id).complete(plan.parts)
     changed(call, manifest.key)
+    info = object_info(stored)
+    actor = Actor(manifest.owner)  # who created the upload
+    created = events.object_created(
+        stored, info.content_type or manifest.content_type, info.custom_metadata, actor
+    )
+    await events.emit(call, [created])
     return stored
 
 
@@ -83,12 +93,14 @@ async def delete_object(call: Call, plan: DeletePlan) -> None:
         plan.check(current(await bucket.head(plan.key)))
     await bucket.delete(plan.key)
     changed(call, plan.key)
+    await events.emit(call, events.objects_deleted([plan.key], plan.actor))
 
 
-async def delete_objects(call: Call, keys: Sequence[str]) -> None:
-    """Delete unconditional keys in one R2 call (at most 1000)."""
+async def delete_objects(call: Call, keys: Sequence[str], actor: Actor) -> None:
+    """Delete unconditional keys in one R2 call (at most 1000), by `actor`."""
     if not keys:
         return
     await call.bucket.delete(list(keys))
     for key in keys:
         changed(call, key)
+    await events.emit(call, events.objects_deleted(keys, actor))

@@ -51,6 +51,7 @@ UPLOAD_FIELDS = frozenset(
         "metadata",
         "cache_control",
         "multipart",
+        "sub",
     }
 )
 DOWNLOAD_FIELDS = frozenset({"key", "expires_in", "download_name"})
@@ -112,6 +113,7 @@ class UploadRequest:
     metadata: dict[str, str] | None = None
     cache_control: str | None = None
     multipart: bool = False
+    sub: str | None = None  # the token's subject, named in upload events
 
     @property
     def exact_type(self) -> str | None:
@@ -264,6 +266,7 @@ def parse_upload_request(document: Mapping[str, Any]) -> UploadRequest:
         metadata=metadata_member(document),
         cache_control=text_member(document, "cache_control", CACHE_CONTROL),
         multipart=multipart,
+        sub=text_member(document, "sub", None),
     )
 
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from .apikeys import CHALLENGE, ApiKey, authenticate
 from .errors import ApiError, from_token_error
+from .events import Actor
 from .operations import TOKEN_OPERATIONS, Operation
 from .query import Query, as_query
 from .s3.request import S3Request
@@ -64,6 +65,11 @@ class Principal(ABC):
     @abstractmethod
     def prefixes(self) -> tuple[str, ...]:
         """The key prefixes its grants reach ("" is everything; empty for one exact key)."""
+
+    @property
+    def actor(self) -> Actor:
+        """Who it is in upload events (its owner; a token's subject too)."""
+        return Actor(self.owner)
 
     @property
     def upload(self) -> UploadBounds | None:
@@ -130,6 +136,10 @@ class TokenPrincipal(Principal):
     @property
     def prefixes(self) -> tuple[str, ...]:
         return () if self.claims.prefix is None else (self.claims.prefix,)
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.owner, self.claims.subject)
 
     @property
     def upload(self) -> UploadBounds:

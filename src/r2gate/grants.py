@@ -120,6 +120,7 @@ def upload_claims(request: UploadRequest, key: str, max_put_bytes: int) -> dict[
         "meta": request.metadata,
         "cache": request.cache_control,
         "ow": True if request.overwrite else None,
+        "sub": request.sub,
     }
     claims.update((name, value) for name, value in optional.items() if value is not None)
     return claims

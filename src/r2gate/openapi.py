@@ -200,6 +200,13 @@ _SCHEMAS: dict[str, Any] = {
                 "multipart); max_bytes then bounds the whole object (default 5 TiB) and "
                 "sha256 is refused.",
             },
+            "sub": {
+                "type": "string",
+                "pattern": f"^{_TEXT}+{END}",
+                "maxLength": MAX_FILENAME_CHARS,
+                "description": "The token's subject (its sub claim): whom the backend mints it "
+                "for, named in the upload's event (docs/events.md).",
+            },
         },
     },
     "UploadResponse": {

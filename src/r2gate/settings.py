@@ -22,6 +22,8 @@
 | S3_BUCKET | var | the bucket name S3 clients use: wrangler.toml's bucket_name (unset: no S3) |
 | S3_HOSTS | var | host names serving S3 virtual-hosted style (<S3_BUCKET>.<domain>, commas) |
 | S3_BUCKET_CREATED | var | the bucket's creation date for ListBuckets (ISO 8601 UTC) |
+| WEBHOOKS | secret | JSON list of webhook endpoints (see webhooks) |
+| WEBHOOK_RETRY_DELAY | var | seconds to a failed delivery's retry, doubled each time (60) |
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from .numbers import InvalidNumber, parse_decimal
 from .s3.settings import S3_SETTING_NAMES, S3Settings, parse_s3_settings
 from .sandbox import parse_trusted_pages
 from .tokens import DEFAULT_AUDIENCE, DEFAULT_MAX_LIFETIME, TokenConfig, TokenConfigError
+from .webhooks import Endpoint, parse_webhooks
 
 SETTING_NAMES = (
     "API_KEY",
@@ -56,6 +59,8 @@ SETTING_NAMES = (
     "UPLOAD_MAX_AGE",
     "MULTIPART_PART_SIZE",
     "TRUSTED_PAGES",
+    "WEBHOOKS",
+    "WEBHOOK_RETRY_DELAY",
     *S3_SETTING_NAMES,
 )
 DEFAULT_EDGE_CACHE_MAX_BYTES = 50 * 1024 * 1024
@@ -63,6 +68,8 @@ DEFAULT_MAX_PUT_BYTES = 100 * 1000 * 1000
 DEFAULT_UPLOAD_MAX_AGE = 86400
 MAX_SETTING_INT = 2**53 - 1  # what JavaScript (and R2's options) represent exactly
 MAX_UPLOAD_MAX_AGE = 7 * 86400  # R2 aborts unfinished multipart uploads after 7 days
+DEFAULT_WEBHOOK_RETRY_DELAY = 60
+MAX_WEBHOOK_RETRY_DELAY = 3600
 
 T = TypeVar("T")
 
@@ -81,6 +88,8 @@ class Settings:
     multipart_part_size: int = DEFAULT_PART_SIZE
     trusted_pages: tuple[str, ...] = ()
     s3: S3Settings = S3Settings()
+    webhooks: tuple[Endpoint, ...] = ()
+    webhook_retry_delay: int = DEFAULT_WEBHOOK_RETRY_DELAY
 
 
 def _misconfigured(name: str, reason: str) -> ApiError:
@@ -171,7 +180,20 @@ def parse_settings(raw: dict[str, str | None]) -> Settings:
         ),
         trusted_pages=_parsed("TRUSTED_PAGES", raw.get("TRUSTED_PAGES"), parse_trusted_pages),
         s3=_s3(raw, api_keys),
+        webhooks=_parsed("WEBHOOKS", raw.get("WEBHOOKS"), parse_webhooks),
+        webhook_retry_delay=_retry_delay(raw.get("WEBHOOK_RETRY_DELAY")),
     )
+
+
+def _retry_delay(raw: str | None) -> int:
+    if raw is None or not raw.strip():
+        return DEFAULT_WEBHOOK_RETRY_DELAY
+    try:
+        return parse_decimal(raw.strip(), minimum=0, maximum=MAX_WEBHOOK_RETRY_DELAY)
+    except InvalidNumber:
+        raise _misconfigured(
+            "WEBHOOK_RETRY_DELAY", f"expected a whole number from 0 to {MAX_WEBHOOK_RETRY_DELAY}"
+        ) from None
 
 
 def _s3(raw: dict[str, str | None], api_keys: tuple[ApiKey, ...]) -> S3Settings:

@@ -49,6 +49,7 @@ from typing import Any, Protocol
 from .conditional import Current, WriteConditions, pinned, write_conditions
 from .content_types import StoredType, stored_content_type
 from .errors import ApiError
+from .events import SYSTEM, Actor
 from .keys import is_folder_marker, validate_folder_marker, validate_key
 from .mediatype import MediaType, MediaTypeError, parse_media_type, single_media_type
 from .operations import Operation
@@ -92,6 +93,9 @@ class Writer(Protocol):
 
     @property
     def upload(self) -> UploadBounds | None: ...
+
+    @property
+    def actor(self) -> Actor: ...
 
     def require(self, operation: Operation, key: str | None = None) -> None: ...
 
@@ -256,6 +260,7 @@ class WritePlan:
     create_only: bool
     conditions: WriteConditions
     trusted: bool
+    actor: Actor = SYSTEM  # who writes, for its upload event
 
     @property
     def content_type(self) -> str:
@@ -365,6 +370,7 @@ def decide_write(writer: Writer, proposal: Proposal, *, max_single: int) -> Writ
         create_only=bounds is not None and not bounds.overwrite,
         conditions=write_conditions(proposal.preconditions),
         trusted=bounds is None,
+        actor=writer.actor,
     )
 
 
@@ -615,6 +621,7 @@ class DeletePlan:
 
     key: str
     conditions: WriteConditions
+    actor: Actor = SYSTEM  # who deletes, for its event
 
     @property
     def reads_current(self) -> bool:
@@ -631,4 +638,4 @@ def decide_delete(writer: Writer, key: str, preconditions: Mapping[str, str]) ->
     If-Unmodified-Since."""
     key = validate_folder_marker(key)
     writer.require(Operation.DELETE, key)
-    return DeletePlan(key, write_conditions(preconditions))
+    return DeletePlan(key, write_conditions(preconditions), writer.actor)

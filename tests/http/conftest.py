@@ -23,10 +23,26 @@ from tests.support.settings import (
     TEST_SIGNING_KEYS,
 )
 from tests.support.target import Target, need, use
+from tests.support.webhooks import Receiver, start_receiver
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory, api_key: str) -> Iterator[RunningServer]:
+def webhooks() -> Iterator[Receiver | None]:
+    """The suite's webhook receiver (tests/support/webhooks.py), running before the server
+    whose WEBHOOKS name it; None for an external server."""
+    if os.environ.get("R2GATE_TEST_URL"):
+        yield None
+        return
+    receiver = start_receiver()
+    yield receiver
+    if receiver.server is not None:
+        receiver.server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def server(
+    tmp_path_factory: pytest.TempPathFactory, api_key: str, webhooks: Receiver | None
+) -> Iterator[RunningServer]:
     external = os.environ.get("R2GATE_TEST_URL")
     if external:
         use(Target(external.rstrip("/"), api_key))
@@ -43,6 +59,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, api_key: str) -> Iterator[R
         "API_KEYS": TEST_API_KEYS,
         **TEST_S3_VARIABLES,
     }
+    if webhooks is not None:  # retried at once: each attempt waits for the next batch (~1 s)
+        variables.update(WEBHOOKS=webhooks.webhooks_setting(), WEBHOOK_RETRY_DELAY="0")
     running = start_wrangler_dev(variables, state)
     use(Target(running.url, TEST_API_KEY, complete=True))
     yield running

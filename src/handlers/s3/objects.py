@@ -168,7 +168,8 @@ async def delete_objects(s3: S3Call) -> Any:
         except ApiError as error:
             refused.append(DeleteError(key, "PreconditionFailed", error.message))
             failed.add(key)
-    await storage.delete_objects(s3.call, [key for key in allowed if key not in request.etags])
+    unconditional = [key for key in allowed if key not in request.etags]
+    await storage.delete_objects(s3.call, unconditional, s3.principal.actor)
     deleted = [key for key in allowed if key not in failed]
     return s3.xml(delete_result(deleted, refused, request.quiet))
 

@@ -6,7 +6,8 @@ Claims (unknown claims are ignored): ``op`` in put, mpu, get, delete; exactly on
 patterns, "type/sub", "type/*" or "*/*", kept canonical; an active type such as text/html is
 allowed only when named exactly), ``max`` or ``len`` (not both), ``sha256`` (64 hex), ``meta``
 (str -> str, compact JSON at most 8192 bytes UTF-8), ``cache`` (Cache-Control), ``ow`` (bool,
-default false = create-only); get tokens only: ``dn`` (download name); any op: ``jti``. The
+default false = create-only); get tokens only: ``dn`` (download name); any op: ``jti``, ``sub``
+(the subject, named in upload events). The
 registered claims (``aud``, ``iss``, ``exp``, ``nbf``, ``iat``) are checked by `verify`.
 """
 
@@ -57,6 +58,7 @@ class TokenClaims:
     cache_control: str | None = None
     overwrite: bool = False
     jti: str | None = None
+    subject: str | None = None  # ``sub``: whom the backend minted it for (upload events)
     download_name: str | None = None
     expires_at: int | float | None = None
     not_before: int | float | None = None
@@ -85,6 +87,7 @@ class TokenClaims:
             ("cache", self.cache_control),
             ("ow", True if self.overwrite else None),
             ("jti", self.jti),
+            ("sub", self.subject),
             ("dn", self.download_name),
         )
         wire.update((name, value) for name, value in pairs if value is not None)
@@ -177,6 +180,8 @@ def parse_claims(payload: Mapping[str, Any]) -> TokenClaims:
         fields["overwrite"] = payload["ow"]
     if "jti" in payload:
         fields["jti"] = _text(payload["jti"], "jti")
+    if "sub" in payload:
+        fields["subject"] = _text(payload["sub"], "sub")
     if "dn" in payload:
         fields["download_name"] = _text(payload["dn"], "dn")
     return TokenClaims(**fields)
