@@ -24,7 +24,7 @@ from r2gate.routing import Route, RouteTable
 from r2gate.s3.mount import PREFIXED, Mount, s3_mount
 from r2gate.settings import Settings
 
-from . import listing, multipart, read, signing, write
+from . import listing, multipart, read, signing, stats, write
 from .call import Call, Handler
 from .config import js_env, settings_from_env
 from .http import (
@@ -80,6 +80,8 @@ ROUTES: RouteTable[Handler] = RouteTable(
         Route("/api/v1/uploads", {"POST": signing.create_upload}),
         Route("/api/v1/downloads", {"POST": signing.create_download}),
         Route("/api/v1/objects", {"GET": listing.list_objects}),
+        Route("/api/v1/stats", {"GET": stats.stats}),
+        Route("/api/v1/stats/reindex", {"POST": stats.reindex}),
         Route("/api/v1/openapi.json", {"GET": openapi}),
         Route("/api/s3", S3),  # the S3-compatible surface (handlers/s3)
         Route("/api/s3/{rest*}", S3),

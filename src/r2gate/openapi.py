@@ -318,6 +318,114 @@ _SCHEMAS: dict[str, Any] = {
 
 _API_KEY: list[dict[str, list[str]]] = [{"apiKey": []}]
 _TOKEN: list[dict[str, list[str]]] = [{"token": []}, {"tokenQuery": []}, {"apiKey": []}]
+_COUNTS = {
+    "type": "object",
+    "additionalProperties": {
+        "type": "object",
+        "required": ["objects", "bytes"],
+        "additionalProperties": False,
+        "properties": {
+            "objects": {"type": "integer", "minimum": 0},
+            "bytes": {"type": "integer", "minimum": 0},
+        },
+    },
+}
+_SCHEMAS["Stats"] = {
+    "type": "object",
+    "required": ["prefixes", "objects", "bytes", "by_prefix", "by_type", "by_owner", "source"],
+    "additionalProperties": False,
+    "properties": {
+        "prefixes": {"type": "array", "items": _STRING},
+        "objects": {"type": "integer", "minimum": 0},
+        "bytes": {"type": "integer", "minimum": 0},
+        "by_prefix": _COUNTS,
+        "by_type": _COUNTS,
+        "by_owner": _COUNTS,
+        "source": {"const": "index"},
+    },
+}
+_ACTOR = {
+    "type": "object",
+    "required": ["owner", "kind"],
+    "properties": {
+        "owner": _STRING,
+        "kind": {"enum": ["api_key", "s3_key", "token"]},
+        "name": _STRING,
+        "jti": {"type": ["string", "null"]},
+        "sub": {"type": ["string", "null"]},
+    },
+}
+_SCHEMAS["ObjectCreatedEvent"] = {
+    "type": "object",
+    "required": ["id", "type", "timestamp", "data"],
+    "properties": {
+        "id": {"type": "string", "description": "evt_<32 hex>: also the webhook-id header."},
+        "type": {"const": "object.created"},
+        "timestamp": {"type": "string", "format": "date-time"},
+        "data": {
+            "type": "object",
+            "required": ["key", "size", "etag", "content_type", "uploaded", "metadata", "actor"],
+            "properties": {
+                "key": _STRING,
+                "size": {"type": "integer", "minimum": 0},
+                "etag": _STRING,
+                "content_type": _STRING,
+                "uploaded": {"type": "string", "format": "date-time"},
+                "metadata": {"type": "object", "additionalProperties": _STRING},
+                "metadata_omitted": {"const": True},
+                "actor": _ACTOR,
+            },
+        },
+    },
+}
+_SCHEMAS["ObjectDeletedEvent"] = {
+    "type": "object",
+    "required": ["id", "type", "timestamp", "data"],
+    "properties": {
+        "id": _STRING,
+        "type": {"const": "object.deleted"},
+        "timestamp": {"type": "string", "format": "date-time"},
+        "data": {
+            "type": "object",
+            "required": ["key", "deleted", "actor"],
+            "properties": {
+                "key": _STRING,
+                "deleted": {"type": "string", "format": "date-time"},
+                "actor": _ACTOR,
+            },
+        },
+    },
+}
+
+
+def _webhook(operation: str, summary: str, schema: str) -> dict[str, Any]:
+    headers = {
+        name: {"required": True, "schema": _STRING}
+        for name in ("webhook-id", "webhook-timestamp", "webhook-signature")
+    }
+    return {
+        "post": {
+            "operationId": operation,
+            "summary": summary,
+            "description": "Signed as Standard Webhooks (docs/events.md): verify "
+            "webhook-signature before trusting the body; deduplicate by webhook-id.",
+            "parameters": [{"name": n, "in": "header", **h} for n, h in headers.items()],
+            "requestBody": {"required": True, "content": _json(_ref(schema))},
+            "responses": {
+                "2XX": {"description": "Received: the delivery is not sent again."},
+                "default": {"description": "Anything else is retried, then dead-lettered."},
+            },
+        }
+    }
+
+
+_WEBHOOKS = {
+    "objectCreated": _webhook(
+        "objectCreated", "An object was stored (any write path).", "ObjectCreatedEvent"
+    ),
+    "objectDeleted": _webhook("objectDeleted", "A key was deleted.", "ObjectDeletedEvent"),
+}
+
 _AUTH_ERRORS = {
     "401": _error("auth_required, auth_invalid"),
     "403": _error("key_scope: the API key lacks the operation or the prefix"),
@@ -432,6 +540,32 @@ _PATHS: dict[str, Any] = {
                 "200": {"description": "One page.", "content": _json(_ref("ObjectList"))},
                 "400": _error("invalid_request: an unknown, repeated or bad query parameter"),
                 **_AUTH_ERRORS,
+            },
+        }
+    },
+    "/api/v1/stats": {
+        "get": {
+            "operationId": "getStats",
+            "summary": "Objects and bytes per folder, type and owner within the API key's "
+            "list scope, from the object index (docs/events.md).",
+            "security": _API_KEY,
+            "parameters": [
+                {
+                    "name": "prefix",
+                    "in": "query",
+                    "description": "One prefix inside the key's scope (default: its prefixes).",
+                    "schema": {
+                        "type": "string",
+                        "pattern": f"^(?:{_TEXT}*/)?{END}",
+                        "maxLength": MAX_KEY_BYTES,
+                    },
+                },
+            ],
+            "responses": {
+                "200": {"description": "The figures.", "content": _json(_ref("Stats"))},
+                "400": _error("invalid_request: an unknown, repeated or bad query parameter"),
+                **_AUTH_ERRORS,
+                "502": _error("storage_error"),
             },
         }
     },
@@ -570,6 +704,7 @@ _DOCUMENT: dict[str, Any] = {
         'Every error is {"error": {"code", "message"}}.',
     },
     "paths": _PATHS,
+    "webhooks": _WEBHOOKS,
     "components": {
         "schemas": _SCHEMAS,
         "securitySchemes": {
