@@ -7,7 +7,7 @@ UV_VERSION := 0.13.8
 NODE_BIN := $(CURDIR)/node_modules/.bin
 export PATH := $(NODE_BIN):$(PATH)
 
-.PHONY: dev test install browser pyodide-wheels lint format unit local-test http-test dry-run bench clean
+.PHONY: dev test install browser pyodide-wheels lint format unit local-test http-test dry-run bench reindex clean
 
 # `wrangler dev` on workerd: Cloudflare's Pyodide bundle when its host answers, else the local
 # dev bundle (scripts/wrangler_dev.py says which; PYODIDE_BUNDLE=local|cloudflare forces one).
@@ -76,6 +76,12 @@ dry-run: install
 
 bench: install
 	$(PY) bench/run.py
+
+# Rebuild the object index (D1) from a listing of the bucket: after enabling events on a bucket
+# that already holds objects, or after index messages were dead-lettered (docs/events.md).
+# R2GATE_URL and R2GATE_API_KEY name the server (default: make dev's, with .dev.vars' key).
+reindex: install
+	$(PY) scripts/reindex.py
 
 clean:
 	rm -rf node_modules $(VENV) python_modules .wrangler/dry-run
