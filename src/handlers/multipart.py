@@ -164,6 +164,7 @@ async def start_upload(
     and r2gate's record of it, which keeps the plan's limits for every part and the
     completion."""
     bucket, settings = call.bucket, call.settings
+    await storage.check_quota(call, plan.key, None)  # its size is not known yet
     if plan.create_only:
         plan.check_creatable(current(await bucket.head(plan.key)))
     r2_upload = await bucket.create_multipart_upload(plan.key, plan.options)

@@ -9,6 +9,7 @@ from r2gate.api_requests import MAX_BODY_BYTES, parse_download_request, parse_up
 from r2gate.auth import identify
 from r2gate.grants import issue_download, issue_upload, origin, signing_config
 
+from . import storage
 from .call import Call
 from .http import json_response, read_json_body
 
@@ -22,6 +23,7 @@ async def create_upload(call: Call) -> Any:
     signing_config(principal, settings)
     request = parse_upload_request(await read_json_body(incoming, MAX_BODY_BYTES))
     body = issue_upload(principal, request, settings, origin(incoming.url), now)
+    await storage.check_quota(call, body["key"], request.max_bytes)  # 413 before any token
     return json_response(body, 201, NO_STORE)
 
 

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from r2gate.events import Actor
+from r2gate.quotas import check_quotas, covering
 from r2gate.upload_records import Manifest
 from r2gate.write_policy import CompletionPlan, DeletePlan, WritePlan
 
-from . import edge_cache, events
+from . import edge_cache, events, object_index
 from .call import Call
 from .r2 import current, object_info
 
@@ -26,6 +27,19 @@ from .r2 import current, object_info
 def changed(call: Call, key: str) -> None:
     """What follows a change of `key`: its edge cache entry goes (in the background)."""
     edge_cache.evict(call.ctx, edge_cache.cache_url(call.incoming.url, key))
+
+
+async def check_quota(call: Call, key: str, declared: int | None) -> None:
+    """The quotas whose prefixes hold `key` (r2gate.quotas): 413 quota_exceeded when the
+    indexed bytes under them plus `declared` (None: not known yet) exceed one. One range query
+    on the index per quota prefix, only when a quota covers the key."""
+    quotas = covering(call.settings.quotas, key)
+    if not quotas:
+        return
+    used = {}
+    for quota in quotas:
+        used[quota.name] = sum([await object_index.used_bytes(call.db, p) for p in quota.prefixes])
+    check_quotas(quotas, used, declared)
 
 
 @dataclass(frozen=True)
@@ -59,7 +73,9 @@ async def prepare_put(
 ) -> PreparedPut:
     """Read the object at the key when the plan needs it (`reporting`: the answer tells 200
     from 201), check the preconditions (412), and fix R2's condition for the put. `verify`:
-    hashes of the body R2 checks as it stores it (md5, sha1, sha256)."""
+    hashes of the body R2 checks as it stores it (md5, sha1, sha256). A quota that the
+    declared size would exceed refuses it first (413)."""
+    await check_quota(call, plan.key, plan.length)
     found = None
     if plan.reads_current(reporting=reporting):
         found = current(await call.bucket.head(plan.key))

@@ -5,8 +5,10 @@ Configuration (both may be set; names must be unique, secrets distinct):
 * ``API_KEY``: one plain secret, a full-access key named "default" (all ops,
   prefixes ``[""]``). Surrounding whitespace is stripped.
 * ``API_KEYS``: JSON ``{"keys": [{"name": "tenant42-backend", "key": "<secret>",
-  "ops": ["read", "write", "delete", "sign", "list"], "prefixes": ["tenant-42/"]}]}``.
-  Every member is required, unknown members are refused. A prefix is "" (everything) or
+  "ops": ["read", "write", "delete", "sign", "list"], "prefixes": ["tenant-42/"],
+  "quota_bytes": 10737418240}]}``. Every member but ``quota_bytes`` is required, unknown
+  members are refused. ``quota_bytes``: the most the objects under the key's prefixes may
+  hold (r2gate.quotas; docs/events.md, "Quotas"). A prefix is "" (everything) or
   ends with "/", so "tenant-42/" never matches "tenant-420/x".
 
 Secrets are at least 16 visible ASCII characters without spaces. Bad configuration
@@ -36,6 +38,7 @@ API_OPS = frozenset(operation.grant for operation in Operation)
 DEFAULT_KEY_NAME = "default"
 _SECRET = re.compile(r"[\x21-\x7e]{16,4096}")
 _ENTRY_MEMBERS = frozenset({"name", "key", "ops", "prefixes"})
+MAX_QUOTA = 2**53 - 1
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="r2gate"'}
 
 
@@ -59,6 +62,7 @@ class ApiKey:
     secret: str = field(repr=False)
     ops: frozenset[str]
     prefixes: tuple[str, ...]
+    quota_bytes: int | None = None
     _digest: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -72,6 +76,9 @@ class ApiKey:
         prefixes = tuple(self.prefixes)
         if not prefixes or not all(_valid_prefix(p) for p in prefixes):
             raise ValueError(f"API key {self.name!r}: prefixes must be '' or end with '/'")
+        quota = self.quota_bytes
+        if quota is not None and not valid_quota(quota):
+            raise ValueError(f"API key {self.name!r}: quota_bytes must be 0 to {MAX_QUOTA}")
         object.__setattr__(self, "ops", ops)
         object.__setattr__(self, "prefixes", prefixes)
         object.__setattr__(self, "_digest", _digest(self.secret))
@@ -90,16 +97,31 @@ class ApiKey:
         return operation.grant in self.ops and (key is None or self.covers(key))
 
 
+def valid_quota(value: Any) -> bool:
+    """A quota is a whole number of bytes (not a bool), 0 to 2**53 - 1."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_QUOTA
+
+
 def _entry(index: int, raw: Any) -> ApiKey:
     where = f"API_KEYS entry {index}"
-    if not isinstance(raw, dict) or set(raw) != _ENTRY_MEMBERS:
-        raise ValueError(f"{where} must have exactly: name, key, ops, prefixes")
+    if not isinstance(raw, dict) or not _ENTRY_MEMBERS <= set(raw) <= _ENTRY_MEMBERS | {
+        "quota_bytes"
+    }:
+        raise ValueError(f"{where} must have name, key, ops, prefixes (and may have quota_bytes)")
     ops, prefixes = raw["ops"], raw["prefixes"]
     if not isinstance(ops, list) or not all(isinstance(op, str) for op in ops):
         raise ValueError(f"{where}: ops must be a list of strings")
     if not isinstance(prefixes, list):
         raise ValueError(f"{where}: prefixes must be a list")
-    return ApiKey(name=raw["name"], secret=raw["key"], ops=frozenset(ops), prefixes=tuple(prefixes))
+    if "quota_bytes" in raw and not valid_quota(raw["quota_bytes"]):
+        raise ValueError(f"{where}: quota_bytes must be a whole number from 0 to {MAX_QUOTA}")
+    return ApiKey(
+        name=raw["name"],
+        secret=raw["key"],
+        ops=frozenset(ops),
+        prefixes=tuple(prefixes),
+        quota_bytes=raw.get("quota_bytes"),
+    )
 
 
 def _parse_keys_json(api_keys_json: str) -> list[ApiKey]:

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .errors import ApiError
 
-__all__ = ["Quota", "check_quotas", "covering", "prefix_range"]
+if TYPE_CHECKING:
+    from .apikeys import ApiKey
+
+__all__ = ["Quota", "check_quotas", "configured_quotas", "covering", "prefix_range"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,17 @@ class Quota:
     name: str
     prefixes: tuple[str, ...]
     limit: int
+
+
+def configured_quotas(api_keys: Iterable[ApiKey], s3_scopes: Iterable[ApiKey]) -> tuple[Quota, ...]:
+    """The quotas of the API keys and S3 key pairs (their scopes) that carry one, named
+    ``key:<name>`` and ``s3:<name>``."""
+    return tuple(
+        Quota(f"{kind}:{scope.name}", scope.prefixes, scope.quota_bytes)
+        for kind, scopes in (("key", api_keys), ("s3", s3_scopes))
+        for scope in scopes
+        if scope.quota_bytes is not None
+    )
 
 
 def prefix_range(prefix: str) -> tuple[str, str | None]:
@@ -39,16 +54,19 @@ def covering(quotas: Iterable[Quota], key: str) -> list[Quota]:
     return [q for q in quotas if any(key.startswith(p) for p in q.prefixes)]
 
 
-def check_quotas(quotas: Iterable[Quota], used: Mapping[str, int], declared: int) -> None:
-    """413 quota_exceeded when a quota's `used` bytes (by quota name) plus `declared` exceed
-    its limit."""
+def check_quotas(quotas: Iterable[Quota], used: Mapping[str, int], declared: int | None) -> None:
+    """The one quota decision, for every write surface: 413 quota_exceeded when a quota's
+    `used` bytes (by quota name) plus the `declared` size exceed its limit; a write whose size
+    is not known yet (None: a multipart upload's creation, a token without max_bytes) is
+    refused once the quota is reached."""
     for quota in quotas:
-        total = used.get(quota.name, 0) + max(declared, 0)
-        if total > quota.limit:
+        spent = used.get(quota.name, 0)
+        over = spent >= quota.limit if declared is None else spent + declared > quota.limit
+        if over:
             raise ApiError(
                 413,
                 "quota_exceeded",
                 f"This upload would exceed the storage quota of {quota.name!r} "
-                f"({quota.limit} bytes; {used.get(quota.name, 0)} in use).",
+                f"({quota.limit} bytes; {spent} in use).",
                 {"X-R2gate-Quota-Limit": str(quota.limit)},
             )

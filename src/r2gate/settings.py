@@ -38,6 +38,7 @@ from .cors import CorsConfig, parse_cors_config
 from .errors import ApiError, from_token_error
 from .multipart import DEFAULT_PART_SIZE, MAX_PART_SIZE, MIN_PART_SIZE
 from .numbers import InvalidNumber, parse_decimal
+from .quotas import Quota, configured_quotas
 from .s3.settings import S3_SETTING_NAMES, S3Settings, parse_s3_settings
 from .sandbox import parse_trusted_pages
 from .tokens import DEFAULT_AUDIENCE, DEFAULT_MAX_LIFETIME, TokenConfig, TokenConfigError
@@ -90,6 +91,7 @@ class Settings:
     s3: S3Settings = S3Settings()
     webhooks: tuple[Endpoint, ...] = ()
     webhook_retry_delay: int = DEFAULT_WEBHOOK_RETRY_DELAY
+    quotas: tuple[Quota, ...] = ()  # the API keys' and S3 pairs' quota_bytes (r2gate.quotas)
 
 
 def _misconfigured(name: str, reason: str) -> ApiError:
@@ -151,6 +153,7 @@ def _tokens(raw: dict[str, str | None]) -> TokenConfig | None:
 def parse_settings(raw: dict[str, str | None]) -> Settings:
     """Parse every setting; a bad one is a 500 `server_misconfigured` naming the setting only."""
     api_keys = tuple(load_api_keys(raw.get("API_KEY"), raw.get("API_KEYS")))
+    s3 = _s3(raw, api_keys)
     return Settings(
         api_keys=api_keys,
         tokens=_tokens(raw),
@@ -179,7 +182,8 @@ def parse_settings(raw: dict[str, str | None]) -> Settings:
             MAX_PART_SIZE,
         ),
         trusted_pages=_parsed("TRUSTED_PAGES", raw.get("TRUSTED_PAGES"), parse_trusted_pages),
-        s3=_s3(raw, api_keys),
+        s3=s3,
+        quotas=configured_quotas(api_keys, (credential.scope for credential in s3.keyring)),
         webhooks=_parsed("WEBHOOKS", raw.get("WEBHOOKS"), parse_webhooks),
         webhook_retry_delay=_retry_delay(raw.get("WEBHOOK_RETRY_DELAY")),
     )

@@ -34,11 +34,24 @@ TEST_SCOPED_KEYS = {
     "private-reader": ("private-reader-" + "r" * 24, ["read", "sign"], ["private/"]),
     "writer": ("writer-key-" + "x" * 24, ["write", "sign"], [""]),
     "dotted": ("dotted.api.key-" + "d" * 24, ["read", "write"], ["dotted/"]),
+    "quota42": (
+        "quota42-key-" + "q" * 24,
+        ["read", "write", "delete", "sign", "list"],
+        ["quota-42/"],
+    ),
 }
+# quota_bytes of scoped API keys and S3 pairs (tests/http/test_quotas.py).
+TEST_QUOTAS = {"quota42": 1000, "quota42-s3": 1000}
 TEST_API_KEYS = json.dumps(
     {
         "keys": [
-            {"name": name, "key": secret, "ops": ops, "prefixes": prefixes}
+            {
+                "name": name,
+                "key": secret,
+                "ops": ops,
+                "prefixes": prefixes,
+                **({"quota_bytes": TEST_QUOTAS[name]} if name in TEST_QUOTAS else {}),
+            }
             for name, (secret, ops, prefixes) in TEST_SCOPED_KEYS.items()
         ]
     }
@@ -79,6 +92,14 @@ TEST_S3_SCOPED = {
         [""],
         None,
     ),
+    # The S3 pair of the quota42 tenant (the same prefix and quota_bytes as its API key).
+    "quota42-s3": (
+        "R2GATEQUOTA42KEY0001",
+        "s3-quota42-secret-" + "q" * 24,
+        ["read", "write", "delete", "sign", "list"],
+        ["quota-42/"],
+        None,
+    ),
 }
 TEST_S3_CREDENTIALS = json.dumps(
     {
@@ -90,6 +111,7 @@ TEST_S3_CREDENTIALS = json.dumps(
                 "ops": ops,
                 "prefixes": prefixes,
                 **({"limits": limits} if limits else {}),
+                **({"quota_bytes": TEST_QUOTAS[name]} if name in TEST_QUOTAS else {}),
             }
             for name, (key_id, secret, ops, prefixes, limits) in TEST_S3_SCOPED.items()
         ]

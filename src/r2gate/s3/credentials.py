@@ -8,8 +8,9 @@ Configuration (both may be set; names and access key ids unique, secrets distinc
 * ``S3_CREDENTIALS``: JSON ``{"credentials": [{"name": "tenant42-s3",
   "access_key_id": "...", "secret_access_key": "...", "ops": ["read", "write", "sign"],
   "prefixes": ["tenant-42/"], "limits": {"max_bytes": 10485760,
-  "content_types": ["image/*"], "create_only": true}}]}``. ``limits`` and each of its
-  members are optional; every other member is required; unknown members are refused.
+  "content_types": ["image/*"], "create_only": true}, "quota_bytes": 10737418240}]}``.
+  ``limits`` and each of its members, and ``quota_bytes`` (as for API keys: r2gate.quotas),
+  are optional; every other member is required; unknown members are refused.
 
 Why a separate setting rather than extra members in ``API_KEYS`` entries: the Bearer key
 and the S3 pair are two secrets with two lifetimes (an S3 pair sits in a backend's boto3
@@ -36,7 +37,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from r2gate.apikeys import API_OPS, ApiKey
+from r2gate.apikeys import API_OPS, MAX_QUOTA, ApiKey, valid_quota
 from r2gate.json_bounds import MAX_SETTING_BYTES, load_json_object
 from r2gate.mediatype import MediaTypeError, allows, parse_media_ranges, parse_media_type
 from r2gate.operations import Operation
@@ -56,7 +57,7 @@ _ACCESS_KEY_ID = re.compile(r"[A-Za-z0-9._-]{16,128}")
 _SECRET = re.compile(r"[\x21-\x7e]{32,256}")
 _MEDIA_RANGE = re.compile(r"(?:\*/\*|[!#$%&'+.^_`|~0-9a-z-]+/(?:\*|[!#$%&'+.^_`|~0-9a-z-]+))")
 _ENTRY_REQUIRED = frozenset({"name", "access_key_id", "secret_access_key", "ops", "prefixes"})
-_ENTRY_MEMBERS = _ENTRY_REQUIRED | {"limits"}
+_ENTRY_MEMBERS = _ENTRY_REQUIRED | {"limits", "quota_bytes"}
 _LIMIT_MEMBERS = frozenset({"max_bytes", "content_types", "create_only"})
 MAX_CREDENTIALS = 1000
 
@@ -148,6 +149,7 @@ class S3Credential:
         ops: Iterable[str],
         prefixes: Iterable[str],
         limits: UploadLimits = NO_LIMITS,
+        quota_bytes: int | None = None,
     ) -> S3Credential:
         """Build a credential; ValueError (naming `name`, never the secret) when invalid."""
         if not isinstance(secret_access_key, str) or not _SECRET.fullmatch(secret_access_key):
@@ -155,7 +157,11 @@ class S3Credential:
                 f"S3 credential {name!r}: secret_access_key must be 32-256 visible ASCII characters"
             )
         scope = ApiKey(
-            name=name, secret=secret_access_key, ops=frozenset(ops), prefixes=tuple(prefixes)
+            name=name,
+            secret=secret_access_key,
+            ops=frozenset(ops),
+            prefixes=tuple(prefixes),
+            quota_bytes=quota_bytes,
         )
         return cls(access_key_id, secret_access_key, scope, limits)
 
@@ -233,7 +239,7 @@ def _entry(index: int, raw: Any) -> S3Credential:
     if not isinstance(raw, dict) or not _ENTRY_REQUIRED <= set(raw) <= _ENTRY_MEMBERS:
         raise ValueError(
             f"{where} must have name, access_key_id, secret_access_key, ops, prefixes "
-            "and optionally limits"
+            "and optionally limits and quota_bytes"
         )
     ops, prefixes = raw["ops"], raw["prefixes"]
     if not isinstance(ops, list) or not all(isinstance(op, str) for op in ops):
@@ -241,9 +247,17 @@ def _entry(index: int, raw: Any) -> S3Credential:
     if not isinstance(prefixes, list):
         raise ValueError(f"{where}: prefixes must be a list")
     limits = _limits(where, raw["limits"]) if "limits" in raw else NO_LIMITS
+    if "quota_bytes" in raw and not valid_quota(raw["quota_bytes"]):
+        raise ValueError(f"{where}: quota_bytes must be a whole number from 0 to {MAX_QUOTA}")
     try:
         return S3Credential.create(
-            raw["name"], raw["access_key_id"], raw["secret_access_key"], ops, prefixes, limits
+            raw["name"],
+            raw["access_key_id"],
+            raw["secret_access_key"],
+            ops,
+            prefixes,
+            limits,
+            raw.get("quota_bytes"),
         )
     except (ValueError, TypeError) as exc:
         message = str(exc) if isinstance(exc, ValueError) else "invalid member types"

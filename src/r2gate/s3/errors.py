@@ -52,6 +52,7 @@ __all__ = [
     "PolicyConditionFailed",
     "PolicyExpired",
     "PreconditionFailed",
+    "QuotaExceeded",
     "RequestExpired",
     "RequestNotYetValid",
     "RequestTimeTooSkewed",
@@ -84,6 +85,14 @@ class AccessDenied(S3Error):
     code = "AccessDenied"
     status = 403
     default_message = "Access Denied"
+
+
+class QuotaExceeded(S3Error):
+    """A key pair's (or the prefix's) quota_bytes would be exceeded (r2gate.quotas)."""
+
+    code = "QuotaExceeded"
+    status = 403
+    default_message = "The upload would exceed the storage quota."
 
 
 class RequestExpired(AccessDenied):

@@ -22,6 +22,7 @@ from .errors import (
     NoSuchKey,
     NoSuchUpload,
     PreconditionFailed,
+    QuotaExceeded,
     S3Error,
     ServiceUnavailable,
     SlowDown,
@@ -54,6 +55,7 @@ _BY_CODE: dict[str, type[S3Error]] = {
     "token_scope": AccessDenied,
     "rate_limited": SlowDown,
     "object_changing": ServiceUnavailable,
+    "quota_exceeded": QuotaExceeded,
 }
 
 

@@ -20,6 +20,7 @@ from .progress import ProgressCallback, ProgressTracker
 from .retry import Retrier, RetryPolicy
 from .session import Session
 from .state import StateFile, default_state_dir, state_path
+from .stats import TransferStats
 from .transport import Transport, UrllibTransport
 
 DEFAULT_MULTIPART_THRESHOLD = 64 * 1024 * 1024
@@ -62,6 +63,7 @@ class Client:
         self.concurrency = concurrency
         self.state_dir = Path(state_dir) if state_dir is not None else default_state_dir()
         self.on_part: PartHook | None = None  # called after each stored part (tests, logging)
+        self._stats = TransferStats()
 
     @property
     def base_url(self) -> str:
@@ -69,6 +71,18 @@ class Client:
 
     def __repr__(self) -> str:  # never shows the credential
         return f"Client({self.base_url!r})"
+
+    # -- this client's own transfers --
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        """Uploads and downloads this client finished since it was made (or `reset_stats`):
+        ``{"uploads": {"count", "bytes", "errors"}, "downloads": {...}}``. Its own traffic,
+        not what the bucket holds (that is the server's GET /api/v1/stats)."""
+        return self._stats.snapshot()
+
+    def reset_stats(self) -> None:
+        """Zero the counts of `stats`."""
+        self._stats.reset()
 
     # -- uploads --
 
@@ -89,6 +103,23 @@ class Client:
         an interrupted upload of the same unchanged file to the same key. `content_type`
         defaults to what the server infers from the key.
         """
+        try:
+            result = self._upload(source, key, content_type, progress, multipart, resume)
+        except BaseException:
+            self._stats.failed("uploads")
+            raise
+        self._stats.done("uploads", result.size)
+        return result
+
+    def _upload(
+        self,
+        source: str | os.PathLike[str] | BinaryIO,
+        key: str,
+        content_type: str | None,
+        progress: ProgressCallback | None,
+        multipart: bool | None,
+        resume: bool,
+    ) -> UploadResult:
         src: Source = (
             StreamSource(cast(BinaryIO, source)) if hasattr(source, "read") else PathSource(source)
         )
@@ -149,9 +180,11 @@ class Client:
         sha256: str | None = None,
         metadata: Mapping[str, str] | None = None,
         cache_control: str | None = None,
+        sub: str | None = None,
     ) -> UploadUrl:
         """POST /api/v1/uploads: a short-lived URL that lets anyone PUT one object (give
-        `key`, or `filename` with an optional `prefix` to let the server name it)."""
+        `key`, or `filename` with an optional `prefix` to let the server name it). `sub`
+        names whom it is for in the upload's event (docs/events.md)."""
         return mint_upload_url(
             self._session,
             {
@@ -165,6 +198,7 @@ class Client:
                 "sha256": sha256,
                 "metadata": dict(metadata) if metadata is not None else None,
                 "cache_control": cache_control,
+                "sub": sub,
             },
         )
 
@@ -181,7 +215,13 @@ class Client:
     ) -> DownloadResult:
         """Stream `key` into `path` (replaced only once complete and verified); an interrupted
         download resumes where it stopped unless the object changed meanwhile."""
-        return Downloader(self._session, key, path, resume, progress, verify).run()
+        try:
+            result = Downloader(self._session, key, path, resume, progress, verify).run()
+        except BaseException:
+            self._stats.failed("downloads")
+            raise
+        self._stats.done("downloads", result.size)
+        return result
 
     def stat(self, key: str) -> ObjectInfo:
         """HEAD the object: size, etag, content type, Last-Modified."""

@@ -94,6 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add("--timeout", type=float, default=argparse.SUPPRESS, help="seconds per socket operation")
     add(
+        "--stats",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="print this run's transfer counts (uploads, downloads: count, bytes, errors) "
+        "as JSON on stderr",
+    )
+    add(
         "--retries",
         type=int,
         default=argparse.SUPPRESS,
@@ -345,6 +352,9 @@ def main(
         return out.error(EXIT_USAGE, 0, "local_file", str(error))
     except KeyboardInterrupt:
         return _interrupted(args, client, out)
+    finally:
+        if client is not None and getattr(args, "stats", False):
+            print(f"r2gate stats: {json.dumps(client.stats())}", file=stderr)
 
 
 if __name__ == "__main__":
