@@ -103,6 +103,20 @@ class DevOutput:
         return shown
 
 
+def webhook_lines(values: Mapping[str, str], env_file: str) -> list[str]:
+    """How upload events reach a local receiver (never a secret): the endpoints configured, or
+    the line to add (docs/events.md, Local development)."""
+    configured = values.get("WEBHOOKS", "").strip()
+    if configured:
+        count = configured.count('"url"')
+        return [f"  webhooks     {count} endpoint(s) in {env_file}; deliveries in the log below"]
+    example = '[{"url":"http://127.0.0.1:9000/hook","secret":"whsec_<base64 of 32 bytes>"}]'
+    return [
+        f"  webhooks     none; for a local receiver add to {env_file} (http only on loopback):",
+        f"               WEBHOOKS={example}",
+    ]
+
+
 def ready_block(
     url: str, values: Mapping[str, str], bucket: str | None, env_file: str = ".dev.vars"
 ) -> list[str]:
@@ -115,6 +129,7 @@ def ready_block(
             f"  S3 endpoint  {url}/api/s3   bucket {bucket or '(S3_BUCKET unset)'}   region auto",
             f"  S3 key pair  {values['S3_ACCESS_KEY_ID']} / {values.get('S3_SECRET_ACCESS_KEY')}",
         ]
+    lines += webhook_lines(values, env_file)
     lines += [
         f'  cron         curl "{url}/cdn-cgi/local/scheduled?cron=17+*+*+*+*"',
         f"  your shell   set -a; . {shell_path(env_file)}; set +a"

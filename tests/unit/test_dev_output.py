@@ -91,5 +91,9 @@ def test_the_block_names_everything_a_newcomer_copies() -> None:
         "R2GATEX / " + "s" * 32,
         'curl "http://127.0.0.1:8787/cdn-cgi/local/scheduled?cron=17+*+*+*+*"',
         "set -a; . ./.dev.vars; set +a",
+        'WEBHOOKS=[{"url":"http://127.0.0.1:9000/hook"',
     ):
         assert expected in text
+    hooked = {**values, "WEBHOOKS": '[{"url": "http://127.0.0.1:9/x", "secret": "whsec_c2VjcmV0"}]'}
+    configured = "\n".join(ready_block("http://127.0.0.1:8787", hooked, "r2gate-assets"))
+    assert "1 endpoint(s) in .dev.vars" in configured and "whsec_" not in configured
