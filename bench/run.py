@@ -49,7 +49,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import profile, s3, uploads  # noqa: E402
+from bench import events, profile, s3, uploads  # noqa: E402
 from scripts.pyodide_bundle import pyodide_version  # noqa: E402
 from tests.support.server import RunningServer, start_wrangler_dev  # noqa: E402
 
@@ -654,8 +654,11 @@ def machine() -> str:
 
 
 def start_bench_server(state: Path) -> RunningServer:
+    """r2gate (with the Queue producer and no consumer: bench/events.py says why) and the
+    reference Workers."""
     configs = tuple(f"--config={path}" for path in REFERENCES.values())
-    return start_wrangler_dev(bench_settings(), state, extra_args=configs)
+    config = events.variant_path("producer")
+    return start_wrangler_dev(bench_settings(), state, config=config, extra_args=configs)
 
 
 def bench_settings() -> dict[str, str]:
@@ -771,6 +774,9 @@ def main() -> None:
     if only == "profile":
         print("\n".join(profiled()))
         return
+    if only == "events":
+        print("\n".join(events.measure()))
+        return
     if only == "cprofile":  # python bench/run.py cprofile [root|get|head|range]
         print(cprofile(sys.argv[2] if len(sys.argv) > 2 else "get"))
         return
@@ -797,6 +803,7 @@ def main() -> None:
             server.stop()
     ours, floors = cold_starts(3)
     from_snapshot = cold_starts_from_snapshot(3)
+    event_lines = events.measure()
     lines = [
         f"workerd through wrangler dev; {machine()}.",
         "",
@@ -820,6 +827,8 @@ def main() -> None:
         "| upload | MB | MB/s (r2gate) | peak RSS above idle, r2gate, MB | same, JS anchor, MB |",
         "|---|---|---|---|---|",
         *(result.row() for result in upload_results),
+        "",
+        *event_lines,
     ]
     report = "\n".join(lines)
     out = ROOT / "bench" / "results"

@@ -11,6 +11,8 @@
 // PUT /<key>: the request body streamed into R2, the key's edge cache entry evicted in the
 // background (as r2gate does, so a GET after a PUT never answers from the old copy); with
 // `?report`, a head first tells 201 Created from 200 (RFC 9110 9.3.4), as r2gate's API-key PUT.
+// Then, as r2gate does, the upload's event goes to the Queue (EVENTS) as one JSON message
+// (skipped with `?noevent`: bench/events.py measures what the send costs JS).
 export default {
   async fetch(request, env, ctx) {
     const key = decodeURIComponent(new URL(request.url).pathname.slice(1));
@@ -20,6 +22,21 @@ export default {
       const existed = url.searchParams.has("report") && (await env.BUCKET.head(key)) !== null;
       const object = await env.BUCKET.put(key, request.body);
       ctx.waitUntil(caches.default.delete(`${url.origin}/${key}`));
+      if (env.EVENTS && !url.searchParams.has("noevent")) {
+        const uploaded = object.uploaded.toISOString();
+        const event = {
+          id: `evt_${crypto.randomUUID().replaceAll("-", "")}`,
+          type: "object.created",
+          timestamp: uploaded,
+          data: {
+            key, size: object.size, etag: object.etag, uploaded,
+            content_type: request.headers.get("content-type"), metadata: {},
+            actor: { owner: "jti:bench", kind: "token", jti: "bench", sub: null },
+          },
+        };
+        const body = JSON.stringify({ to: "index", url: null, event });
+        await env.EVENTS.send(body, { contentType: "text" });
+      }
       const status = existed ? 200 : 201;
       return Response.json({ key, size: object.size, etag: object.etag }, { status });
     }

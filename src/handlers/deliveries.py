@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import js
-from pyodide.ffi import JsException, to_js
+from pyodide.ffi import JsException, jsnull, to_js
 
 from r2gate.events import TO_INDEX, Message, index_change, parse_message
 from r2gate.webhooks import backoff, find_endpoint, signed_headers
@@ -48,41 +48,64 @@ async def run_queue(batch: Any, env: Any) -> None:
     batch = getattr(batch, "_binding", batch)  # the SDK's wrapper around the JS batch
     db = database(raw_env)
     dead = str(batch.queue).endswith(DEAD_LETTER_SUFFIX)
-    jobs = []
+    base = settings.webhook_retry_delay
+    received: list[tuple[Any, Message]] = []
     for message in batch.messages:
-        jobs.append(_handle(message, db, settings.webhooks, settings.webhook_retry_delay, dead))
-    await asyncio.gather(*jobs)
-
-
-async def _handle(message: Any, db: Database, endpoints: Any, base: int, dead: bool) -> None:
-    attempts = int(message.attempts)
-    try:
-        parsed = parse_message(str(message.body))
-    except ValueError as error:
-        print(f"r2gate: dropped a queue message that is not an r2gate event ({error})")
-        message.ack()
-        return
+        try:
+            received.append((message, parse_message(str(message.body))))
+        except ValueError as error:
+            print(f"r2gate: dropped a queue message that is not an r2gate event ({error})")
+            message.ack()
     if dead:
-        await _bury(db, parsed)
-        message.ack()
+        for message, parsed in received:
+            await _bury(db, parsed)
+            message.ack()
         return
+    indexed = [(m, p) for m, p in received if p.to == TO_INDEX]
+    jobs = [_webhook(m, p, settings.webhooks, base) for m, p in received if p.to != TO_INDEX]
+    await asyncio.gather(_index(indexed, db, base), *jobs)
+
+
+def _retry(message: Any, base: int) -> None:
+    delay = backoff(int(message.attempts), base)
+    message.retry(to_js({"delaySeconds": delay}, dict_converter=from_entries()))
+
+
+async def _index(received: list[tuple[Any, Message]], db: Database, base: int) -> None:
+    """The batch's index messages in one D1 transaction: all acked, or all retried."""
+    changes, kept = [], []
+    for message, parsed in received:
+        try:
+            changes.append(index_change(parsed.event))
+            kept.append(message)
+        except ValueError as error:  # never indexable: dropped, the reindex repairs
+            print(f"r2gate: event {parsed.event_id} not indexed: {error}")
+            message.ack()
+    if not changes:
+        return
+    try:
+        await object_index.apply(db, changes)
+    except Exception as error:  # a D1 failure: retried
+        print(f"r2gate: {len(changes)} index changes failed: {type(error).__name__}")
+        for message in kept:
+            _retry(message, base)
+        return
+    for message in kept:
+        message.ack()
+
+
+async def _webhook(message: Any, parsed: Message, endpoints: Any, base: int) -> None:
     done = False
     try:
-        if parsed.to == TO_INDEX:
-            await object_index.apply(db, [index_change(parsed.event)])
-            done = True
-        else:
-            done = await _deliver(parsed, endpoints, attempts)
-    except Exception as error:  # a D1 failure, an event that does not parse: retried
+        done = await _deliver(parsed, endpoints, int(message.attempts))
+    except Exception as error:  # never a reason to lose the delivery: retried
         print(
             f"r2gate: event {parsed.event_id} ({_host(parsed.url)}) failed: {type(error).__name__}"
         )
     if done:
         message.ack()
     else:
-        message.retry(
-            to_js({"delaySeconds": backoff(attempts, base)}, dict_converter=from_entries())
-        )
+        _retry(message, base)
 
 
 async def _deliver(message: Message, endpoints: Any, attempts: int) -> bool:
@@ -104,8 +127,9 @@ async def _deliver(message: Message, endpoints: Any, attempts: int) -> bool:
     try:
         response = await js.fetch(endpoint.url, to_js(init, dict_converter=from_entries()))
         status = int(response.status)
-        if response.body is not None:
-            await response.body.cancel()
+        body = response.body  # JS null (jsnull) for a 204 or a HEAD-like answer
+        if body is not None and body is not jsnull:
+            await body.cancel()
     except JsException as error:
         reason = str(getattr(error, "name", "") or "network error")
         print(f"r2gate: webhook {message.event_id} to {_host(endpoint.url)} failed: {reason}")

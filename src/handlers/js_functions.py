@@ -15,7 +15,15 @@ from typing import Any
 
 import js
 
-__all__ = ["default_cache", "from_entries", "new_response", "one_element"]
+__all__ = [
+    "console_error",
+    "default_cache",
+    "from_entries",
+    "json_parse",
+    "new_response",
+    "one_element",
+    "text_message",
+]
 
 
 @functools.cache
@@ -43,3 +51,22 @@ def one_element() -> Any:
     """`[0]`: `map` over it calls a function exactly once (edge_cache._in_background). A plain
     array, no I/O object, so one serves every request."""
     return js.Array.of(0)
+
+
+@functools.cache
+def text_message() -> Any:
+    """`{contentType: "text"}`: the options of a Queue send whose body is text (JSON)."""
+    return js.JSON.parse('{"contentType":"text"}')
+
+
+@functools.cache
+def json_parse() -> Any:
+    """`JSON.parse`: JS values built in one call from JSON text."""
+    return js.JSON.parse
+
+
+@functools.cache
+def console_error() -> Any:
+    """`console.error`, to bind as a promise's failure handler (the failure is logged by JS,
+    the promise never comes back to Python)."""
+    return js.console.error

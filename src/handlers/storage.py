@@ -59,8 +59,11 @@ class PreparedPut:
         if stored is None:
             raise plan.refusal()
         changed(self.call, plan.key)
-        created = events.object_created(stored, plan.content_type, plan.custom_metadata, plan.actor)
-        await events.emit(self.call, [created])
+        metadata = plan.custom_metadata
+        created = events.object_created(
+            plan.key, plan.length, stored, plan.content_type, metadata, plan.actor
+        )
+        events.emit(self.call, [created])
         return stored
 
 
@@ -95,10 +98,11 @@ async def complete_upload(call: Call, manifest: Manifest, plan: CompletionPlan) 
     changed(call, manifest.key)
     info = object_info(stored)
     actor = Actor(manifest.owner)  # who created the upload
+    content_type = info.content_type or manifest.content_type
     created = events.object_created(
-        stored, info.content_type or manifest.content_type, info.custom_metadata, actor
+        info.key, info.size, stored, content_type, info.custom_metadata, actor
     )
-    await events.emit(call, [created])
+    events.emit(call, [created])
     return stored
 
 
@@ -109,7 +113,7 @@ async def delete_object(call: Call, plan: DeletePlan) -> None:
         plan.check(current(await bucket.head(plan.key)))
     await bucket.delete(plan.key)
     changed(call, plan.key)
-    await events.emit(call, events.objects_deleted([plan.key], plan.actor))
+    events.emit(call, events.objects_deleted([plan.key], plan.actor))
 
 
 async def delete_objects(call: Call, keys: Sequence[str], actor: Actor) -> None:
@@ -119,4 +123,4 @@ async def delete_objects(call: Call, keys: Sequence[str], actor: Actor) -> None:
     await call.bucket.delete(list(keys))
     for key in keys:
         changed(call, key)
-    await events.emit(call, events.objects_deleted(keys, actor))
+    events.emit(call, events.objects_deleted(keys, actor))

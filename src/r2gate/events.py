@@ -137,16 +137,17 @@ def queue_messages(event: Mapping[str, Any], endpoints: Sequence[Wants]) -> list
     """The Queue messages of one event (JSON text): one for the object index, then one per
     endpoint whose events and prefixes take it. An event too large for a message (metadata
     near R2's limit) goes without its metadata."""
-    body = event
-    if len(json.dumps(event, separators=(",", ":"))) > MAX_MESSAGE_BYTES:
-        body = {**event, "data": {**event["data"], "metadata": {}, "metadata_omitted": True}}
-    key, kind = body["data"]["key"], body["type"]
-    targets: list[tuple[str, str | None]] = [(TO_INDEX, None)]
-    targets += [(TO_WEBHOOK, e.url) for e in endpoints if e.wants(kind, key)]
-    return [
-        json.dumps({"to": to, "url": url, "event": body}, separators=(",", ":"))
-        for to, url in targets
-    ]
+    text = json.dumps(event, separators=(",", ":"))
+    if len(text) > MAX_MESSAGE_BYTES:
+        lean = {**event, "data": {**event["data"], "metadata": {}, "metadata_omitted": True}}
+        text = json.dumps(lean, separators=(",", ":"))
+    key, kind = event["data"]["key"], event["type"]
+    messages = [f'{{"to":"{TO_INDEX}","url":null,"event":{text}}}']
+    for endpoint in endpoints:
+        if endpoint.wants(kind, key):
+            url = json.dumps(endpoint.url)
+            messages.append(f'{{"to":"{TO_WEBHOOK}","url":{url},"event":{text}}}')
+    return messages
 
 
 @dataclass(frozen=True)

@@ -179,3 +179,4 @@ def test_prefixes_and_events_filter_an_endpoint(receiver: Receiver, client: Clie
     time.sleep(QUIET)
     got = receiver.matching(lambda d: d.path == "/images" and run in d.key)
     assert [(d.key, d.event["type"]) for d in got] == [(image, "object.created")]
+    assert got[0].status == 204  # acknowledged: never sent again

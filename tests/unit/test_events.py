@@ -220,3 +220,34 @@ def test_a_late_older_event_never_wins() -> None:
     assert applies(newer_delete, {"changed": 2000, "etag": "e1"})
     assert not applies(upload, {"changed": 3000, "etag": ""})
     assert not applies(upload, {"changed": 2000, "etag": "e1"})  # a replay
+
+
+def test_a_token_names_its_subject() -> None:
+    from r2gate.api_requests import parse_upload_request
+    from r2gate.grants import upload_claims
+    from r2gate.tokens.claims import parse_claims
+    from r2gate.tokens.errors import InvalidClaimError
+
+    request = parse_upload_request({"key": "u/1.png", "content_type": "image/png", "sub": "u-7"})
+    claims = upload_claims(request, "u/1.png", 1000)
+    assert claims["sub"] == "u-7"
+    assert parse_claims(claims).subject == "u-7"
+    assert "sub" not in upload_claims(
+        parse_upload_request({"key": "u/1.png", "content_type": "image/png"}), "u/1.png", 1000
+    )
+    for bad in ("", "a\nb", "x" * 1025, 7):
+        with pytest.raises(InvalidClaimError):
+            parse_claims({"op": "put", "key": "k", "sub": bad})
+
+
+def test_the_openapi_document_describes_the_events_as_webhooks() -> None:
+    from r2gate.openapi import openapi_document
+
+    document = openapi_document()
+    hooks = document["webhooks"]
+    assert set(hooks) == {"objectCreated", "objectDeleted"}
+    schema = hooks["objectCreated"]["post"]["requestBody"]["content"]["application/json"]
+    assert schema["schema"]["$ref"].endswith("/ObjectCreatedEvent")
+    created_schema = document["components"]["schemas"]["ObjectCreatedEvent"]
+    assert set(created_schema["properties"]["data"]["required"]) == set(created()["data"])
+    assert "/api/v1/stats" in document["paths"]
