@@ -15,6 +15,8 @@ CREATE TABLE object_index (
 );
 -- The live objects by key: quotas and stats sum a key range of it.
 CREATE INDEX object_index_live ON object_index (key, size) WHERE deleted IS NULL;
+-- Tombstones by age: the hourly cron forgets those older than a week.
+CREATE INDEX object_index_tombstones ON object_index (deleted) WHERE deleted IS NOT NULL;
 
 -- Webhook deliveries that exhausted their retries (the dead-letter queue's consumer keeps them
 -- here, without any secret): for an operator to look at and replay.

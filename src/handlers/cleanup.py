@@ -10,6 +10,8 @@ A completed upload's record stays while the object it made is unchanged (its par
 GetObjectAttributes and ``?partNumber=`` reads): past its expiry the cron looks at the object
 and forgets the record once the object was replaced or deleted, else looks again a week later.
 Records that earlier versions kept in the bucket (`LEGACY_PREFIXES`) are removed as found.
+The object index's tombstones (keys deleted more than a week ago) are forgotten, at most
+`TOMBSTONES` per run (docs/events.md). Aborting an upload deletes no object: no event.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from r2gate import index_sql
 from r2gate.errors import ApiError
 from r2gate.upload_records import LEGACY_PREFIXES, Manifest
 
@@ -30,6 +33,7 @@ from .multipart import abort_r2_upload, abort_upload
 from .r2 import Bucket, list_result
 
 BATCH = 100
+TOMBSTONES = 5000
 RECHECK_COMPLETED = 7 * 86400  # how long a completed upload's record is kept between checks
 LEGACY_PART_PAGES = 10
 
@@ -58,8 +62,22 @@ async def run_scheduled(controller: Any, env: Any, ctx: Any) -> CleanupReport:
     now = int(scheduled_time(controller).timestamp())
     report = await cleanup_uploads(bucket, db, now)
     report.removed += await remove_legacy_records(bucket)
-    print(f"r2gate: upload cleanup removed {report.removed}, failed {report.failed}")
+    forgotten = await purge_tombstones(db, now * 1000)
+    print(
+        f"r2gate: upload cleanup removed {report.removed}, failed {report.failed}; "
+        f"{forgotten} index tombstones forgotten"
+    )
     return report
+
+
+async def purge_tombstones(db: Database, now_ms: int) -> int:
+    """Forget the index rows of keys deleted over a week ago: how many (0 on a D1 failure,
+    logged by the Database)."""
+    sql, params = index_sql.purge_tombstones(now_ms, TOMBSTONES)
+    try:
+        return await db.run(sql, *params)
+    except ApiError:
+        return 0
 
 
 async def cleanup_uploads(bucket: Bucket, db: Database, now: int) -> CleanupReport:

@@ -17,7 +17,17 @@ from typing import Any
 from .events import IndexChange
 from .quotas import prefix_range
 
-__all__ = ["GROUPINGS", "REINDEX_UPSERT", "SWEEP", "UPSERT", "grouped", "upsert", "used_bytes"]
+__all__ = [
+    "GROUPINGS",
+    "REINDEX_UPSERT",
+    "SWEEP",
+    "TOMBSTONE_AGE_MS",
+    "UPSERT",
+    "grouped",
+    "purge_tombstones",
+    "upsert",
+    "used_bytes",
+]
 
 Params = list[str | int | None]
 _NEWER = """excluded.changed > object_index.changed
@@ -121,3 +131,18 @@ def grouped(prefix: str, by: str, limit: int) -> tuple[str, Params]:
         f"FROM object_index WHERE {_LIVE} GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT ?4"
     )
     return sql, [low, high, len(prefix), limit]
+
+
+# A tombstone outlives any event it must outrank: the Queue retries a message for at most
+# about 2.5 days (max_retries 8, delays doubling up to 12 hours), so after a week it goes.
+TOMBSTONE_AGE_MS = 7 * 86400 * 1000
+
+
+def purge_tombstones(now_ms: int, limit: int) -> tuple[str, Params]:
+    """Forget at most `limit` rows of keys deleted more than a week before `now_ms` (the
+    hourly cron)."""
+    sql = (
+        "DELETE FROM object_index WHERE rowid IN (SELECT rowid FROM object_index "
+        "WHERE deleted IS NOT NULL AND deleted < ?1 LIMIT ?2)"
+    )
+    return sql, [now_ms - TOMBSTONE_AGE_MS, limit]

@@ -171,3 +171,27 @@ def test_records_earlier_versions_kept_in_the_bucket_are_removed(
         if not bucket_keys(r2_db, "api/"):
             break
     assert bucket_keys(r2_db, "api/") == []
+
+
+def index_row(state: Path, key: str) -> tuple[int | None] | None:
+    """The object index's row of `key` in Miniflare's D1 (its `deleted`), or None."""
+    with sqlite3.connect(f"file:{_sqlite(state, 'd1')}?mode=ro", uri=True) as conn:
+        return conn.execute("SELECT deleted FROM object_index WHERE key = ?", (key,)).fetchone()
+
+
+def test_the_cron_forgets_index_tombstones_after_a_week(
+    client: Client, r2_db: Path | None, prefix: str
+) -> None:
+    if r2_db is None:
+        pytest.skip("needs the local server's D1 database")
+    key = f"{prefix}gone.txt"
+    assert client.put(f"/{key}", b"x").status == 201
+    assert client.delete(f"/{key}").status == 204
+    deadline = time.monotonic() + 20
+    while (row := index_row(r2_db, key)) is None or row[0] is None:  # the tombstone
+        assert time.monotonic() < deadline, row
+        time.sleep(0.2)
+    trigger(client, int(time.time() * 1000) + 6 * 86400 * 1000)
+    assert index_row(r2_db, key) is not None  # within the week: kept
+    trigger(client, int(time.time() * 1000) + 8 * 86400 * 1000)
+    assert index_row(r2_db, key) is None

@@ -162,3 +162,57 @@ def test_a_reindex_repairs_missed_events_and_keeps_newer_changes() -> None:
     assert now_live["b/missed.png"]["owner"] == "unknown"
     kept = listed[0]["key"] if listed[0]["key"] != "b/missed.png" else listed[1]["key"]
     assert now_live[kept]["owner"] != "unknown"  # the same version: its owner stays
+
+
+def test_tombstones_are_forgotten_after_a_week() -> None:
+    db = database()
+    day = 86400 * 1000
+    start = 1_800_000_000_000
+    for number, when in enumerate((start, start + 6 * day)):
+        key = f"gone/{number}"
+        run(
+            db,
+            index_sql.upsert(
+                index_change(
+                    created_event(
+                        event_id=new_event_id(),
+                        key=key,
+                        size=1,
+                        etag="e",
+                        content_type="text/plain",
+                        uploaded_ms=when - 1,
+                        metadata={},
+                        actor=Actor("key:a"),
+                    )
+                )
+            ),
+        )
+        run(
+            db,
+            index_sql.upsert(
+                index_change(
+                    deleted_event(
+                        event_id=new_event_id(), key=key, deleted_ms=when, actor=Actor("key:a")
+                    )
+                )
+            ),
+        )
+    run(
+        db,
+        index_sql.upsert(
+            index_change(
+                created_event(
+                    event_id=new_event_id(),
+                    key="kept",
+                    size=1,
+                    etag="e",
+                    content_type="text/plain",
+                    uploaded_ms=start,
+                    metadata={},
+                    actor=Actor("key:a"),
+                )
+            )
+        ),
+    )
+    run(db, index_sql.purge_tombstones(start + 8 * day, 100))
+    assert [r["key"] for r in state(db)] == ["gone/1", "kept"]
