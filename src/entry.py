@@ -7,6 +7,7 @@ from workers import WorkerEntrypoint
 from handlers.cleanup import run_scheduled
 from handlers.event_loop import lighten_call_soon, lighten_futures
 from handlers.routes import dispatch
+from handlers.tus_object import TusUpload
 
 lighten_futures()  # ~60 µs less CPU per await of a JS promise (handlers/event_loop.py)
 lighten_call_soon()  # a turn of the event loop 125 -> 40 µs of CPU, 4-5 turns a request (same)
@@ -22,3 +23,6 @@ class Default(WorkerEntrypoint):
         """The cron trigger. workerd calls it NOT relaxed with (controller, None, None), so
         the bindings come from self.env and self.ctx."""
         await run_scheduled(controller, self.env, self.ctx)
+
+
+__all__ = ["Default", "TusUpload"]  # TusUpload: the Durable Object of a tus upload

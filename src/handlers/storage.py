@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from r2gate.upload_records import Manifest
-from r2gate.write_policy import CompletionPlan, DeletePlan, WritePlan
+from r2gate.write_policy import CompletionPlan, DeletePlan, WritePlan, already_exists
 
 from . import edge_cache
 from .call import Call
@@ -73,6 +73,26 @@ async def complete_upload(call: Call, manifest: Manifest, plan: CompletionPlan) 
         plan.check(current(await bucket.head(manifest.key)))
     stored = await bucket.upload(manifest.key, manifest.r2_upload_id).complete(plan.parts)
     changed(call, manifest.key)
+    return stored
+
+
+async def complete_as_put(
+    call: Call, key: str, plan: CompletionPlan, body: Any, options: Mapping[str, Any]
+) -> Any:
+    """An upload that ended under one part size, stored with one put (`options`: the
+    upload's httpMetadata and customMetadata) once the plan's preconditions hold; a
+    create-only plan puts on R2's condition that the key is free (412 already_exists when
+    R2 refuses it): R2's object."""
+    bucket = call.bucket
+    if plan.reads_current:
+        plan.check(current(await bucket.head(key)))
+    put_options = dict(options)
+    if plan.create_only:
+        put_options["onlyIf"] = {"etagDoesNotMatch": "*"}
+    stored = await bucket.put(key, body, put_options)
+    if stored is None:
+        raise already_exists()
+    changed(call, key)
     return stored
 
 

@@ -70,6 +70,7 @@ __all__ = [
     "already_exists",
     "check_metadata",
     "check_part",
+    "check_upload_length",
     "check_stored_headers",
     "decide_completion",
     "decide_delete",
@@ -421,6 +422,20 @@ def decide_upload(writer: Writer, proposal: Proposal) -> UploadPlan:
     if metadata:
         options["customMetadata"] = metadata
     return UploadPlan(key, stored, options, bounds)
+
+
+def check_upload_length(plan: UploadPlan, length: int | None) -> None:
+    """An upload whose whole length is declared at creation (tus ``Upload-Length``): 413
+    too_large above the bounds' max, 400 length_mismatch unlike their exact length."""
+    bounds = plan.bounds
+    if length is None or bounds is None:
+        return
+    if bounds.max_bytes is not None and length > bounds.max_bytes:
+        raise _too_large(
+            bounds.max_bytes, length, f"The upload exceeds the grant's max of {bounds.max_bytes}."
+        )
+    if bounds.exact_length is not None and length != bounds.exact_length:
+        raise ApiError(400, "length_mismatch", "The upload's length differs from the grant's len.")
 
 
 @dataclass(frozen=True)
