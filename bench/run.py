@@ -49,7 +49,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import profile, s3, uploads  # noqa: E402
+from bench import profile, s3, tus, uploads  # noqa: E402
 from scripts.pyodide_bundle import pyodide_version  # noqa: E402
 from tests.support.server import RunningServer, start_wrangler_dev  # noqa: E402
 
@@ -653,6 +653,19 @@ def machine() -> str:
     )
 
 
+def tus_table() -> list[str]:
+    """`python bench/run.py tus`: the tus rows alone (bench/tus.py)."""
+    with tempfile.TemporaryDirectory() as state:
+        server = start_bench_server(Path(state))
+        try:
+            assert server.worker_url is not None
+            port = int(server.worker_url.rsplit(":", 1)[1])
+            rows = tus.run(port, server.workerd_pid(), API_KEY)
+        finally:
+            server.stop()
+    return [*tus.HEADER, *(row.row() for row in rows)]
+
+
 def start_bench_server(state: Path) -> RunningServer:
     configs = tuple(f"--config={path}" for path in REFERENCES.values())
     return start_wrangler_dev(bench_settings(), state, extra_args=configs)
@@ -774,6 +787,9 @@ def main() -> None:
     if only == "cprofile":  # python bench/run.py cprofile [root|get|head|range]
         print(cprofile(sys.argv[2] if len(sys.argv) > 2 else "get"))
         return
+    if only == "tus":
+        print("\n".join(tus_table()))
+        return
     cpu_only = only == "cpu"
     with tempfile.TemporaryDirectory() as state:
         server = start_bench_server(Path(state))
@@ -793,6 +809,7 @@ def main() -> None:
             loads = throughput(port, scale)
             upload_results = uploads.run(port, pid, API_KEY)
             upload_results += uploads.run_s3(port, pid)
+            tus_rows = tus.run(port, pid, API_KEY)
         finally:
             server.stop()
     ours, floors = cold_starts(3)
@@ -820,6 +837,9 @@ def main() -> None:
         "| upload | MB | MB/s (r2gate) | peak RSS above idle, r2gate, MB | same, JS anchor, MB |",
         "|---|---|---|---|---|",
         *(result.row() for result in upload_results),
+        "",
+        *tus.HEADER,
+        *(row.row() for row in tus_rows),
     ]
     report = "\n".join(lines)
     out = ROOT / "bench" / "results"

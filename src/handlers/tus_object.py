@@ -94,6 +94,14 @@ class TusUpload(DurableObject):
         return self._sql.exec(query, *bindings)
 
     def _load(self) -> UploadState | None:
+        """The state, or None; reading never creates tables (an object of an id the Worker
+        did not make keeps no storage)."""
+        if not self._ready:
+            found = self._sql.exec(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'upload'"
+            ).toArray()
+            if not found.length:
+                return None
         rows = self._exec("SELECT state FROM upload WHERE id = 1").toArray()
         return UploadState.from_json(str(rows[0].state)) if rows.length else None
 
@@ -180,11 +188,14 @@ class TusUpload(DurableObject):
         if state.final:
             state = await self._concatenate(call, state)
         else:
+            incoming = call.incoming
+            with_body = incoming.has_body and incoming.headers.get("content-length", "0") != "0"
+            if with_body:  # creation-with-upload: refused before anything is kept
+                _offset_type(incoming.headers)
+                state = check_patch(state, 0, _declared(incoming.headers), None)
             self._save(state)
             await self._state_js.storage.setAlarm(state.expires * 1000)
-            incoming = call.incoming
-            if incoming.has_body and incoming.headers.get("content-length", "0") != "0":
-                _offset_type(incoming.headers)
+            if with_body:
                 state = await self._receive(call, state, incoming.body, None)
             elif state.whole:
                 state = await self._finish(call, state, [])
@@ -198,9 +209,7 @@ class TusUpload(DurableObject):
         state = self._load()
         assert state is not None
         offset = parse_offset(headers)
-        declared = (
-            parse_content_length(headers) if headers.get("content-length") is not None else None
-        )
+        declared = _declared(headers)
         new_length = parse_length(headers.get("upload-length"), "Upload-Length")
         state = check_patch(state, offset, declared, new_length)
         checksum = parse_checksum(headers.get("upload-checksum"))
@@ -409,6 +418,11 @@ class _Awaited:
 
 
 _AWAITED = _Awaited()
+
+
+def _declared(headers: Any) -> int | None:
+    """The body's Content-Length, None when it is not declared (chunked)."""
+    return parse_content_length(headers) if headers.get("content-length") is not None else None
 
 
 def _offset_type(headers: Any) -> None:

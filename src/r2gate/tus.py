@@ -306,10 +306,12 @@ def target_key(
     now: int,
     random_hex: Callable[[int], str],
 ) -> str:
-    """The object key an upload becomes: metadata ``key`` (exact), or ``filename`` with an
-    optional ``prefix`` (generated as for POST /api/v1/uploads, r2gate.grants.upload_key);
-    with neither, the key a token names. 400 as POST /api/v1/uploads."""
-    names = {name: metadata[name] for name in ("key", "filename", "prefix") if name in metadata}
+    """The object key an upload becomes: metadata ``key`` (exact; a ``filename`` beside it,
+    which tus clients send anyway, is then only a name), or ``filename`` with an optional
+    ``prefix`` (generated as for POST /api/v1/uploads, r2gate.grants.upload_key); with
+    neither, the key a token names. 400 as POST /api/v1/uploads."""
+    chosen = ("key",) if "key" in metadata else ("filename", "prefix")  # clients send filename
+    names = {name: metadata[name] for name in chosen if name in metadata}
     if not names and token_key is not None:
         return token_key
     document: dict[str, Any] = {**names, "content_type": "application/octet-stream"}

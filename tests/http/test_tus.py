@@ -224,6 +224,15 @@ def test_a_body_beyond_upload_length_is_413_and_not_stored(client: Client, prefi
     assert (reply.status, reply.error_code) == (413, "upload_length_exceeded")
     assert client.get(f"/{prefix}b.bin").status == 404
     assert client.request("HEAD", path, headers=TUS).headers["upload-offset"] == "0"
+    with_body = client.request(
+        "POST",
+        "/api/v1/tus",
+        body=b"abcdef",
+        headers={**OCTETS, "Upload-Length": "4", "Upload-Metadata": metadata(key=f"{prefix}b")},
+        auth=True,
+    )
+    assert (with_body.status, with_body.error_code) == (413, "upload_length_exceeded")
+    assert "location" not in with_body.headers
 
 
 def test_a_patch_without_tus_headers_is_refused(client: Client, prefix: str) -> None:

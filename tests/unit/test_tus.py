@@ -192,7 +192,9 @@ def test_target_key_follows_the_uploads_rule() -> None:
         random_hex=hex_,
     )
     assert generated.startswith("u/19700101_000000_abababab_") and generated.endswith("cat.png")
-    for metadata in ({}, {"key": "a", "filename": "b"}, {"key": "api/x"}):
+    both = {"key": "a/b", "filename": "c.txt"}
+    assert target_key(both, token_key=None, prefixes=("",), now=0, random_hex=hex_) == "a/b"
+    for metadata in ({}, {"prefix": "p/"}, {"key": "api/x"}):
         with pytest.raises(ApiError) as error:
             target_key(metadata, token_key=None, prefixes=("",), now=0, random_hex=hex_)
         assert error.value.status == 400, metadata
