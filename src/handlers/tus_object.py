@@ -155,7 +155,7 @@ class TusUpload(DurableObject):
             await self._clean(call, state)
             raise _not_found()
         if op == "head":
-            return stream_response(None, 200, state.head_headers(call.now()))
+            return stream_response(None, 200, state.head_headers())
         if op == "patch":
             return await self._locked(call, self._patch)
         if op == "delete":
@@ -200,7 +200,7 @@ class TusUpload(DurableObject):
             elif state.whole:
                 state = await self._finish(call, state, [])
         location = f"{_origin(call.incoming.url)}{ENDPOINT}/{upload_id}"
-        headers = {**state.head_headers(call.now()), "Location": location}
+        headers = {**state.head_headers(), "Location": location}
         return stream_response(None, 201, headers)
 
     async def _patch(self, call: Call) -> Reply:
@@ -214,10 +214,10 @@ class TusUpload(DurableObject):
         state = check_patch(state, offset, declared, new_length)
         checksum = parse_checksum(headers.get("upload-checksum"))
         if state.completed:
-            return stream_response(None, 204, state.head_headers(call.now()))
+            return stream_response(None, 204, state.head_headers())
         body = call.incoming.body if call.incoming.has_body else None
         state = await self._receive(call, state, body, checksum)
-        return stream_response(None, 204, state.head_headers(call.now()))
+        return stream_response(None, 204, state.head_headers())
 
     async def _delete(self, call: Call) -> Reply:
         state = self._load()

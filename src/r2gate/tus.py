@@ -402,7 +402,7 @@ class UploadState:
         """`size` bytes were kept for the next part."""
         return replace(self, buffered=self.buffered + size, offset=self.offset + size)
 
-    def head_headers(self, now: int) -> dict[str, str]:
+    def head_headers(self) -> dict[str, str]:
         """What HEAD (and every answer about the upload) says."""
         headers = {
             "Tus-Resumable": TUS_VERSION,

@@ -4,6 +4,8 @@ Upload-Expires aborts R2's multipart upload and forgets the upload; nothing is s
 from __future__ import annotations
 
 import base64
+import contextlib
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,10 +44,28 @@ def test_an_expired_upload_is_gone_and_leaves_nothing(short_lived: RunningServer
     body = b"z" * (6 * MIB)  # one part goes to R2's multipart upload, the rest is kept
     sent = {**TUS, "Content-Type": "application/offset+octet-stream", "Upload-Offset": "0"}
     assert client.request("PATCH", path, body=body, headers=sent).status == 204
+    assert r2_multipart_states(short_lived, key) == [IN_PROGRESS]
     time.sleep(4.5)
+    assert r2_multipart_states(short_lived, key) == [ABORTED]  # by the alarm, unasked
     for method in ("HEAD", "PATCH"):
         gone = client.request(method, path, headers={**sent, "Upload-Offset": str(6 * MIB)})
         assert gone.status == 404, method
         assert method == "HEAD" or gone.error_code == "upload_not_found"
     assert client.get(f"/{key}").status == 404
     assert client.get("/").status == 200
+
+
+IN_PROGRESS, ABORTED = 0, 2  # Miniflare's R2: a multipart upload's state (1: completed)
+
+
+def r2_multipart_states(server: RunningServer, key: str) -> list[int]:
+    """The states of the local R2's multipart uploads of `key` (Miniflare's SQLite)."""
+    assert server.state_dir is not None
+    states = []
+    for path in server.state_dir.glob("v3/r2/*/*.sqlite"):
+        with contextlib.closing(sqlite3.connect(path)) as db:
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+            if "_mf_multipart_uploads" in tables:
+                query = "SELECT state FROM _mf_multipart_uploads WHERE key = ?"
+                states += [row[0] for row in db.execute(query, (key,))]
+    return states

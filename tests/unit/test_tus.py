@@ -240,8 +240,8 @@ def test_check_patch() -> None:
 def test_state_round_trips_and_heads() -> None:
     upload = state(final=(ID,), metadata_header="key YQ==")
     assert UploadState.from_json(upload.to_json()) == upload
-    headers = upload.head_headers(0)
+    headers = upload.head_headers()
     assert headers["Upload-Concat"] == f"final;/api/v1/tus/{ID}"
     assert headers["R2gate-Key"] == "k"
     assert headers["Upload-Expires"] == "Thu, 01 Jan 1970 00:01:40 GMT"
-    assert state(length=None).head_headers(0)["Upload-Defer-Length"] == "1"
+    assert state(length=None).head_headers()["Upload-Defer-Length"] == "1"
