@@ -314,3 +314,23 @@ def test_two_patches_at_once_never_interleave(client: Client, prefix: str) -> No
     assert second.status in (409, 423), second.body
     assert results == [204]
     assert client.get(f"/{key}").body == b"a" * (6 * MIB)
+
+
+def test_a_final_upload_takes_only_this_callers_partials_of_its_key(
+    client: Client, prefix: str
+) -> None:
+    partial = {"Upload-Concat": "partial"}
+    other = location(create(client, f"{prefix}other.bin", 2, **partial))
+    assert patch(client, other, 0, b"ab").status == 204
+    mine = location(create(client, f"{prefix}mine.bin", 2, **partial))
+    assert patch(client, mine, 0, b"cd").status == 204
+    unfinished = location(create(client, f"{prefix}mine.bin", 2, **partial))
+    for named in (f"{mine} {other}", f"{mine} {unfinished}"):
+        final = create(client, f"{prefix}mine.bin", None, **{"Upload-Concat": f"final;{named}"})
+        assert (final.status, final.error_code) == (400, "invalid_upload_concat"), named
+    final = create(client, f"{prefix}mine.bin", None, **{"Upload-Concat": f"final;{mine}"})
+    assert final.status == 201
+    assert final.headers["upload-offset"] == final.headers["upload-length"] == "2"
+    assert client.get(f"/{prefix}mine.bin").body == b"cd"
+    assert client.request("HEAD", mine, headers=TUS).status == 404  # consumed
+    assert patch(client, location(final), 2, b"x").status == 403  # a final takes no PATCH
