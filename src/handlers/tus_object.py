@@ -320,7 +320,8 @@ class TusUpload(DurableObject):
         if state.r2_upload_id is None:
             upload = await call.bucket.create_multipart_upload(state.key, dict(state.options))
             state = replace(state, r2_upload_id=str(upload.uploadId))
-            self._save(state)
+            stored = self._load() or state  # only the id is new: nothing else is recorded yet
+            self._save(replace(stored, r2_upload_id=state.r2_upload_id))
         number = state.parts + 1
         check_part(_manifest(state), None, number, size)
         assert state.r2_upload_id is not None

@@ -142,6 +142,19 @@ def test_checksum_good_is_kept_and_bad_is_460_and_dropped(
     assert client.get(f"/{prefix}c.bin").body == b"abcdefgh"
 
 
+def test_a_bad_checksum_over_several_parts_keeps_none_of_them(client: Client, prefix: str) -> None:
+    key = f"{prefix}parts.bin"
+    body = bytes(range(256)) * (11 * MIB // 256)
+    path = location(create(client, key, len(body)))
+    wrong = f"sha256 {base64.b64encode(hashlib.sha256(body[:-1]).digest()).decode()}"
+    refused = patch(client, path, 0, body, **{"Upload-Checksum": wrong})
+    assert (refused.status, refused.error_code) == (460, "checksum_mismatch")
+    assert client.request("HEAD", path, headers=TUS).headers["upload-offset"] == "0"
+    right = f"sha256 {base64.b64encode(hashlib.sha256(body).digest()).decode()}"
+    assert patch(client, path, 0, body, **{"Upload-Checksum": right}).status == 204
+    assert hashlib.sha256(client.get(f"/{key}").body).digest() == hashlib.sha256(body).digest()
+
+
 def test_termination(client: Client, prefix: str) -> None:
     path = location(create(client, f"{prefix}t.bin", 10))
     assert patch(client, path, 0, b"12345").status == 204
