@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.support.client import Client, Reply
+from tests.support.tokens import token
 
 TUS = {"Tus-Resumable": "1.0.0"}
 OCTETS = {**TUS, "Content-Type": "application/offset+octet-stream"}
@@ -193,6 +194,22 @@ def test_a_grant_token_creates_at_its_tus_endpoint(client: Client, prefix: str) 
     assert patch(client, location(created), 0, b"png").status == 204
     stored = client.get(f"/{key}")
     assert (stored.body, stored.headers["content-type"]) == (b"png", "image/png")
+
+
+def test_the_upload_url_outlives_the_token_that_created_it(client: Client, prefix: str) -> None:
+    key = f"{prefix}long.png"
+    # Expired a minute ago less 2 s: within the verifier's 60 s leeway for 2 s more.
+    now = int(time.time())
+    claims = {"op": "mpu", "key": key, "ct": ["image/png"], "max": 100}
+    bearer = {"Authorization": f"Bearer {token(claims, iat=now - 600, exp=now - 58)}"}
+    path = location(
+        client.request("POST", "/api/v1/tus", headers={**TUS, "Upload-Length": "4", **bearer})
+    )
+    time.sleep(3)
+    late = client.request("POST", "/api/v1/tus", headers={**TUS, "Upload-Length": "4", **bearer})
+    assert (late.status, late.error_code) == (401, "token_expired")
+    assert patch(client, path, 0, b"long").status == 204
+    assert client.get(f"/{key}").body == b"long"
 
 
 def test_a_token_for_another_key_or_type_or_size_is_refused(client: Client, prefix: str) -> None:
