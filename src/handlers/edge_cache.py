@@ -48,6 +48,20 @@ def evict(ctx: Any, url: str) -> None:
     _in_background(ctx, "delete", url, None)
 
 
+def evict_many(ctx: Any, urls: list[str]) -> None:
+    """Remove many entries (DeleteObjects: up to 1,000) in the background, in a fixed number
+    of crossings into JS whatever their count. `Reflect.apply` bound to cache.delete and the
+    cache, mapped over ``[[url], ...]``, calls ``cache.delete(url)`` with exactly one argument
+    (map's index and array land in Reflect.apply's ignored extra arguments; cache.delete
+    would take the index for its options). One `_in_background` per key cost ~0.3 ms of
+    CPU each on workerd: 300 ms for a DeleteObjects of 1,000 keys (make bench)."""
+    if not urls:
+        return
+    cache = default_cache()
+    delete = js.Reflect.apply.bind(None, cache.delete, cache)
+    to_js([[url] for url in urls]).map(delete).forEach(ctx.waitUntil, ctx)
+
+
 def _in_background(ctx: Any, method: str, *args: Any) -> None:
     """Call a method of caches.default with `args` and hand its promise to ctx.waitUntil
     without the promise ever coming back to Python: the method is bound to the cache and the
