@@ -181,6 +181,7 @@ def cpu_rows(
     python_floor = Scenario("floor-python", "GET", "/", 200)
     anchor_get = Scenario("anchor", "GET", f"/{SMALL}", 200, dict(BYPASS))
     presigned_get = s3.presigned_path(port, "GET", SMALL)
+    delete_path, delete_body, delete_headers = s3.delete_request(port, s3.LISTED_KEYS)
     rows = [
         Row(
             "GET / (no R2)",
@@ -294,6 +295,16 @@ def cpu_rows(
                 small,
             ),
             anchor_reporting_put,
+        ),
+        Row(
+            f"S3 ListObjectsV2, {s3.LISTED_KEYS:,} keys (presigned)",
+            Scenario("r2gate", "GET", s3.list_path(port), 200),
+            Scenario("anchor", "GET", f"/?list={s3.LISTED}", 200),
+        ),
+        Row(
+            f"S3 DeleteObjects, {s3.LISTED_KEYS:,} keys (presigned)",
+            Scenario("r2gate", "POST", delete_path, 200, delete_headers, delete_body),
+            Scenario("anchor", "POST", "/?delete", 200, delete_headers, delete_body),
         ),
         Row(
             "POST /api/v1/uploads",
@@ -801,6 +812,8 @@ def main() -> None:
             request(port, "PUT", f"/{LARGE}", secrets.token_bytes(10 * 1024 * 1024))
             warm(port, SMALL)
             warm(port, LARGE)
+            for i in range(s3.LISTED_KEYS):
+                request(port, "PUT", f"/{s3.LISTED}{i:04d}", b"x")
             rows, js_floor, python_floor = measure_cpu(port, pid, scale)
             if cpu_only:
                 print("\n".join(cpu_table(rows, js_floor, python_floor)))

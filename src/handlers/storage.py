@@ -110,5 +110,4 @@ async def delete_objects(call: Call, keys: Sequence[str]) -> None:
     if not keys:
         return
     await call.bucket.delete(list(keys))
-    for key in keys:
-        changed(call, key)
+    edge_cache.evict_many(call.ctx, [edge_cache.cache_url(call.incoming.url, key) for key in keys])

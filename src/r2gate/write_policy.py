@@ -41,7 +41,6 @@ Every write, whoever makes it, gets the same checks of what it stores:
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -600,8 +599,7 @@ def decide_completion(
         record = records.get(number)
         if record is None:
             raise _invalid_part(f"Part {number} was not received.")
-        given = record.client_etag.encode("utf-8")
-        if not hmac.compare_digest(given, etag.encode("utf-8")):
+        if not record.etag_matches(etag):
             raise _invalid_part(f"Part {number}'s etag does not match the received part.")
     extra = sorted(n for n in records if n > len(requested))
     if every_part and extra:
