@@ -49,7 +49,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import events, profile, s3, uploads  # noqa: E402
+from bench import events, profile, s3, tus, uploads  # noqa: E402
 from scripts.pyodide_bundle import pyodide_version  # noqa: E402
 from tests.support.server import RunningServer, start_wrangler_dev  # noqa: E402
 
@@ -181,6 +181,7 @@ def cpu_rows(
     python_floor = Scenario("floor-python", "GET", "/", 200)
     anchor_get = Scenario("anchor", "GET", f"/{SMALL}", 200, dict(BYPASS))
     presigned_get = s3.presigned_path(port, "GET", SMALL)
+    delete_path, delete_body, delete_headers = s3.delete_request(port, s3.LISTED_KEYS)
     rows = [
         Row(
             "GET / (no R2)",
@@ -294,6 +295,16 @@ def cpu_rows(
                 small,
             ),
             anchor_reporting_put,
+        ),
+        Row(
+            f"S3 ListObjectsV2, {s3.LISTED_KEYS:,} keys (presigned)",
+            Scenario("r2gate", "GET", s3.list_path(port), 200),
+            Scenario("anchor", "GET", f"/?list={s3.LISTED}", 200),
+        ),
+        Row(
+            f"S3 DeleteObjects, {s3.LISTED_KEYS:,} keys (presigned)",
+            Scenario("r2gate", "POST", delete_path, 200, delete_headers, delete_body),
+            Scenario("anchor", "POST", "/?delete", 200, delete_headers, delete_body),
         ),
         Row(
             "POST /api/v1/uploads",
@@ -653,6 +664,19 @@ def machine() -> str:
     )
 
 
+def tus_table() -> list[str]:
+    """`python bench/run.py tus`: the tus rows alone (bench/tus.py)."""
+    with tempfile.TemporaryDirectory() as state:
+        server = start_bench_server(Path(state))
+        try:
+            assert server.worker_url is not None
+            port = int(server.worker_url.rsplit(":", 1)[1])
+            rows = tus.run(port, server.workerd_pid(), API_KEY)
+        finally:
+            server.stop()
+    return [*tus.HEADER, *(row.row() for row in rows)]
+
+
 def start_bench_server(state: Path) -> RunningServer:
     """r2gate (with the Queue producer and no consumer: bench/events.py says why) and the
     reference Workers."""
@@ -780,6 +804,9 @@ def main() -> None:
     if only == "cprofile":  # python bench/run.py cprofile [root|get|head|range]
         print(cprofile(sys.argv[2] if len(sys.argv) > 2 else "get"))
         return
+    if only == "tus":
+        print("\n".join(tus_table()))
+        return
     cpu_only = only == "cpu"
     with tempfile.TemporaryDirectory() as state:
         server = start_bench_server(Path(state))
@@ -791,6 +818,8 @@ def main() -> None:
             request(port, "PUT", f"/{LARGE}", secrets.token_bytes(10 * 1024 * 1024))
             warm(port, SMALL)
             warm(port, LARGE)
+            for i in range(s3.LISTED_KEYS):
+                request(port, "PUT", f"/{s3.LISTED}{i:04d}", b"x")
             rows, js_floor, python_floor = measure_cpu(port, pid, scale)
             if cpu_only:
                 print("\n".join(cpu_table(rows, js_floor, python_floor)))
@@ -799,6 +828,7 @@ def main() -> None:
             loads = throughput(port, scale)
             upload_results = uploads.run(port, pid, API_KEY)
             upload_results += uploads.run_s3(port, pid)
+            tus_rows = tus.run(port, pid, API_KEY)
         finally:
             server.stop()
     ours, floors = cold_starts(3)
@@ -827,6 +857,9 @@ def main() -> None:
         "| upload | MB | MB/s (r2gate) | peak RSS above idle, r2gate, MB | same, JS anchor, MB |",
         "|---|---|---|---|---|",
         *(result.row() for result in upload_results),
+        "",
+        *tus.HEADER,
+        *(row.row() for row in tus_rows),
         "",
         *event_lines,
     ]

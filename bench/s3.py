@@ -11,12 +11,13 @@ so the upload streams at the bench's pace instead of through a TLS hop.
 from __future__ import annotations
 
 import base64
+import hashlib
 import http.client
 import zlib
 from collections.abc import Iterator
 
 import boto3
-from botocore.auth import S3SigV4Auth
+from botocore.auth import S3SigV4Auth, S3SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
@@ -44,6 +45,33 @@ def presigned_path(port: int, method: str, key: str) -> str:
         operation, Params={"Bucket": BUCKET, "Key": key}, ExpiresIn=86400
     )
     return url.split(f"127.0.0.1:{port}", 1)[1]
+
+
+LISTED = "bench/list/"  # 1,000 objects, put before the CPU rows
+LISTED_KEYS = 1000
+
+
+def list_path(port: int) -> str:
+    """A presigned ListObjectsV2 of the 1,000 keys under LISTED."""
+    url = presigner(port).generate_presigned_url(
+        "list_objects_v2",
+        Params={"Bucket": BUCKET, "Prefix": LISTED, "MaxKeys": LISTED_KEYS},
+        ExpiresIn=86400,
+    )
+    return url.split(f"127.0.0.1:{port}", 1)[1]
+
+
+def delete_request(port: int, count: int) -> tuple[str, bytes, dict[str, str]]:
+    """A presigned DeleteObjects of `count` keys: its path, its Delete document and headers
+    (Content-MD5, as S3 requires for DeleteObjects)."""
+    request = AWSRequest(method="POST", url=f"http://127.0.0.1:{port}/api/s3/{BUCKET}?delete=")
+    S3SigV4QueryAuth(Credentials(KEY_ID, SECRET), "s3", "auto", expires=86400).add_auth(request)
+    url = request.url
+    objects = "".join(f"<Object><Key>bench/delete/{i:04d}</Key></Object>" for i in range(count))
+    body = f"<Delete><Quiet>false</Quiet>{objects}</Delete>".encode()
+    md5 = base64.b64encode(hashlib.md5(body).digest()).decode()  # noqa: S324 (S3's Content-MD5)
+    headers = {"Content-MD5": md5, "Content-Type": "application/xml"}
+    return url.split(f"127.0.0.1:{port}", 1)[1], body, headers
 
 
 def _signed_headers(port: int, key: str, headers: dict[str, str], trailer: bool) -> dict[str, str]:

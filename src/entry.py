@@ -8,6 +8,7 @@ from handlers.cleanup import run_scheduled
 from handlers.deliveries import run_queue
 from handlers.event_loop import lighten_call_soon, lighten_futures
 from handlers.routes import dispatch
+from handlers.tus_object import TusUpload
 
 lighten_futures()  # ~60 µs less CPU per await of a JS promise (handlers/event_loop.py)
 lighten_call_soon()  # a turn of the event loop 125 -> 40 µs of CPU, 4-5 turns a request (same)
@@ -29,3 +30,6 @@ class Default(WorkerEntrypoint):
         webhook deliveries and object index rows (handlers/deliveries.py). Like `scheduled`,
         it may be called with (batch, None, None)."""
         await run_queue(batch, self.env)
+
+
+__all__ = ["Default", "TusUpload"]  # TusUpload: the Durable Object of a tus upload

@@ -13,8 +13,18 @@
 // `?report`, a head first tells 201 Created from 200 (RFC 9110 9.3.4), as r2gate's API-key PUT.
 // Then, as r2gate does, the upload's event goes to the Queue (EVENTS) as one JSON message
 // (skipped with `?noevent`: bench/events.py measures what the send costs JS).
+// GET /?list=<prefix>: one R2 list of up to 1,000 keys as an S3 ListObjectsV2 document.
+// POST /?delete: an S3 Delete document's keys deleted with one R2 delete, their edge cache
+// entries evicted and their events sent (as r2gate does), and the DeleteResult.
 export default {
   async fetch(request, env, ctx) {
+    const url = new URL(request.url);
+    if (request.method === "GET" && url.searchParams.has("list")) {
+      return listObjects(env, url.searchParams.get("list"));
+    }
+    if (request.method === "POST" && url.searchParams.has("delete")) {
+      return deleteObjects(env, ctx, url.origin, await request.text());
+    }
     const key = decodeURIComponent(new URL(request.url).pathname.slice(1));
     if (key === "") return new Response("anchor");
     if (request.method === "PUT") {
@@ -128,4 +138,48 @@ async function multipart(env, ctx, key, ranges) {
     etag: head.httpEtag,
   });
   return new Response(readable, { status: 206, headers });
+}
+
+const escapeXml = (text) =>
+  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+async function listObjects(env, prefix) {
+  const listed = await env.BUCKET.list({ prefix, limit: 1000 });
+  const contents = listed.objects.map((object) =>
+    `<Contents><Key>${escapeXml(object.key)}</Key>` +
+    `<LastModified>${object.uploaded.toISOString()}</LastModified>` +
+    `<ETag>${escapeXml(object.httpEtag)}</ETag><Size>${object.size}</Size>` +
+    "<StorageClass>STANDARD</StorageClass></Contents>"
+  ).join("");
+  const body = '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    '<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+    `<Name>r2gate-assets</Name><Prefix>${escapeXml(prefix)}</Prefix>` +
+    `<KeyCount>${listed.objects.length}</KeyCount><MaxKeys>1000</MaxKeys>` +
+    `<IsTruncated>${listed.truncated}</IsTruncated>${contents}</ListBucketResult>`;
+  return new Response(body, { headers: { "content-type": "application/xml" } });
+}
+
+async function deleteObjects(env, ctx, origin, document) {
+  const keys = [...document.matchAll(/<Key>([^<]*)<\/Key>/g)].map((match) => match[1]);
+  await env.BUCKET.delete(keys);
+  for (const key of keys) ctx.waitUntil(caches.default.delete(`${origin}/${key}`));
+  if (env.EVENTS) { // one object.deleted event per key, in batches of 100, as r2gate sends them
+    const deleted = new Date().toISOString();
+    const messages = keys.map((key) => ({
+      body: JSON.stringify({
+        id: `evt_${crypto.randomUUID().replaceAll("-", "")}`,
+        type: "object.deleted",
+        timestamp: deleted,
+        data: { key, deleted, actor: { owner: "s3:bench" } },
+      }),
+      contentType: "text",
+    }));
+    for (let start = 0; start < messages.length; start += 100) {
+      ctx.waitUntil(env.EVENTS.sendBatch(messages.slice(start, start + 100)));
+    }
+  }
+  const deleted = keys.map((key) => `<Deleted><Key>${key}</Key></Deleted>`).join("");
+  const body = '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${deleted}</DeleteResult>`;
+  return new Response(body, { headers: { "content-type": "application/xml" } });
 }

@@ -60,6 +60,15 @@ for _method in ("upload_part", "complete", "abort"):
     _counted(r2.Upload, _method, R2_CALLS, _method)
 for _function in ("lookup", "store", "evict"):
     _counted(edge_cache, _function, CACHE_CALLS, _function)
+_evict_many = edge_cache.evict_many
+
+
+def _counted_evictions(ctx: Any, urls: list[str]) -> None:
+    CACHE_CALLS["evict"] += len(urls)  # one eviction per URL, made in one batch
+    _evict_many(ctx, urls)
+
+
+edge_cache.evict_many = _counted_evictions  # type: ignore[assignment]
 
 
 def crossings() -> int | None:

@@ -19,7 +19,14 @@ from typing import Any
 
 from pyodide.ffi import JsException
 
-from r2gate.events import Actor, created_event, deleted_event, new_event_id, queue_messages
+from r2gate.events import (
+    Actor,
+    created_event,
+    deleted_event,
+    new_event_id,
+    of_objects,
+    queue_messages,
+)
 
 from .call import Call
 from .js_functions import console_error, json_parse, text_message
@@ -77,6 +84,7 @@ def _not_enqueued() -> Any:
 def emit(call: Call, events: Sequence[Mapping[str, Any]]) -> None:
     """Send the events' messages to the Queue in the background; never raises."""
     queue = _events_queue(call.env)
+    events = of_objects(events)
     if queue is None or not events:
         return
     endpoints = call.settings.webhooks

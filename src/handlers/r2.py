@@ -9,6 +9,7 @@ becomes the storage error it describes (r2gate.storage_errors): every R2 call go
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -123,7 +124,10 @@ class Bucket:
         )
 
     async def delete(self, keys: str | list[str]) -> None:
-        await _storage(lambda: self._binding.delete(_to_js(keys)))
+        """Delete one key or up to 1,000 (a list goes to JS as one JSON.parse: to_js made
+        several calls into JS per key)."""
+        names = keys if isinstance(keys, str) else js.JSON.parse(json.dumps(keys))
+        await _storage(lambda: self._binding.delete(names))
 
     async def list(self, options: dict[str, Any]) -> Any:
         return await _storage(lambda: self._binding.list(_to_js(options)))

@@ -24,7 +24,7 @@ from r2gate.routing import Route, RouteTable
 from r2gate.s3.mount import PREFIXED, Mount, s3_mount
 from r2gate.settings import Settings
 
-from . import listing, multipart, read, signing, stats, write
+from . import listing, multipart, read, signing, stats, tus, write
 from .call import Call, Handler
 from .config import js_env, settings_from_env
 from .http import (
@@ -72,6 +72,7 @@ async def s3_request(call: Call, mount: Mount = PREFIXED) -> Any:
     return await s3.handle(call, mount)
 
 
+TUS_UPLOAD = {"HEAD": tus.head, "PATCH": tus.patch, "DELETE": tus.delete, "POST": tus.override}
 S3 = {method: s3_request for method in ("GET", "HEAD", "PUT", "POST", "DELETE")}
 
 ROUTES: RouteTable[Handler] = RouteTable(
@@ -83,6 +84,8 @@ ROUTES: RouteTable[Handler] = RouteTable(
         Route("/api/v1/stats", {"GET": stats.stats}),
         Route("/api/v1/stats/reindex", {"POST": stats.reindex}),
         Route("/api/v1/openapi.json", {"GET": openapi}),
+        Route("/api/v1/tus", {"POST": tus.create}),  # tus 1.0.0 (handlers/tus.py)
+        Route("/api/v1/tus/{id}", TUS_UPLOAD),
         Route("/api/s3", S3),  # the S3-compatible surface (handlers/s3)
         Route("/api/s3/{rest*}", S3),
         Route("/api", {}),  # every other path under /api/ is reserved: 404
@@ -163,7 +166,10 @@ async def _route(incoming: Incoming, env: Any, ctx: Any, settings: Settings) -> 
     # The query is parsed only for the routes it selects (the S3 surface parses its own).
     resolved = ROUTES.resolve(incoming.method, incoming.path, lambda: incoming.params.names)
     if resolved.handler is None:
-        return _options(incoming, settings, resolved.route.allowed)
+        reply = _options(incoming, settings, resolved.route.allowed)
+        if resolved.route.pattern.startswith("/api/v1/tus"):
+            add_headers(reply, tus.options())
+        return reply
     answer = await resolved.handler(Call(incoming, env, ctx, settings, params=resolved.params))
     reply = answer if isinstance(answer, Reply) else Reply.from_js(answer)
     return without_body(reply) if resolved.drop_body else reply

@@ -17,7 +17,7 @@ from typing import Any
 from r2gate.events import Actor
 from r2gate.quotas import check_quotas, covering
 from r2gate.upload_records import Manifest
-from r2gate.write_policy import CompletionPlan, DeletePlan, WritePlan
+from r2gate.write_policy import CompletionPlan, DeletePlan, WritePlan, already_exists
 
 from . import edge_cache, events, object_index
 from .call import Call
@@ -96,14 +96,39 @@ async def complete_upload(call: Call, manifest: Manifest, plan: CompletionPlan) 
         plan.check(current(await bucket.head(manifest.key)))
     stored = await bucket.upload(manifest.key, manifest.r2_upload_id).complete(plan.parts)
     changed(call, manifest.key)
+    _emit_created(call, stored, manifest)
+    return stored
+
+
+async def complete_as_put(
+    call: Call, manifest: Manifest, plan: CompletionPlan, body: Any, options: Mapping[str, Any]
+) -> Any:
+    """An upload that ended under one part size, stored with one put (`options`: the
+    upload's httpMetadata and customMetadata) once the plan's preconditions hold; a
+    create-only plan puts on R2's condition that the key is free (412 already_exists when
+    R2 refuses it): R2's object."""
+    bucket, key = call.bucket, manifest.key
+    if plan.reads_current:
+        plan.check(current(await bucket.head(key)))
+    put_options = dict(options)
+    if plan.create_only:
+        put_options["onlyIf"] = {"etagDoesNotMatch": "*"}
+    stored = await bucket.put(key, body, put_options)
+    if stored is None:
+        raise already_exists()
+    changed(call, key)
+    _emit_created(call, stored, manifest)
+    return stored
+
+
+def _emit_created(call: Call, stored: Any, manifest: Manifest) -> None:
+    """object.created for an upload's object, written by whoever created the upload."""
     info = object_info(stored)
-    actor = Actor(manifest.owner)  # who created the upload
     content_type = info.content_type or manifest.content_type
     created = events.object_created(
-        info.key, info.size, stored, content_type, info.custom_metadata, actor
+        info.key, info.size, stored, content_type, info.custom_metadata, Actor(manifest.owner)
     )
     events.emit(call, [created])
-    return stored
 
 
 async def delete_object(call: Call, plan: DeletePlan) -> None:
@@ -121,6 +146,5 @@ async def delete_objects(call: Call, keys: Sequence[str], actor: Actor) -> None:
     if not keys:
         return
     await call.bucket.delete(list(keys))
-    for key in keys:
-        changed(call, key)
+    edge_cache.evict_many(call.ctx, [edge_cache.cache_url(call.incoming.url, key) for key in keys])
     events.emit(call, events.objects_deleted(keys, actor))

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 from .json_bounds import MAX_SETTING_BYTES, JsonRejected, load_json_object
 
-DEFAULT_METHODS = ("GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS")
+DEFAULT_METHODS = ("GET", "HEAD", "PUT", "POST", "PATCH", "DELETE", "OPTIONS")
 DEFAULT_ALLOW_HEADERS = (
     "authorization",
     "content-type",
@@ -52,6 +52,16 @@ DEFAULT_ALLOW_HEADERS = (
     "if-unmodified-since",
     "if-range",
     "x-r2gate-*",
+    # tus (docs/tus.md)
+    "tus-resumable",
+    "upload-length",
+    "upload-defer-length",
+    "upload-offset",
+    "upload-metadata",
+    "upload-checksum",
+    "upload-concat",
+    "x-http-method-override",
+    "x-requested-with",
 )
 DEFAULT_EXPOSE_HEADERS = (
     "ETag",
@@ -61,6 +71,20 @@ DEFAULT_EXPOSE_HEADERS = (
     "Last-Modified",
     "Content-Type",
     "X-Cache",
+    # tus (docs/tus.md)
+    "Location",
+    "Tus-Resumable",
+    "Tus-Version",
+    "Tus-Extension",
+    "Tus-Max-Size",
+    "Tus-Checksum-Algorithm",
+    "Upload-Offset",
+    "Upload-Length",
+    "Upload-Defer-Length",
+    "Upload-Expires",
+    "Upload-Metadata",
+    "Upload-Concat",
+    "R2gate-Key",
 )
 DEFAULT_MAX_AGE = 86400
 

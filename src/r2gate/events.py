@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from .listing import is_internal
+
 __all__ = [
     "CREATED",
     "DELETED",
@@ -122,6 +124,12 @@ def deleted_event(*, event_id: str, key: str, deleted_ms: int, actor: Actor) -> 
         "timestamp": _iso(deleted_ms),
         "data": {"key": key, "deleted": _iso(deleted_ms), "actor": actor.to_json()},
     }
+
+
+def of_objects(events: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The events about clients' objects: r2gate's own keys under ``api/`` (a tus partial
+    upload's bytes) change with no event."""
+    return [event for event in events if not is_internal(str(event["data"]["key"]))]
 
 
 class Wants(Protocol):

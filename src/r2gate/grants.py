@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .settings import Settings
 
 UPLOADER_PATH = "/api/v1/uploader"
+TUS_PATH = "/api/v1/tus"
 # R2's largest object (5 TiB): the default `max` of a multipart (mpu) upload token.
 MAX_OBJECT_BYTES = 5 * 1024**4
 
@@ -193,9 +194,11 @@ def upload_grants(
 
 def multipart_response(base: str, key: str, token: str, max_bytes: int) -> dict[str, Any]:
     """The ``multipart`` member of the 201 body: the mpu token, the URL that starts the
-    upload (``POST``), and the largest object it allows."""
+    upload (``POST``), the largest object it allows, and the tus endpoint the same token
+    creates a tus upload at."""
     start = f"{base}/{quote(key, safe='/')}?uploads&token={quote(token, safe='')}"
-    return {"token": token, "url": start, "max_bytes": max_bytes}
+    # tus clients (docs/tus.md) create the upload there with the token as a Bearer header.
+    return {"token": token, "url": start, "max_bytes": max_bytes, "tus_endpoint": base + TUS_PATH}
 
 
 def page_url(base: str, token: str, multipart_token: str | None = None) -> str:

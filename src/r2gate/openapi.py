@@ -250,10 +250,15 @@ _SCHEMAS: dict[str, Any] = {
     },
     "MultipartGrant": {
         "type": "object",
-        "required": ["token", "url", "max_bytes"],
+        "required": ["token", "url", "max_bytes", "tus_endpoint"],
         "additionalProperties": False,
         "properties": {
             "token": {"type": "string", "description": "An mpu token for the same key."},
+            "tus_endpoint": {
+                "type": "string",
+                "description": "The tus endpoint (/api/v1/tus) where the same token, as "
+                "Authorization: Bearer, creates a tus upload of the key (docs/tus.md).",
+            },
             "url": {
                 "type": "string",
                 "description": "POST here (...?uploads&token=) to start the multipart upload.",
@@ -459,6 +464,110 @@ _TOKEN_ERRORS = {
     "403": _error("token_scope (wrong op or key), key_scope"),
 }
 
+
+def _tus_header(name: str, description: str, *, required: bool = True) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "header",
+        "required": required,
+        "schema": {"type": "string"},
+        "description": description,
+    }
+
+
+_TUS_VERSION_HEADER = _tus_header("Tus-Resumable", "1.0.0 (else 412 with Tus-Version).")
+_TUS_ID = {
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+    "description": "The upload's id, from creation's Location: the capability for it.",
+}
+_TUS_STATE = {
+    "description": "Upload-Offset, Upload-Length (or Upload-Defer-Length: 1), Upload-Expires, "
+    "R2gate-Key (the object key the upload becomes), Cache-Control: no-store."
+}
+_TUS_GONE = _error("upload_not_found: no such upload, or it expired or was terminated")
+_TUS_PATHS: dict[str, Any] = {
+    "/api/v1/tus": {
+        "post": {
+            "operationId": "createTusUpload",
+            "summary": "tus 1.0.0 creation (docs/tus.md): an API key with write (the key from "
+            "Upload-Metadata key, or filename and prefix) or an upload token (an mpu token: "
+            "its key). Extensions: creation, creation-with-upload, creation-defer-length, "
+            "expiration, termination, checksum (sha1, sha256), concatenation.",
+            "security": [*_API_KEY, {"token": []}],
+            "parameters": [
+                _TUS_VERSION_HEADER,
+                _tus_header("Upload-Length", "The upload's size.", required=False),
+                _tus_header("Upload-Defer-Length", "1: the size comes later.", required=False),
+                _tus_header(
+                    "Upload-Metadata",
+                    "key, or filename (+ prefix); filetype: base64 values, at most 4096 "
+                    "characters and 32 pairs.",
+                    required=False,
+                ),
+                _tus_header("Upload-Concat", "partial, or final;<urls>.", required=False),
+            ],
+            "requestBody": {
+                "required": False,
+                "content": {"application/offset+octet-stream": {"schema": _BINARY}},
+            },
+            "responses": {
+                "201": {
+                    "description": "Created: Location is the upload's URL. "
+                    + _TUS_STATE["description"]
+                },
+                "400": _error("invalid_upload_length, invalid_upload_metadata, invalid_key, ..."),
+                **_AUTH_ERRORS,
+                "412": _error("tus_version_unsupported, already_exists"),
+                "413": _error("too_large, metadata_too_large"),
+                "415": _error("unsupported_media_type"),
+            },
+        },
+    },
+    "/api/v1/tus/{id}": {
+        "head": {
+            "operationId": "headTusUpload",
+            "summary": "Where the upload stands.",
+            "security": [],
+            "parameters": [_TUS_ID, _TUS_VERSION_HEADER],
+            "responses": {"200": _TUS_STATE, "404": _TUS_GONE},
+        },
+        "patch": {
+            "operationId": "patchTusUpload",
+            "summary": "Bytes at Upload-Offset; the answer's Upload-Offset is the new one.",
+            "security": [],
+            "parameters": [
+                _TUS_ID,
+                _TUS_VERSION_HEADER,
+                _tus_header("Upload-Offset", "The server's offset (else 409)."),
+                _tus_header("Upload-Checksum", "sha1|sha256 <base64> (else 460).", required=False),
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {"application/offset+octet-stream": {"schema": _BINARY}},
+            },
+            "responses": {
+                "204": _TUS_STATE,
+                "404": _TUS_GONE,
+                "409": _error("offset_mismatch"),
+                "413": _error("upload_length_exceeded, too_large"),
+                "415": _error("unsupported_media_type"),
+                "423": _error("upload_locked: another PATCH is running"),
+                "460": _error("checksum_mismatch: nothing of the PATCH was kept"),
+            },
+        },
+        "delete": {
+            "operationId": "terminateTusUpload",
+            "summary": "Termination: the upload and its bytes are gone.",
+            "security": [],
+            "parameters": [_TUS_ID, _TUS_VERSION_HEADER],
+            "responses": {"204": {"description": "Terminated."}, "404": _TUS_GONE},
+        },
+    },
+}
+
 _PATHS: dict[str, Any] = {
     "/api/v1/uploads": {
         "post": {
@@ -592,6 +701,7 @@ _PATHS: dict[str, Any] = {
         "text/javascript",
         "JavaScript module.",
     ),
+    **_TUS_PATHS,
     "/api/v1/openapi.json": {
         "get": {
             "operationId": "openapi",

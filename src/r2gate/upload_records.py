@@ -250,6 +250,9 @@ def check_access(
     return manifest
 
 
+PART_ETAG_MARK = "r2-"  # PartRecord.client_etag
+
+
 @dataclass(frozen=True)
 class PartRecord:
     """A received part: its number, its size in bytes, R2's etag for it, and when known the
@@ -268,9 +271,20 @@ class PartRecord:
 
     @property
     def client_etag(self) -> str:
-        """The etag the client was given for the part (and lists to complete): the MD5 of its
-        bytes when it was computed (S3's part ETag), else R2's etag."""
-        return self.md5 or self.etag
+        """The ETag an S3 client is given for the part (and lists to complete): the MD5 of
+        its bytes when it was computed, else R2's etag marked ``r2-``. An S3 ETag without a
+        ``-`` claims to be the MD5 of the bytes, and s3cmd checks every such part ETag
+        against its own MD5 and sends the part again when they differ; R2's etag is
+        base64url, which has a ``-`` only sometimes. r2gate's own API gives R2's etag
+        (`to_json`); a completion accepts either (`etag_matches`)."""
+        return self.md5 or f"{PART_ETAG_MARK}{self.etag}"
+
+    def etag_matches(self, given: str) -> bool:
+        """Is `given` (unquoted) this part's etag, as either API gave it (constant time)?"""
+        sent = given.encode("utf-8")
+        return hmac.compare_digest(sent, self.client_etag.encode("utf-8")) | hmac.compare_digest(
+            sent, self.etag.encode("utf-8")
+        )
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> PartRecord:

@@ -41,7 +41,6 @@ Every write, whoever makes it, gets the same checks of what it stores:
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -71,6 +70,7 @@ __all__ = [
     "already_exists",
     "check_metadata",
     "check_part",
+    "check_upload_length",
     "check_stored_headers",
     "decide_completion",
     "decide_delete",
@@ -429,6 +429,20 @@ def decide_upload(writer: Writer, proposal: Proposal) -> UploadPlan:
     return UploadPlan(key, stored, options, bounds)
 
 
+def check_upload_length(plan: UploadPlan, length: int | None) -> None:
+    """An upload whose whole length is declared at creation (tus ``Upload-Length``): 413
+    too_large above the bounds' max, 400 length_mismatch unlike their exact length."""
+    bounds = plan.bounds
+    if length is None or bounds is None:
+        return
+    if bounds.max_bytes is not None and length > bounds.max_bytes:
+        raise _too_large(
+            bounds.max_bytes, length, f"The upload exceeds the grant's max of {bounds.max_bytes}."
+        )
+    if bounds.exact_length is not None and length != bounds.exact_length:
+        raise ApiError(400, "length_mismatch", "The upload's length differs from the grant's len.")
+
+
 @dataclass(frozen=True)
 class PartBounds:
     """What an upload's parts may add up to (None: unbounded) and whether its completion is
@@ -591,8 +605,7 @@ def decide_completion(
         record = records.get(number)
         if record is None:
             raise _invalid_part(f"Part {number} was not received.")
-        given = record.client_etag.encode("utf-8")
-        if not hmac.compare_digest(given, etag.encode("utf-8")):
+        if not record.etag_matches(etag):
             raise _invalid_part(f"Part {number}'s etag does not match the received part.")
     extra = sorted(n for n in records if n > len(requested))
     if every_part and extra:

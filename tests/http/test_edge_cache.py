@@ -8,6 +8,9 @@ import pytest
 
 from tests.support.client import Client, Reply
 from tests.support.data import random_bytes
+from tests.support.s3 import s3_client
+from tests.support.server import RunningServer
+from tests.support.settings import S3_BUCKET
 
 
 def until_hit(client: Client, path: str, headers: dict[str, str] | None = None) -> Reply:
@@ -119,6 +122,19 @@ def test_delete_evicts_so_the_object_is_gone(client: Client, prefix: str) -> Non
     until_hit(client, f"/{prefix}gone.jpg")
     assert client.delete(f"/{prefix}gone.jpg").status == 204
     assert client.get(f"/{prefix}gone.jpg").status == 404
+
+
+def test_s3_delete_objects_evicts_every_key(
+    server: RunningServer, client: Client, prefix: str
+) -> None:
+    keys = [f"{prefix}many/{n}.jpg" for n in range(5)]
+    for key in keys:
+        client.put(f"/{key}", b"jpg")
+        until_hit(client, f"/{key}")
+    s3 = s3_client(server.url)
+    deleted = s3.delete_objects(Bucket=S3_BUCKET, Delete={"Objects": [{"Key": k} for k in keys]})
+    assert sorted(d["Key"] for d in deleted["Deleted"]) == keys
+    assert [client.get(f"/{key}").status for key in keys] == [404] * 5
 
 
 @pytest.mark.needs("CACHE_POLICY")

@@ -77,3 +77,25 @@ def test_the_readme_tour_runs_as_written(server: RunningServer, tmp_path: Path) 
     assert "X-Amz-Signature=" in done.stdout
     stored = Client(server.url).get("/models/chair-s3.glb")
     assert stored.status == 200 and stored.body == (tmp_path / "chair.glb").read_bytes()
+
+
+def test_the_readme_tus_example_runs_as_written(server: RunningServer, tmp_path: Path) -> None:
+    text = README.read_text()
+    start = text.index("## Resumable uploads (tus)")
+    section = text[start : text.index("\n## ", start + 1)]
+    (python,) = [code for language, code in BLOCK.findall(section) if language == "python"]
+    data = os.urandom(6 * 1024 * 1024 + 5)
+    (tmp_path / "chair.glb").write_bytes(data)
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "API_KEY": TEST_API_KEY}
+    done = subprocess.run(
+        [sys.executable, "-c", python.replace(DEV_URL, server.url)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    stored = Client(server.url).get("/models/chair-tus.glb")
+    assert (stored.status, stored.body) == (200, data)
+    assert stored.headers["content-type"] == "model/gltf-binary"

@@ -83,3 +83,48 @@ def _save_and_read(server: RunningServer, client: Client, prefix: str) -> None:
     assert sorted(files) == sorted([name.rsplit("/", 1)[1], second.file.name.rsplit("/", 1)[1]])
     stored.file.delete(save=False)
     assert not stored.file.storage.exists(name)
+
+
+def test_default_acl_private_saves_under_a_private_prefix(
+    server: RunningServer, client: Client, prefix: str
+) -> None:
+    """`default_acl: "private"` (a common setting): S3Storage sends `x-amz-acl: private` with
+    every save. r2gate accepts it where the object is private (a private prefix of
+    CACHE_POLICY, here "private/") and refuses it, AccessDenied, where it would be public."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(_save_private, server, client, prefix).result()
+
+
+def _save_private(server: RunningServer, client: Client, prefix: str) -> None:
+    _configure(server.url)
+    from botocore.exceptions import ClientError
+    from django.core.files.base import ContentFile
+    from django.db import connection, models
+    from storages.backends.s3 import S3Storage
+
+    storage = S3Storage(**settings.STORAGES["default"]["OPTIONS"], default_acl="private")
+
+    class Invoice(models.Model):
+        file = models.FileField(storage=storage, upload_to=f"private/{prefix}invoices/")
+
+        class Meta:
+            app_label = "r2gate_tests"
+
+    with connection.schema_editor() as editor:
+        editor.create_model(Invoice)
+    invoice = Invoice()
+    invoice.file.save("march.pdf", ContentFile(b"%PDF-1.7 private"))
+    invoice.save()
+    name = invoice.file.name
+    assert name == f"private/{prefix}invoices/march.pdf"
+    with Invoice.objects.get(pk=invoice.pk).file.open("rb") as handle:
+        assert handle.read() == b"%PDF-1.7 private"
+    assert client.get(f"/{name}", auth=False).status == 401  # not public
+    url = invoice.file.url  # presigned: the owner's link still reads it
+    assert client.get(url.split(server.url, 1)[1], auth=False).body == b"%PDF-1.7 private"
+    with pytest.raises(ClientError) as refused:  # a public key cannot be private
+        storage.save(f"{prefix}public/march.pdf", ContentFile(b"%PDF-1.7"))
+    assert refused.value.response["Error"]["Code"] == "AccessDenied"
+    assert not storage.exists(f"{prefix}public/march.pdf")
+    invoice.file.delete(save=False)
+    assert not storage.exists(name)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import http.client
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import boto3
 import pytest
@@ -95,7 +95,10 @@ def test_the_buckets_own_host_serves_s3_virtual_hosted(
     status, body = _send(server, _signed("GET", f"http://{TEST_S3_HOST}:{port}/{key}"))
     assert (status, body) == (200, b"by host")
     status, body = _send(
-        server, _signed("GET", f"http://{TEST_S3_HOST}:{port}/?list-type=2&prefix={prefix}")
+        server,
+        _signed(
+            "GET", f"http://{TEST_S3_HOST}:{port}/?list-type=2&prefix={quote(prefix, safe='')}"
+        ),
     )
     assert status == 200 and f"<Key>{key}</Key>".encode() in body
     status, _ = _send(server, _signed("GET", f"http://{TEST_S3_HOST}:{port}/nothing/here"))
@@ -310,3 +313,19 @@ def test_an_oversized_single_put_names_the_multipart_setting(
     with pytest.raises(ClientError) as caught:
         s3.head_object(Bucket=BUCKET, Key=key)
     assert error_code(caught.value)[0] == 404
+
+
+def test_error_documents_arrive_uncompressed_whatever_the_client_accepts(
+    server: RunningServer, prefix: str
+) -> None:
+    """A client that accepts gzip still gets a plain error document (the dev proxy, like
+    Cloudflare's front line, gzips XML for such clients): rclone read gzip bytes as XML."""
+    url = f"{server.url}/api/s3/{BUCKET}/{prefix}missing.txt"
+    missing = dict(_signed("GET", url).headers.items())
+    forged = {**missing, "Authorization": missing["Authorization"][:-4] + "0000"}
+    for headers, code in ((forged, "SignatureDoesNotMatch"), (missing, "NoSuchKey")):
+        reply = requests.get(url, headers={**headers, "Accept-Encoding": "gzip"}, stream=True)
+        raw = reply.raw.read(decode_content=False)
+        assert reply.headers.get("Content-Encoding") in (None, "identity")
+        assert raw.startswith(b"<?xml") and f"<Code>{code}</Code>".encode() in raw
+        assert "no-transform" in reply.headers["Cache-Control"]

@@ -17,6 +17,8 @@ SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 EXAMPLES = 20
 SEED = 1
 
+TUS_OPERATIONS = 4  # POST /api/v1/tus; HEAD, PATCH, DELETE /api/v1/tus/{id}
+
 
 def test_schemathesis_finds_no_failure(server: RunningServer, api_key: str, tmp_path: Path) -> None:
     # The Worker's own workerd when it is local: wrangler's dev proxy answers 500 itself when
@@ -43,6 +45,11 @@ def test_schemathesis_finds_no_failure(server: RunningServer, api_key: str, tmp_
         "--suppress-health-check",
         "filter_too_much",
         "--no-color",
+        # tus (docs/tus.md) is a stateful protocol of headers: a valid PATCH needs an upload
+        # that creation made and its current offset, which no generated request has. Its
+        # parsers and answers are tested by tests/http/test_tus*.py and tests/unit/test_tus.py.
+        "--exclude-path-regex",
+        "^/api/v1/tus",
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     output = done.stdout + done.stderr
@@ -52,4 +59,5 @@ def test_schemathesis_finds_no_failure(server: RunningServer, api_key: str, tmp_
     generated = re.search(r"(\d+) generated, (\d+) passed", output)
     assert generated and generated[1] == generated[2], output[-6000:]
     selected = re.search(r"(\d+) selected / (\d+) total", output)
-    assert selected and selected[1] == selected[2]  # every documented operation was tested
+    # every documented operation was tested, except the tus ones (above)
+    assert selected and int(selected[1]) == int(selected[2]) - TUS_OPERATIONS

@@ -210,7 +210,7 @@ def test_preflight_without_request_headers_has_no_empty_value():
         pytest.param("https://evil.test", "GET", None, id="fetch-origin-denied"),
         pytest.param(None, "GET", None, id="fetch-no-origin"),
         pytest.param("https://a.example.com", None, None, id="fetch-no-request-method"),
-        pytest.param("https://a.example.com", "PATCH", None, id="fetch-method-not-allowed"),
+        pytest.param("https://a.example.com", "PROPFIND", None, id="fetch-method-not-allowed"),
         pytest.param("https://a.example.com", "put", None, id="fetch-method-case-sensitive"),
         pytest.param("https://a.example.com", "GET", "x-secret", id="fetch-header-not-allowed"),
         pytest.param(

@@ -21,6 +21,7 @@ from r2gate.events import (
     deleted_event,
     index_change,
     new_event_id,
+    of_objects,
     parse_message,
     queue_messages,
     top_level_type,
@@ -251,3 +252,11 @@ def test_the_openapi_document_describes_the_events_as_webhooks() -> None:
     created_schema = document["components"]["schemas"]["ObjectCreatedEvent"]
     assert set(created_schema["properties"]["data"]["required"]) == set(created()["data"])
     assert "/api/v1/stats" in document["paths"]
+
+
+def test_r2gates_own_keys_change_without_an_event() -> None:
+    """A tus partial upload's bytes live under api/: no webhook, no index row."""
+    actor = Actor("key:backend")
+    staged = deleted_event(event_id="evt_1", key="api/tus/abc", deleted_ms=0, actor=actor)
+    kept = deleted_event(event_id="evt_2", key="models/a.glb", deleted_ms=0, actor=actor)
+    assert of_objects([staged, kept]) == [kept]

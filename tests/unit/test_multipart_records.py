@@ -172,8 +172,16 @@ def test_part_records_from_rows() -> None:
 
 
 def test_a_part_is_known_by_the_etag_its_client_was_given() -> None:
-    assert PartRecord(1, 5, "r2-etag").client_etag == "r2-etag"
-    assert PartRecord(1, 5, "r2-etag", md5="0cc175b9").client_etag == "0cc175b9"
+    assert PartRecord(1, 5, "AbC_x", md5="0cc175b9").client_etag == "0cc175b9"
+    part = PartRecord(1, 5, "AbC_x")
+    assert part.etag_matches("AbC_x") and part.etag_matches(part.client_etag)
+    assert not part.etag_matches("AbC_y") and not part.etag_matches("")
+
+
+def test_an_s3_part_etag_never_passes_for_an_md5() -> None:
+    """s3cmd compares a part ETag without a "-" with its MD5 and sends the part again."""
+    for r2_etag in ("AbCdEf0123_x", "a-b", "0cc175b9c0f1b6a831c399e269772661"):
+        assert "-" in PartRecord(1, 5, r2_etag).client_etag
 
 
 # --- settings ----------------------------------------------------------------------------------

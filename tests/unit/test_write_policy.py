@@ -30,6 +30,7 @@ from r2gate.write_policy import (
     Proposal,
     WritePlan,
     check_part,
+    check_upload_length,
     decide_completion,
     decide_delete,
     decide_upload,
@@ -1087,3 +1088,21 @@ def test_who_may_delete() -> None:
     assert error(decide_delete, token(op="delete"), "a/c.glb", {}) == (403, "token_scope")
     assert error(decide_delete, TRUSTED, "a//b", {}) == (400, "invalid_key")
     decide_delete(s3_writer(presigned=False), KEY, {})
+
+
+def test_an_uploads_declared_length_is_checked_at_creation() -> None:
+    """tus's Upload-Length: within a bounded writer's max and exact length, or refused."""
+    trusted = decide_upload(TRUSTED, Proposal(KEY))
+    check_upload_length(trusted, 10**12)
+    check_upload_length(trusted, None)
+    bounded = TokenPrincipal(parse_claims({"op": "mpu", "key": KEY, "max": 100}))
+    plan = decide_upload(bounded, Proposal(KEY))
+    check_upload_length(plan, 100)
+    check_upload_length(plan, None)  # deferred: the PATCHes are bounded
+    with pytest.raises(ApiError) as error:
+        check_upload_length(plan, 101)
+    assert (error.value.status, error.value.code) == (413, "too_large")
+    exact = TokenPrincipal(parse_claims({"op": "mpu", "key": KEY, "len": 50}))
+    with pytest.raises(ApiError) as error:
+        check_upload_length(decide_upload(exact, Proposal(KEY)), 49)
+    assert (error.value.status, error.value.code) == (400, "length_mismatch")

@@ -66,9 +66,18 @@ def empty_response(status: int, headers: dict[str, str] | None = None) -> Reply:
     return Reply(status, {**BASE_HEADERS, **(headers or {})})
 
 
+# An error document is never compressed on its way out. Cloudflare's front line (and
+# Miniflare's imitation of it under `wrangler dev`) gzips application/xml for any client that
+# accepts gzip, and some S3 clients read an error body without decoding it (rclone's 403s came
+# back unparseable). `no-transform` is what Cloudflare honours; Miniflare leaves a response alone
+# whose Content-Encoding is neither gzip nor br, and `identity` is the coding that says so.
+UNENCODED = {"Cache-Control": "no-store, no-transform", "Content-Encoding": "identity"}
+
+
 def error_response(error: S3Error, request_id: str, resource: str, *, head: bool) -> Reply:
-    """The S3 error document (no body for HEAD, as S3 answers)."""
+    """The S3 error document (no body for HEAD, as S3 answers), never content-encoded."""
     headers = {**error.headers, REQUEST_ID: request_id}
     if head:
         return empty_response(error.status, {**headers, "Content-Type": XML_TYPE})
-    return xml_response(error_for(error, request_id, resource), error.status, headers)
+    body = error_for(error, request_id, resource)
+    return xml_response(body, error.status, {**headers, **UNENCODED})
