@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests.http.test_tus import create, location, patch
 from tests.support.client import Client
 from tests.support.multipart import Mpu
 from tests.support.s3 import s3_client
@@ -22,6 +23,7 @@ from tests.support.tokens import mint_upload, path_of
 from tests.support.webhooks import FLAKY_FAILURES, Delivery, Receiver
 
 ATTEMPTS = 9  # wrangler.toml: max_retries = 8
+PARTIAL = {"Upload-Concat": "partial"}
 QUIET = 1.5  # seconds to wait for a delivery that must not come (a batch leaves within ~1 s)
 
 
@@ -82,6 +84,15 @@ def test_every_write_path_sends_one_verified_delivery(
         Key=f"{base}s3-copy.txt",
         CopySource={"Bucket": S3_BUCKET, "Key": f"{base}s3-put.txt"},
     )
+    tus_path = location(create(client, f"{base}tus.bin", 3))
+    assert patch(client, tus_path, 0, b"tus").status == 204
+    partials = [location(create(client, f"{base}tus-final.bin", 2, **PARTIAL)) for _ in "ab"]
+    for path, body in zip(partials, (b"ab", b"cd"), strict=True):
+        assert patch(client, path, 0, body).status == 204
+    final = create(
+        client, f"{base}tus-final.bin", None, **{"Upload-Concat": "final;" + " ".join(partials)}
+    )
+    assert final.status == 201  # its partial uploads' bytes (under api/) send no event
     assert client.delete(f"/{base}native.txt").status == 204
     s3.delete_object(Bucket=S3_BUCKET, Key=f"{base}s3-put.txt")
     s3.delete_objects(
@@ -96,6 +107,8 @@ def test_every_write_path_sends_one_verified_delivery(
         "s3-post.txt": ["object.created", "object.deleted"],
         "s3-mpu.bin": ["object.created"],
         "s3-copy.txt": ["object.created", "object.deleted"],
+        "tus.bin": ["object.created"],
+        "tus-final.bin": ["object.created"],
     }
     total = sum(len(types) for types in expected.values())
     receiver.wait_for(receiver.under(base), total)
@@ -114,6 +127,9 @@ def test_every_write_path_sends_one_verified_delivery(
     assert token["kind"] == "token" and token["sub"] == "user-7" and token["jti"]
     assert events[("s3-put.txt", "object.created")]["data"]["actor"]["kind"] == "s3_key"
     assert events[("multipart.bin", "object.created")]["data"]["size"] == 5
+    assert events[("tus.bin", "object.created")]["data"]["size"] == 3
+    assert events[("tus-final.bin", "object.created")]["data"]["actor"]["kind"] == "api_key"
+    assert not receiver.matching(lambda d: d.key.startswith("api/"))
     for event in events.values():  # no credential in any payload
         assert "secret" not in str(event).lower() and client.api_key not in str(event)
 
