@@ -24,6 +24,7 @@ from r2gate.events import (
     created_event,
     deleted_event,
     new_event_id,
+    new_event_ids,
     of_objects,
     queue_messages,
 )
@@ -58,8 +59,10 @@ def object_created(
 def objects_deleted(keys: Iterable[str], actor: Actor) -> list[dict[str, Any]]:
     """The events of deleting `keys`, now."""
     now = int(time.time() * 1000)
+    keys = list(keys)
     return [
-        deleted_event(event_id=new_event_id(), key=key, deleted_ms=now, actor=actor) for key in keys
+        deleted_event(event_id=event_id, key=key, deleted_ms=now, actor=actor)
+        for key, event_id in zip(keys, new_event_ids(len(keys)), strict=True)
     ]
 
 

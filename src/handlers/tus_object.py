@@ -136,7 +136,7 @@ class TusUpload(DurableObject):
         incoming = Incoming(request)
         env = js_env(self.env)
         try:
-            call = Call(incoming, env, self._state_js, settings_from_env(env))
+            call = Call(incoming, env, _AWAITED, settings_from_env(env))
             reply = await self._handle(call, incoming.headers.get(OP_HEADER, ""))
         except ApiError as error:
             reply = error_response(error)
@@ -402,8 +402,7 @@ class TusUpload(DurableObject):
         if total == 0:
             state = await self._finish(call, state, [])
         else:
-            # The pipe is awaited through the read itself, so no waitUntil: the SDK's
-            # waitUntil wraps a JS promise in a Python future JS can no longer reach.
+            # The pipe is awaited through the read itself (_ObjectContext).
             stream = concatenated(bodies, None, total, _AWAITED)
             state = await self._receive(call, state, stream, None)
         for stub, _ in partials:
@@ -411,14 +410,19 @@ class TusUpload(DurableObject):
         return state
 
 
-class _Awaited:
-    """A ctx whose waitUntil is needless: the caller awaits the work anyway."""
+class _ObjectContext:
+    """The ctx of r2gate's code running in this Durable Object (its `Call`'s): the
+    background work that code hands to ``waitUntil`` (edge cache evictions, upload events,
+    a concatenation's pipe) needs nothing more here. A Durable Object's own waitUntil has no
+    effect (its promises run while it lives), and the SDK's patched one wraps a JS promise
+    in a Python awaitable that JS reads only after Pyodide has destroyed it ("borrowed
+    proxy" errors, seen with the upload events of a tus completion)."""
 
-    def waitUntil(self, promise: Any) -> None:  # noqa: N802 (the JS name)
-        """Nothing to do: the promise runs."""
+    def waitUntil(self, promise: Any, *_passed: Any) -> None:  # noqa: N802 (the JS name)
+        """Nothing to do: the promise runs (`forEach` also passes an index and the array)."""
 
 
-_AWAITED = _Awaited()
+_AWAITED = _ObjectContext()
 
 
 def _declared(headers: Any) -> int | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import random
+import re
 import time
 from typing import Any
 
@@ -21,6 +22,7 @@ from r2gate.events import (
     deleted_event,
     index_change,
     new_event_id,
+    new_event_ids,
     of_objects,
     parse_message,
     queue_messages,
@@ -260,3 +262,9 @@ def test_r2gates_own_keys_change_without_an_event() -> None:
     staged = deleted_event(event_id="evt_1", key="api/tus/abc", deleted_ms=0, actor=actor)
     kept = deleted_event(event_id="evt_2", key="models/a.glb", deleted_ms=0, actor=actor)
     assert of_objects([staged, kept]) == [kept]
+
+
+def test_event_ids_made_together_are_distinct_and_shaped_alike() -> None:
+    ids = new_event_ids(1000)
+    assert len(set(ids)) == 1000 and all(re.fullmatch(r"evt_[0-9a-f]{32}", i) for i in ids)
+    assert new_event_ids(0) == []
