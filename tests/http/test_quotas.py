@@ -13,6 +13,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
+from tests.http.test_tus import create
 from tests.support.client import Client, Reply
 from tests.support.multipart import Mpu
 from tests.support.s3 import error_code, s3_client
@@ -72,6 +73,7 @@ def test_a_tenant_at_its_quota_is_refused_on_every_write_path(
     )
     assert refused(unknown)  # minting at the quota, size unknown
     assert refused(Mpu(tenant, f"{base}big.bin").create())  # multipart creation
+    assert refused(create(tenant, f"{base}tus.bin", 1))  # tus creation
     assert s3_refused(lambda: s3.put_object(Bucket=S3_BUCKET, Key=f"{base}s3.bin", Body=b"s"))
     assert s3_refused(lambda: s3.create_multipart_upload(Bucket=S3_BUCKET, Key=f"{base}m.bin"))
     assert s3_refused(
