@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 import requests
 
-from tests.http.test_tus import create, location, patch
 from tests.support.client import Client
 from tests.support.multipart import Mpu
 from tests.support.s3 import s3_client
 from tests.support.server import RunningServer
 from tests.support.settings import S3_BUCKET
 from tests.support.tokens import mint_upload, path_of
+from tests.support.tus import create, location, patch
 from tests.support.webhooks import FLAKY_FAILURES, Delivery, Receiver
 
 ATTEMPTS = 9  # wrangler.toml: max_retries = 8

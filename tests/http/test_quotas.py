@@ -13,13 +13,13 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from tests.http.test_tus import create
 from tests.support.client import Client, Reply
 from tests.support.multipart import Mpu
 from tests.support.s3 import error_code, s3_client
 from tests.support.server import RunningServer
 from tests.support.settings import S3_BUCKET, TEST_QUOTAS
 from tests.support.tokens import mint_upload, path_of, post_json, scoped
+from tests.support.tus import create
 
 LIMIT = TEST_QUOTAS["quota42"]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
 
 import pytest
 from tusclient import client as tus_client
@@ -13,30 +12,15 @@ from tusclient.exceptions import TusCommunicationError
 from tusclient.storage.filestorage import FileStorage
 
 from tests.support.client import Client
-from tests.support.server import ROOT, RunningServer
+from tests.support.node import run_node_tests
+from tests.support.server import RunningServer
 
-SCRIPT = ROOT / "tests" / "node" / "tus_clients.test.mjs"
-NODE = ROOT / "node_modules" / ".bin" / "node"
 MIB = 1024 * 1024
 
 
 def test_tus_js_client(server: RunningServer, api_key: str, prefix: str) -> None:
-    env = {
-        **os.environ,
-        "R2GATE_URL": server.url,
-        "R2GATE_API_KEY": api_key,
-        "R2GATE_PREFIX": prefix,
-    }
-    run = subprocess.run(
-        [str(NODE), "--test", "--test-reporter=spec", str(SCRIPT)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert "ℹ pass 10" in run.stdout and "ℹ fail 0" in run.stdout, run.stdout
+    env = {"R2GATE_URL": server.url, "R2GATE_API_KEY": api_key, "R2GATE_PREFIX": prefix}
+    run_node_tests("tus_clients.test.mjs", env, passes=10, timeout=300)
 
 
 def test_tuspy_uploads_and_resumes(
